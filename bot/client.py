@@ -1,0 +1,164 @@
+"""The bot itself: opens the store, loads every cog, owns the one error handler."""
+
+from __future__ import annotations
+
+import logging
+import pkgutil
+import secrets
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot.config import Settings, SyncMode
+from bot.errors import UserFacingError
+from bot.render.errors import render_internal_error, render_user_error
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def discover_cogs() -> list[str]:
+    """Every module of `cogs/` whose name does not start with `_`, in a stable order."""
+    return sorted(
+        f"{cogs.__name__}.{module.name}"
+        for module in pkgutil.iter_modules(cogs.__path__)
+        if not module.name.startswith("_")
+    )
+
+
+def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
+    """A sentence for the errors discord.py raises before a command runs, or None if it is a bug."""
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works inside a server."
+    if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
+        return str(error)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You are not allowed to use this command."
+    if isinstance(error, app_commands.TransformerError):
+        return f"{error.value!r} is not a valid value here."
+    return None
+
+
+async def reply_ephemeral(interaction: discord.Interaction, embed: discord.Embed) -> None:
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # an autocomplete cannot carry a message; the member simply sees no choices
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
+
+
+async def handle_interaction_error(interaction: discord.Interaction, error: Exception) -> None:
+    """The one place that turns any failure of a command, button or modal into a reply."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, UserFacingError):
+        await reply_ephemeral(interaction, render_user_error(str(original)))
+        return
+    if isinstance(original, app_commands.AppCommandError):
+        sentence = describe_check_failure(original)
+        if sentence is not None:
+            await reply_ephemeral(interaction, render_user_error(sentence))
+            return
+    error_id = secrets.token_hex(4)
+    command = interaction.command.qualified_name if interaction.command else interaction.data
+    log.error(
+        "Error %s in interaction %s (%s) from user %s in guild %s",
+        error_id,
+        interaction.id,
+        command,
+        interaction.user.id,
+        interaction.guild_id,
+        exc_info=original,
+    )
+    await reply_ephemeral(interaction, render_internal_error(error_id))
+
+
+class ReviewTree(app_commands.CommandTree["ReviewBot"]):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+class ReviewBot(commands.Bot):
+    def __init__(self, settings: Settings) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        # Messages that mention the bot carry their content without the privileged intent,
+        # which is all the `@bot sync` fallback needs.
+        intents.guild_messages = True
+        intents.dm_messages = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            tree_cls=ReviewTree,
+            owner_ids=set(settings.owner_ids),
+            # Nothing a member writes may ever ping anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.started_at = datetime.now(UTC)
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the store is opened in setup_hook; it is not available before")
+        return self._store
+
+    async def setup_hook(self) -> None:
+        self._store = await Store.open(self.settings.database_path)
+        log.info("Database ready at %s", self.settings.database_path)
+        for extension in discover_cogs():
+            await self.load_extension(extension)
+        await self.sync_commands(self.settings.sync_commands)
+
+    async def sync_commands(self, mode: SyncMode) -> list[app_commands.AppCommand]:
+        """Publish the command tree, globally or to DEV_GUILD_ID (instant, for development)."""
+        if mode is SyncMode.GUILD:
+            if self.settings.dev_guild_id is None:
+                raise UserFacingError(
+                    "DEV_GUILD_ID is not set, so there is no development server to sync to."
+                )
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        elif mode is SyncMode.GLOBAL:
+            synced = await self.tree.sync()
+        else:
+            return []
+        log.info("Synced %d commands (%s)", len(synced), mode.value)
+        return synced
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("Ready as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:  # type: ignore[override]
+        if isinstance(error, commands.CommandNotFound):
+            return
+        if isinstance(error, commands.CheckFailure):
+            await context.reply("Only the bot's owners can do that.", mention_author=False)
+            return
+        original = getattr(error, "original", error)
+        if isinstance(original, UserFacingError):
+            await context.reply(str(original), mention_author=False)
+            return
+        error_id = secrets.token_hex(4)
+        log.error("Error %s in text command %s", error_id, context.command, exc_info=original)
+        await context.reply(f"Something went wrong (error id `{error_id}`).", mention_author=False)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self._store is not None:
+                await self._store.close()
+                self._store = None

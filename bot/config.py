@@ -1,0 +1,115 @@
+"""Settings from the environment and a `.env` file, checked once at start-up.
+
+Every problem is reported as one sentence naming the variable, so an operator
+never has to read a traceback to fix their configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_PATH = Path("data") / "reviews.sqlite3"
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is meant for the operator."""
+
+
+class SyncMode(StrEnum):
+    OFF = "off"
+    GUILD = "guild"
+    GLOBAL = "global"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str
+    database_path: Path
+    owner_ids: frozenset[int]
+    curator_guild_ids: frozenset[int]
+    dev_guild_id: int | None
+    sync_commands: SyncMode
+    log_level: str
+
+
+def _parse_ids(name: str, raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(
+                f"{name} must be a comma-separated list of numeric Discord ids, but {part!r} is not a number."
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_id(name: str, raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a numeric Discord id, but it is {raw!r}.")
+    return int(raw)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = Path(".env"),
+    *,
+    require_token: bool = True,
+) -> Settings:
+    """Read settings; real environment variables win over the `.env` file.
+
+    Offline tools (catalog import) pass `require_token=False`.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str:
+        return values.get(name, "").strip()
+
+    token = get("DISCORD_TOKEN")
+    if not token and require_token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in a .env file in the directory "
+            "you start the bot from (copy .env.example), or export it in the environment."
+        )
+
+    dev_guild_id = _parse_id("DEV_GUILD_ID", get("DEV_GUILD_ID"))
+    # Syncing to the dev guild is the sensible default while developing; a production
+    # bot syncs globally once, on demand, with /admin sync.
+    sync_raw = get("SYNC_COMMANDS").lower() or ("guild" if dev_guild_id else "off")
+    try:
+        sync_commands = SyncMode(sync_raw)
+    except ValueError:
+        raise ConfigError(
+            f"SYNC_COMMANDS must be one of off, guild, global, but it is {sync_raw!r}."
+        ) from None
+    if sync_commands is SyncMode.GUILD and dev_guild_id is None:
+        raise ConfigError("SYNC_COMMANDS=guild needs DEV_GUILD_ID, the id of the server to sync to.")
+
+    log_level = get("LOG_LEVEL").upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, but it is {log_level!r}.")
+
+    return Settings(
+        token=token,
+        database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
+        owner_ids=_parse_ids("OWNER_IDS", get("OWNER_IDS")),
+        curator_guild_ids=_parse_ids("CURATOR_GUILD_IDS", get("CURATOR_GUILD_IDS")),
+        dev_guild_id=dev_guild_id,
+        sync_commands=sync_commands,
+        log_level=log_level,
+    )

@@ -1,0 +1,10 @@
+"""The only layer that builds embeds, views and modals."""
+
+from __future__ import annotations
+
+import discord
+
+# One palette for every card, so the bot looks like one product.
+COLOUR_CARD = discord.Colour(0x2E6DB4)
+COLOUR_ERROR = discord.Colour(0xC0392B)
+COLOUR_OK = discord.Colour(0x2E8B57)

@@ -1,0 +1,1 @@
+"""Rules: who may do what, scopes, aggregates, moderation states. No SQL, no embeds."""

@@ -1,0 +1,26 @@
+"""The only layer that speaks SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.database import Database
+from bot.store.migrate import SchemaTooNewError
+from bot.store.stats import StatsStore, StoreCounts
+
+__all__ = ["Database", "SchemaTooNewError", "Store", "StoreCounts"]
+
+
+class Store:
+    """One database and the per-table stores built on it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.stats = StatsStore(db)
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.client import ReviewBot
+from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
+from tests.harness import join, new_guild, running_bot
+
+
+@pytest.fixture(scope="session")
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="module")
+async def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ReviewBot]:
+    """One running bot per test module (start-up waits for discord.py's guild timeout)."""
+    database = tmp_path_factory.mktemp("db") / "reviews.sqlite3"
+    async with running_bot(fake, database) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def discord_limits_respected(fake: FakeDiscord) -> None:
+    """Every test fails if the bot sent Discord anything it would refuse, or called an unknown route."""
+    fake.violations.clear()
+    fake.unhandled.clear()
+    yield
+    assert fake.violations == [], f"the bot broke Discord's limits: {fake.violations}"
+    assert fake.unhandled == [], f"the bot called routes the fake does not know: {fake.unhandled}"
+
+
+@pytest.fixture
+async def guild(fake: FakeDiscord, bot: ReviewBot) -> FakeGuild:
+    return await new_guild(fake, bot)
+
+
+@pytest.fixture
+def alice(fake: FakeDiscord, guild: FakeGuild) -> Member:
+    return join(fake, guild, "alice", PLAIN_PERMISSIONS)
+
+
+@pytest.fixture
+def moderator(fake: FakeDiscord, guild: FakeGuild) -> Member:
+    return join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+
+
+@pytest.fixture
+def database_path(tmp_path: Path) -> Path:
+    return tmp_path / "reviews.sqlite3"

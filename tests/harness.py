@@ -1,0 +1,91 @@
+"""Start the real bot, unmodified, against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import discord.gateway
+import discord.http
+import yarl
+
+from bot.client import ReviewBot
+from bot.config import load_settings
+from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
+
+STARTUP_TIMEOUT_S = 20.0
+
+
+@contextlib.contextmanager
+def pointed_at(fake: FakeDiscord) -> Iterator[None]:
+    """Redirect discord.py's two endpoints (REST and gateway) to the fake; nothing else changes."""
+    old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = fake.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = old_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+def bot_environment(fake: FakeDiscord, database: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        "DISCORD_TOKEN": fake.token,
+        "DATABASE_PATH": str(database),
+        "SYNC_COMMANDS": "global",
+        "OWNER_IDS": fake.owner_user["id"],
+        "LOG_LEVEL": "INFO",
+    }
+    env.update(overrides)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def running_bot(fake: FakeDiscord, database: Path, **overrides: str) -> AsyncIterator[ReviewBot]:
+    settings = load_settings(bot_environment(fake, database, **overrides), env_file=None)
+    with pointed_at(fake):
+        bot = ReviewBot(settings)
+        task = asyncio.create_task(bot.start(settings.token))
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while not bot.is_ready():
+                if task.done():
+                    task.result()  # re-raise why start-up failed
+                    raise AssertionError("the bot stopped before it was ready")
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the bot was not ready within {STARTUP_TIMEOUT_S} s")
+                await asyncio.sleep(0.02)
+            yield bot
+        finally:
+            await bot.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def new_guild(fake: FakeDiscord, bot: ReviewBot, name: str = "Anime Club") -> FakeGuild:
+    """The bot joins a new server: fresh, isolated data for one test."""
+    guild = fake.add_guild(name)
+    await fake.dispatch("GUILD_CREATE", guild.payload())
+    deadline = time.monotonic() + 5
+    while bot.get_guild(guild.id) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError("the bot never saw the new guild")
+        await asyncio.sleep(0.01)
+    return guild
+
+
+def join(
+    fake: FakeDiscord,
+    guild: FakeGuild,
+    name: str,
+    permissions: int = PLAIN_PERMISSIONS,
+    *,
+    user: dict[str, object] | None = None,
+) -> Member:
+    user = user or fake.make_user(name)
+    guild.members.append(FakeDiscord._member_payload(user, []))
+    return Member(fake=fake, guild=guild, user=user, permissions=permissions)

@@ -1,0 +1,100 @@
+"""Configuration: unit checks of each rule, and the real `python -m bot` exiting as an operator expects."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_PATH, ConfigError, SyncMode, load_settings
+from tests.fakediscord import FakeDiscord
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_need_only_a_token() -> None:
+    settings = load_settings({"DISCORD_TOKEN": "abc"}, env_file=None)
+    assert settings.database_path == DEFAULT_DATABASE_PATH
+    assert settings.sync_commands is SyncMode.OFF
+    assert settings.owner_ids == frozenset()
+    assert settings.log_level == "INFO"
+
+
+def test_dev_guild_turns_on_guild_sync() -> None:
+    settings = load_settings({"DISCORD_TOKEN": "abc", "DEV_GUILD_ID": "123"}, env_file=None)
+    assert settings.sync_commands is SyncMode.GUILD
+    assert settings.dev_guild_id == 123
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=from-file\nOWNER_IDS=1, 2\nLOG_LEVEL=debug\n")
+    settings = load_settings({"LOG_LEVEL": "WARNING"}, env_file=env_file)
+    assert settings.token == "from-file"
+    assert settings.owner_ids == {1, 2}
+    assert settings.log_level == "WARNING"
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "   "}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "t", "OWNER_IDS": "abc"}, "OWNER_IDS"),
+        ({"DISCORD_TOKEN": "t", "CURATOR_GUILD_IDS": "1,x"}, "CURATOR_GUILD_IDS"),
+        ({"DISCORD_TOKEN": "t", "DEV_GUILD_ID": "general"}, "DEV_GUILD_ID"),
+        ({"DISCORD_TOKEN": "t", "SYNC_COMMANDS": "sometimes"}, "SYNC_COMMANDS"),
+        ({"DISCORD_TOKEN": "t", "SYNC_COMMANDS": "guild"}, "DEV_GUILD_ID"),
+        ({"DISCORD_TOKEN": "t", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)
+def test_bad_settings_are_named(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_settings(environ, env_file=None)
+
+
+def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "OWNER_IDS", "DATABASE_PATH"}}
+    env.update(DATABASE_PATH=str(tmp_path / "db.sqlite3"), PYTHONPATH=str(REPO), **extra)
+    return env
+
+
+async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+async def test_missing_token_exits_2_with_one_clear_sentence(tmp_path: Path) -> None:
+    status, output = await _run(["-m", "bot"], _clean_env(tmp_path), cwd=tmp_path)
+    assert status == 2
+    assert "DISCORD_TOKEN is not set" in output and ".env" in output
+    assert "Traceback" not in output
+
+
+async def test_malformed_owner_ids_exit_2_naming_the_variable(tmp_path: Path) -> None:
+    status, output = await _run(
+        ["-m", "bot"], _clean_env(tmp_path, DISCORD_TOKEN="x", OWNER_IDS="abc"), cwd=tmp_path
+    )
+    assert status == 2
+    assert "OWNER_IDS" in output and "'abc'" in output
+    assert "Traceback" not in output
+
+
+async def test_token_discord_refuses_exits_1_with_a_clear_sentence(tmp_path: Path, fake: FakeDiscord) -> None:
+    env = _clean_env(tmp_path, DISCORD_TOKEN="not-the-right-token", FAKE_DISCORD_URL=fake.base_url)
+    status, output = await _run(["-m", "tests.launch_bot"], env, cwd=REPO)
+    assert status == 1
+    assert "Discord refused the token (401 Unauthorized)" in output
+    assert "Traceback" not in output
