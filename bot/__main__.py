@@ -8,13 +8,14 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import discord
 
 from bot import __version__
 from bot.client import ReviewBot
 from bot.config import ConfigError, Settings, load_settings
-from bot.store import SchemaTooNewError
+from bot.store import Database, SchemaTooNewError
 
 log = logging.getLogger("bot")
 
@@ -60,10 +61,65 @@ def run_bot() -> int:
     return 0
 
 
+async def _migrate(settings: Settings) -> None:
+    await (await Database.open(settings.database_path)).close()
+
+
+def import_catalog(source: str, *, progress: bool = True) -> int:
+    # Imported lazily: the bot's start-up does not need the importer's dependencies loaded.
+    from bot.services.catalog_import import (
+        ImportError_,
+        download,
+        import_offline_database,
+        temporary_download_dir,
+    )
+
+    try:
+        settings = load_settings(require_token=False)
+    except ConfigError as error:
+        return _fail(str(error), EXIT_CONFIG)
+    try:
+        asyncio.run(_migrate(settings))
+        with temporary_download_dir() as scratch:
+            if source.startswith(("http://", "https://")):
+                print(f"Downloading {source} …", file=sys.stderr)
+                path = asyncio.run(download(source, Path(scratch)))
+            else:
+                path = Path(source)
+                if not path.is_file():
+                    return _fail(f"{source} is not a file (give a path or an http(s) URL).", 1)
+            report = import_offline_database(path, settings.database_path, progress=progress)
+    except (ImportError_, SchemaTooNewError) as error:
+        return _fail(str(error), 1)
+    counts = report.counts
+    print(
+        f"Read {report.read:,} entries in {report.seconds:.1f} s ({report.rate:,.0f}/s): "
+        f"{counts.inserted:,} new, {counts.updated:,} updated, {counts.unchanged:,} unchanged, "
+        f"{len(report.skipped):,} skipped."
+    )
+    for index, reason in report.skipped[:20]:
+        print(f"  skipped entry {index}: {reason}")
+    if len(report.skipped) > 20:
+        print(f"  … and {len(report.skipped) - 20:,} more skipped entries.")
+    print(report.notice)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
-    parser.parse_args(argv)
+    tools = parser.add_subparsers(dest="tool", metavar="{catalog}")
+    catalog = tools.add_parser("catalog", help="manage the series catalog").add_subparsers(
+        dest="action", required=True
+    )
+    importing = catalog.add_parser(
+        "import", help="merge an anime-offline-database release file (.json, .jsonl, .gz) from a path or URL"
+    )
+    importing.add_argument("source", help="a path or an http(s) URL")
+    importing.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
+    args = parser.parse_args(argv)
+    if args.tool == "catalog":
+        return import_catalog(args.source, progress=not args.no_progress)
     return run_bot()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pkgutil
 import secrets
@@ -15,6 +16,8 @@ import cogs
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
 from bot.render.errors import render_internal_error, render_user_error
+from bot.services import Services
+from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,20 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Exce
     await reply_ephemeral(interaction, render_internal_error(error_id))
 
 
+class GuardedCallback:
+    """Mix into a DynamicItem: discord.py only logs what a dynamic item's callback raises, so the
+    member would see "interaction failed"; this routes it to the one error handler instead."""
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.handle(interaction)
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
+
 class ReviewTree(app_commands.CommandTree["ReviewBot"]):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await handle_interaction_error(interaction, error)
@@ -106,6 +123,7 @@ class ReviewBot(commands.Bot):
         self.settings = settings
         self.started_at = datetime.now(UTC)
         self._store: Store | None = None
+        self._services: Services | None = None
 
     @property
     def store(self) -> Store:
@@ -113,9 +131,23 @@ class ReviewBot(commands.Bot):
             raise RuntimeError("the store is opened in setup_hook; it is not available before")
         return self._store
 
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are built in setup_hook; they are not available before")
+        return self._services
+
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path)
         log.info("Database ready at %s", self.settings.database_path)
+        if await self._store.catalog.count() == 0:
+            report = await asyncio.to_thread(import_starter_catalog, self.settings.database_path)
+            log.info(
+                "Loaded the starter catalog: %d series in %.1f s", report.counts.inserted, report.seconds
+            )
+        self._services = Services.build(self._store, self.settings)
+        index = await self._services.search.index()  # built now so the first keystroke is fast
+        log.info("Lookup index ready: %d names", len(index))
         for extension in discover_cogs():
             await self.load_extension(extension)
         await self.sync_commands(self.settings.sync_commands)
@@ -159,6 +191,8 @@ class ReviewBot(commands.Bot):
         try:
             await super().close()
         finally:
+            if self._services is not None:
+                await self._services.close()
             if self._store is not None:
                 await self._store.close()
                 self._store = None

@@ -37,6 +37,9 @@ class Settings:
     dev_guild_id: int | None
     sync_commands: SyncMode
     log_level: str
+    anilist_enabled: bool = True
+    anilist_url: str = "https://graphql.anilist.co"
+    anilist_timeout_s: float = 1.5
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
@@ -104,7 +107,28 @@ def load_settings(
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, but it is {log_level!r}.")
 
+    anilist_raw = get("ANILIST_ENABLED").lower() or "true"
+    if anilist_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ConfigError(f"ANILIST_ENABLED must be true or false, but it is {anilist_raw!r}.")
+    anilist_url = get("ANILIST_URL") or "https://graphql.anilist.co"
+    if not anilist_url.startswith(("http://", "https://")):
+        raise ConfigError(f"ANILIST_URL must be an http(s) URL, but it is {anilist_url!r}.")
+    try:
+        anilist_timeout_s = float(get("ANILIST_TIMEOUT") or 1.5)
+    except ValueError:
+        raise ConfigError(
+            f"ANILIST_TIMEOUT must be a number of seconds, but it is {get('ANILIST_TIMEOUT')!r}."
+        ) from None
+    if not 0.1 <= anilist_timeout_s <= 2.5:
+        # Interactions must be answered within 3 s; enrichment has to fit inside that.
+        raise ConfigError(
+            f"ANILIST_TIMEOUT must be between 0.1 and 2.5 seconds, but it is {anilist_timeout_s}."
+        )
+
     return Settings(
+        anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),
+        anilist_url=anilist_url,
+        anilist_timeout_s=anilist_timeout_s,
         token=token,
         database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
         owner_ids=_parse_ids("OWNER_IDS", get("OWNER_IDS")),

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.client import ReviewBot
+from bot.services.catalog_import import import_starter_catalog
+from bot.store import Store
 from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
 from tests.harness import join, new_guild, running_bot
 
@@ -18,10 +22,22 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     await server.stop()
 
 
+@pytest.fixture(scope="session")
+async def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database holding the starter catalog, made once and copied for each bot."""
+    path = tmp_path_factory.mktemp("seed") / "reviews.sqlite3"
+    await (await Store.open(path)).close()
+    await asyncio.to_thread(import_starter_catalog, path)
+    return path
+
+
 @pytest.fixture(scope="module")
-async def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ReviewBot]:
+async def bot(
+    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, seeded_database: Path
+) -> AsyncIterator[ReviewBot]:
     """One running bot per test module (start-up waits for discord.py's guild timeout)."""
     database = tmp_path_factory.mktemp("db") / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
     async with running_bot(fake, database) as running:
         yield running
 

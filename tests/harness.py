@@ -37,6 +37,7 @@ def bot_environment(fake: FakeDiscord, database: Path, **overrides: str) -> dict
         "DISCORD_TOKEN": fake.token,
         "DATABASE_PATH": str(database),
         "SYNC_COMMANDS": "global",
+        "ANILIST_ENABLED": "false",
         "OWNER_IDS": fake.owner_user["id"],
         "LOG_LEVEL": "INFO",
     }

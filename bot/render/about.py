@@ -5,6 +5,7 @@ from datetime import timedelta
 import discord
 
 from bot.render import COLOUR_CARD
+from bot.render.series import shorten
 from bot.services.about import AboutInfo
 
 
@@ -41,4 +42,6 @@ def render_about(info: AboutInfo) -> discord.Embed:
     else:
         impressions = f"{info.impressions_in_guild:,} here · {info.impressions_total:,} in all"
     embed.add_field(name="Impressions", value=impressions)
+    if info.credits:
+        embed.add_field(name="Data", value=shorten("\n".join(info.credits), 1024), inline=False)
     return embed

@@ -1,1 +1,34 @@
 """Rules: who may do what, scopes, aggregates, moderation states. No SQL, no embeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.services.anilist import AniListClient
+from bot.services.search import SeriesSearch
+from bot.services.series import SeriesService
+from bot.store import Store
+
+
+@dataclass(slots=True)
+class Services:
+    """The service instances cogs share (one lookup index, one AniList client)."""
+
+    search: SeriesSearch
+    series: SeriesService
+    anilist: AniListClient | None
+
+    @classmethod
+    def build(cls, store: Store, settings: Settings) -> Services:
+        search = SeriesSearch(store.catalog)
+        anilist = (
+            AniListClient(settings.anilist_url, settings.anilist_timeout_s)
+            if settings.anilist_enabled
+            else None
+        )
+        return cls(search=search, series=SeriesService(store.catalog, search, anilist), anilist=anilist)
+
+    async def close(self) -> None:
+        if self.anilist is not None:
+            await self.anilist.close()

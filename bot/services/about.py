@@ -15,6 +15,7 @@ class AboutInfo:
     impressions_in_guild: int | None
     impressions_total: int
     latency_ms: float | None
+    credits: tuple[str, ...] = ()
 
 
 class AboutService:
@@ -34,4 +35,5 @@ class AboutService:
             impressions_in_guild=None if here is None else here.impressions,
             impressions_total=everywhere.impressions,
             latency_ms=latency_ms,
+            credits=tuple((await self._store.catalog.meta("credit:")).values()),
         )

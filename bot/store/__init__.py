@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.catalog import CatalogStore
 from bot.store.database import Database
 from bot.store.migrate import SchemaTooNewError
 from bot.store.stats import StatsStore, StoreCounts
@@ -17,6 +18,7 @@ class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.stats = StatsStore(db)
+        self.catalog = CatalogStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

@@ -1,0 +1,81 @@
+"""Records passed between layers. Frozen: a record is a snapshot, never a live handle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    id: int
+    title: str
+    title_english: str | None = None
+    title_japanese: str | None = None
+    synonyms: tuple[str, ...] = ()
+    format: str | None = None
+    episodes: int | None = None
+    status: str | None = None
+    premiered: date | None = None
+    season: str | None = None
+    year: int | None = None
+    studios: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    notables: tuple[str, ...] = ()
+    synopsis: str | None = None
+    synopsis_credit: str | None = None
+    links: tuple[Link, ...] = ()
+    official_site: str | None = None
+    picture: str | None = None
+    anilist_id: int | None = None
+    mal_id: int | None = None
+    sources: tuple[str, ...] = ()
+    curated_fields: frozenset[str] = frozenset()
+    merged_into: int | None = None
+    enriched_at: str | None = None
+
+
+@dataclass(slots=True)
+class CatalogEntry:
+    """One series as a dataset describes it, before it is merged into the catalog."""
+
+    title: str
+    sources: list[str]
+    title_english: str | None = None
+    title_japanese: str | None = None
+    synonyms: list[str] = field(default_factory=list)
+    format: str | None = None
+    episodes: int | None = None
+    status: str | None = None
+    premiered: str | None = None
+    season: str | None = None
+    year: int | None = None
+    studios: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    official_site: str | None = None
+    picture: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    """One name of one series, as the lookup index needs it."""
+
+    series_id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesLabel:
+    """What a member needs to tell remakes apart in a list: "Hunter x Hunter (2011, TV)"."""
+
+    series_id: int
+    title: str
+    year: int | None
+    format: str | None

@@ -1,0 +1,195 @@
+"""The series card (styled after the community review card), lookup choices and the pick list."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlparse
+
+import discord
+from discord.utils import escape_markdown
+
+from bot.models import Series
+from bot.render import COLOUR_CARD
+from bot.services.series import SeriesCard, Suggestion, series_ref
+
+CHOICE_MAX = 100
+MAX_LINK_BUTTONS = 10  # two rows; the first row is kept for the card's action buttons
+SYNOPSIS_MAX = 2800
+
+FORMAT_PHRASES = {
+    "TV": "TV anime",
+    "Movie": "Anime film",
+    "OVA": "OVA",
+    "ONA": "Web anime (ONA)",
+    "Special": "Anime special",
+}
+# Source hosts we can name on a button, in the order the card lists them.
+SITE_LABELS = (
+    ("anilist.co", "AniList"),
+    ("myanimelist.net", "MyAnimeList"),
+    ("anidb.net", "AniDB"),
+    ("kitsu.app", "Kitsu"),
+    ("kitsu.io", "Kitsu"),
+    ("anime-planet.com", "Anime-Planet"),
+    ("animenewsnetwork.com", "Anime News Network"),
+    ("livechart.me", "LiveChart"),
+    ("anisearch.com", "aniSearch"),
+    ("simkl.com", "Simkl"),
+    ("notify.moe", "Notify.moe"),
+    ("bangumi.tv", "Bangumi"),
+)
+CREDIT_SHORT = {
+    "bangumi-data": "bangumi-data (CC BY 4.0)",
+    "anime-offline-database": "anime-offline-database (ODbL)",
+}
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def describe_label(year: int | None, kind: str | None) -> str:
+    detail = ", ".join(str(part) for part in (year, kind) if part)
+    return f"({detail})" if detail else ""
+
+
+def render_choice_name(suggestion: Suggestion) -> str:
+    """ "Hunter x Hunter (2011, TV)", with the name the member matched when it is not the title."""
+    label = suggestion.label
+    suffix = describe_label(label.year, label.format)
+    also = f" · {suggestion.matched_name}" if suggestion.matched_name else ""
+    budget = CHOICE_MAX - len(suffix) - 1
+    if also and len(label.title) + len(also) > budget:
+        also = shorten(also, max(0, budget - len(label.title))) if budget - len(label.title) > 8 else ""
+    head = shorten(label.title + also, budget)
+    return f"{head} {suffix}".strip()
+
+
+def premiere_line(series: Series, today: date) -> str | None:
+    kind = FORMAT_PHRASES.get(series.format or "", "Anime")
+    if series.premiered is not None:
+        verb = "premiered" if series.premiered <= today else "premieres"
+        when = f"{series.premiered:%B} {series.premiered.day}, {series.premiered.year}"
+        return f"{kind} that {verb} on {when}."
+    if series.year:
+        return f"{kind} from {series.season + ' ' if series.season else ''}{series.year}."
+    return None
+
+
+def _join_names(names: tuple[str, ...]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def site_links(series: Series) -> list[tuple[str, str]]:
+    links: list[tuple[str, str]] = []
+    if series.official_site:
+        links.append(("Official site", series.official_site))
+    links += [(link.label, link.url) for link in series.links]
+    by_host = {urlparse(url).netloc.removeprefix("www."): url for url in series.sources}
+    for host, label in SITE_LABELS:
+        if host in by_host and all(label != existing for existing, _ in links):
+            links.append((label, by_host[host]))
+    seen: set[str] = set()
+    unique = []
+    for label, url in links:
+        if url not in seen and url.startswith(("https://", "http://")) and len(url) <= 512:
+            seen.add(url)
+            unique.append((shorten(label, 80), url))
+    return unique[:MAX_LINK_BUTTONS]
+
+
+def render_series_card(card: SeriesCard, today: date) -> discord.Embed:
+    series = card.series
+    parts = []
+    if series.synopsis:
+        parts.append(shorten(escape_markdown(series.synopsis), SYNOPSIS_MAX))
+        if series.synopsis_credit:
+            parts.append(f"*(Summary courtesy of {escape_markdown(series.synopsis_credit)})*")
+    facts = [line for line in (premiere_line(series, today),) if line]
+    if series.studios:
+        facts.append(f"Animated by {escape_markdown(_join_names(series.studios))}.")
+    if facts:
+        parts.append("\n".join(facts))
+    embed = discord.Embed(
+        title=shorten(escape_markdown(series.title), 256),
+        url=series.official_site
+        if series.official_site and series.official_site.startswith("http")
+        else None,
+        description="\n\n".join(parts) or None,
+        colour=COLOUR_CARD,
+    )
+    if series.title_japanese and series.title_japanese != series.title:
+        embed.add_field(name="Japanese title", value=shorten(escape_markdown(series.title_japanese), 1024))
+    if series.keywords:
+        embed.add_field(
+            name="Keywords", value=shorten(escape_markdown(", ".join(series.keywords)), 1024), inline=False
+        )
+    notables = series.notables or tuple(f"Animation - {studio.upper()}" for studio in series.studios)
+    if notables:
+        embed.add_field(name="Notables", value=shorten(escape_markdown("\n".join(notables)), 1024))
+    format_bits = [series.format or "Format unknown"]
+    if series.episodes:
+        format_bits.append(f"{series.episodes} episode{'s' if series.episodes != 1 else ''}")
+    if series.status:
+        format_bits.append(series.status)
+    embed.add_field(name="Format", value=" · ".join(format_bits))
+    embed.add_field(
+        name="Ratings",
+        value="No impressions yet. Be the first: `/impression post`.",
+        inline=False,
+    )
+    credits = " · ".join(CREDIT_SHORT.get(key, key) for key in card.credits)
+    footer = series_ref(series.id) + (f" · Data: {credits}" if credits else "")
+    embed.set_footer(text=shorten(footer, 2048))
+    if series.picture and series.picture.startswith("https://"):
+        embed.set_thumbnail(url=series.picture)
+    return embed
+
+
+def render_series_links(series: Series) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for index, (label, url) in enumerate(site_links(series)):
+        view.add_item(discord.ui.Button(label=label, url=url, row=1 + index // 5))
+    return view
+
+
+def render_no_match(typed: str, suggestions: list[Suggestion]) -> discord.Embed:
+    shown = escape_markdown(shorten(typed, 80))
+    lines = [f"No series matches “{shown}”."]
+    if suggestions:
+        lines.append("Did you mean:")
+        lines += [f"• {escape_markdown(render_choice_name(s))}" for s in suggestions[:5]]
+    lines.append("Tip: start typing and pick a title from the list.")
+    return discord.Embed(description="\n".join(lines), colour=COLOUR_CARD)
+
+
+def render_pick_prompt(typed: str, count: int) -> discord.Embed:
+    shown = escape_markdown(shorten(typed, 80))
+    return discord.Embed(
+        description=f"{count} series match “{shown}”. Pick one:",
+        colour=COLOUR_CARD,
+    )
+
+
+def pick_options(suggestions: list[Suggestion]) -> list[discord.SelectOption]:
+    options = []
+    for suggestion in suggestions[:25]:
+        label = suggestion.label
+        options.append(
+            discord.SelectOption(
+                label=shorten(label.title, 100),
+                value=str(label.series_id),
+                description=shorten(
+                    " ".join(
+                        p
+                        for p in (describe_label(label.year, label.format), suggestion.matched_name or "")
+                        if p
+                    ),
+                    100,
+                )
+                or None,
+            )
+        )
+    return options

@@ -1,0 +1,260 @@
+"""Loading series data: the bundled starter catalog and anime-offline-database release files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from tqdm import tqdm
+
+from bot.models import CatalogEntry
+from bot.store.catalog import CatalogWriter, UpsertCounts
+
+BATCH_SIZE = 2000
+DOWNLOAD_CAP_BYTES = 512 * 1024 * 1024
+DOWNLOAD_TIMEOUT_S = 300
+
+OFFLINE_FORMATS = {"TV": "TV", "MOVIE": "Movie", "OVA": "OVA", "ONA": "ONA", "SPECIAL": "Special"}
+OFFLINE_STATUS = {"FINISHED": "Finished", "ONGOING": "Airing", "UPCOMING": "Upcoming"}
+OFFLINE_SEASONS = {"SPRING": "Spring", "SUMMER": "Summer", "FALL": "Fall", "WINTER": "Winter"}
+MAX_KEYWORDS = 12
+
+STARTER_CREDIT_KEY = "credit:bangumi-data"
+OFFLINE_CREDIT_KEY = "credit:anime-offline-database"
+
+
+class ImportError_(Exception):
+    """The file or address cannot be imported; the message is for the operator."""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    read: int = 0
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    notice: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+# -- the starter catalog (bangumi-data, bundled) -------------------------------------------------------
+
+
+def load_starter_bundle() -> dict[str, Any]:
+    data = (resources.files("bot") / "data" / "starter_catalog.json.gz").read_bytes()
+    return json.loads(gzip.decompress(data))
+
+
+def starter_entries(bundle: dict[str, Any]) -> Iterator[CatalogEntry]:
+    templates: dict[str, str] = bundle["site_urls"]
+    for title, japanese, synonyms, kind, premiered, _ended, official_site, sites in bundle["items"]:
+        yield CatalogEntry(
+            title=title,
+            title_english=title if title != japanese else None,
+            title_japanese=japanese,
+            synonyms=list(synonyms),
+            format=kind,
+            premiered=premiered,
+            year=int(premiered[:4]) if premiered else None,
+            official_site=official_site,
+            sources=[templates[site].replace("{{id}}", str(site_id)) for site, site_id in sites.items()],
+        )
+
+
+def import_starter_catalog(database: Path) -> ImportReport:
+    """Fill an empty catalog from the bundled file (run in a worker thread on first start)."""
+    started = time.perf_counter()
+    bundle = load_starter_bundle()
+    report = ImportReport(notice=bundle["notice"])
+    with CatalogWriter(database) as writer:
+        if writer.count() > 0:
+            return report
+        entries = list(starter_entries(bundle))
+        report.read = len(entries)
+        meta = {STARTER_CREDIT_KEY: f"{bundle['notice']} (version {bundle['version']})"}
+        report.counts = writer.upsert(entries, meta)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# -- anime-offline-database ----------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError("expected a list of strings")
+    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
+
+
+def entry_from_offline(item: Any) -> CatalogEntry:
+    """One `data[]` element of anime-offline-database; ValueError says why it is unusable."""
+    if not isinstance(item, dict):
+        raise ValueError("not an object")
+    sources = [s for s in _strings(item.get("sources")) if s.startswith(("https://", "http://"))]
+    if not sources:
+        raise ValueError("no usable sources")
+    title = _text(item.get("title"))
+    if title is None:
+        raise ValueError("no title")
+    episodes = item.get("episodes")
+    if episodes is not None and (not isinstance(episodes, int) or isinstance(episodes, bool) or episodes < 0):
+        raise ValueError(f"episodes is {episodes!r}")
+    season = item.get("animeSeason") or {}
+    if not isinstance(season, dict):
+        raise ValueError("animeSeason is not an object")
+    year = season.get("year")
+    if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
+        raise ValueError(f"animeSeason.year is {year!r}")
+    return CatalogEntry(
+        title=title,
+        sources=sources,
+        synonyms=[s for s in _strings(item.get("synonyms")) if s != title],
+        format=OFFLINE_FORMATS.get(str(item.get("type"))),
+        episodes=episodes or None,
+        status=OFFLINE_STATUS.get(str(item.get("status"))),
+        season=OFFLINE_SEASONS.get(str(season.get("season"))),
+        year=year,
+        studios=_strings(item.get("studios")),
+        keywords=_strings(item.get("tags"))[:MAX_KEYWORDS],
+        picture=_text(item.get("picture")),
+    )
+
+
+def _license_notice(header: dict[str, Any]) -> str:
+    license_info = header.get("license")
+    if isinstance(license_info, dict):
+        license_text = f"{license_info.get('name', 'ODbL-1.0')} ({license_info.get('url', '')})".replace(
+            " ()", ""
+        )
+    else:
+        license_text = str(license_info or "ODbL-1.0")
+    repository = header.get("repository") or "https://github.com/manami-project/anime-offline-database"
+    updated = header.get("lastUpdate")
+    suffix = f", data of {updated}" if updated else ""
+    return (
+        f"Contains information from anime-offline-database ({repository}), "
+        f"made available under {license_text}{suffix}."
+    )
+
+
+def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[int, Any]]]:
+    """The header and an iterator of (index, raw entry), for the .json and the .jsonl release forms."""
+    with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as handle:
+        rest = handle.read().lstrip()
+    if not rest.startswith(b"{"):
+        raise ImportError_(
+            f"{path} is not an anime-offline-database file (it does not start with a JSON object)."
+        )
+    try:
+        document = json.loads(rest)
+    except json.JSONDecodeError:
+        return _read_jsonl(rest)
+    if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+        raise ImportError_(f"{path} has no `data` list: is it an anime-offline-database release file?")
+    header = {k: v for k, v in document.items() if k != "data"}
+    return header, enumerate(document["data"])
+
+
+def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]]]:
+    lines = raw.splitlines()
+    try:
+        header = json.loads(lines[0])
+    except (json.JSONDecodeError, IndexError):
+        raise ImportError_("the file is neither JSON nor JSON Lines.") from None
+    if not isinstance(header, dict) or "sources" in header:
+        header = {}
+        body = lines
+    else:
+        body = lines[1:]
+
+    def entries() -> Iterator[tuple[int, Any]]:
+        for index, line in enumerate(body):
+            if not line.strip():
+                continue
+            try:
+                yield index, json.loads(line)
+            except json.JSONDecodeError as error:
+                yield index, ValueError(f"not JSON ({error.msg})")
+
+    return header, entries()
+
+
+def import_offline_database(path: Path, database: Path, *, progress: bool = True) -> ImportReport:
+    started = time.perf_counter()
+    header, raw_entries = read_offline_database(path)
+    report = ImportReport(notice=_license_notice(header))
+    bar = tqdm(desc="Importing", unit=" series", disable=not progress, dynamic_ncols=True)
+    with CatalogWriter(database) as writer:
+        meta = {OFFLINE_CREDIT_KEY: report.notice}
+        while batch_raw := list(islice(raw_entries, BATCH_SIZE)):
+            batch: list[CatalogEntry] = []
+            for index, raw in batch_raw:
+                report.read += 1
+                try:
+                    if isinstance(raw, Exception):
+                        raise raw
+                    batch.append(entry_from_offline(raw))
+                except ValueError as error:
+                    report.skipped.append((index, str(error)))
+            counts = writer.upsert(batch, meta)
+            report.counts.inserted += counts.inserted
+            report.counts.updated += counts.updated
+            report.counts.unchanged += counts.unchanged
+            bar.update(len(batch_raw))
+            bar.set_postfix(
+                new=report.counts.inserted, updated=report.counts.updated, skipped=len(report.skipped)
+            )
+    bar.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def download(url: str, destination: Path, *, cap_bytes: int = DOWNLOAD_CAP_BYTES) -> Path:
+    """Stream `url` to a file in `destination`, refusing anything larger than `cap_bytes`."""
+    name = url.rstrip("/").rsplit("/", 1)[-1] or "download.json"
+    target = destination / name
+    timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_S, sock_connect=15)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+            if response.status != 200:
+                raise ImportError_(f"Downloading {url} failed: the server answered HTTP {response.status}.")
+            declared = response.content_length
+            if declared is not None and declared > cap_bytes:
+                raise ImportError_(f"{url} is {declared:,} bytes, more than the {cap_bytes:,}-byte limit.")
+            written = 0
+            with target.open("wb") as out:
+                async for chunk in response.content.iter_chunked(1 << 16):
+                    written += len(chunk)
+                    if written > cap_bytes:
+                        raise ImportError_(
+                            f"{url} is larger than the {cap_bytes:,}-byte limit; download stopped."
+                        )
+                    out.write(chunk)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise ImportError_(
+            f"Could not download {url} ({error.__class__.__name__}: {error}). Check the address and the "
+            "network, or download the file yourself and import it from disk."
+        ) from None
+    return target
+
+
+def temporary_download_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="catalog-import-")

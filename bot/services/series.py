@@ -1,0 +1,121 @@
+"""Series lookup: autocomplete, free-text resolution, and the data behind the series card."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from bot.errors import InvalidInput, NotFound
+from bot.models import Series, SeriesLabel
+from bot.services.anilist import AniListClient, AniListUnavailable
+from bot.services.search import Match, Resolution, SeriesSearch, normalize, resolve
+from bot.store.catalog import CatalogStore
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 100
+MATCH_THRESHOLD = 75  # below this a candidate is a "did you mean", not a match
+SERIES_REF_PREFIX = "series:"
+ENRICH_RETRY_S = 600.0  # after AniList failed for a series, do not ask again for this long
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    label: SeriesLabel
+    matched_name: str | None  # shown when the member matched another name than the title
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesCard:
+    series: Series
+    credits: list[str]
+
+
+def series_ref(series_id: int) -> str:
+    """The value autocomplete hands back for a series, and what members see in card footers."""
+    return f"{SERIES_REF_PREFIX}{series_id}"
+
+
+def parse_series_ref(text: str) -> int | None:
+    text = text.strip()
+    if text.startswith(SERIES_REF_PREFIX):
+        number = text[len(SERIES_REF_PREFIX) :].split("#", 1)[0]
+        if number.isdigit() and len(number) <= 18:
+            return int(number)
+    return None
+
+
+class SeriesService:
+    def __init__(self, catalog: CatalogStore, search: SeriesSearch, anilist: AniListClient | None) -> None:
+        self._catalog = catalog
+        self._search = search
+        self._anilist = anilist
+        self._enrich_failed_at: dict[int, float] = {}
+
+    async def suggest(self, typed: str, today: date, limit: int = 25) -> list[Suggestion]:
+        """Autocomplete: the best matches for what has been typed, or recent series for nothing."""
+        if len(typed) > MAX_QUERY * 2:
+            return []
+        if not normalize(typed):
+            return [Suggestion(label, None) for label in await self._search.recent(today, limit)]
+        return await self._suggestions(await self._search.search(typed, limit))
+
+    async def resolve(self, typed: str) -> tuple[Resolution, list[Suggestion]]:
+        """What a member meant by text they sent without picking a suggestion.
+
+        Returns the resolution and suggestions: its candidates, or near misses when nothing matched.
+        """
+        if len(typed) > MAX_QUERY:
+            raise InvalidInput(
+                f"That is too long for a series name ({len(typed)} characters; at most {MAX_QUERY})."
+            )
+        if not normalize(typed):
+            raise InvalidInput("Type part of a series name, then pick it from the list.")
+        matches = await self._search.search(typed, 10)
+        good = [m for m in matches if m.score >= MATCH_THRESHOLD]
+        resolution = resolve(good, typed)
+        # With no good match, the weak ones still make "did you mean" suggestions.
+        return resolution, await self._suggestions(resolution.candidates or matches[:5])
+
+    async def _suggestions(self, matches: list[Match]) -> list[Suggestion]:
+        found = []
+        for match in matches:
+            label = await self._search.label(match.series_id)
+            if label is not None:
+                shown = None if normalize(match.name) == normalize(label.title) else match.name
+                found.append(Suggestion(label, shown))
+        return found
+
+    async def find(self, series_id: int) -> Series:
+        series = await self._catalog.get(series_id)
+        if series is None:
+            raise NotFound(f"There is no series {series_ref(series_id)} (it may have been removed).")
+        return series
+
+    async def card(self, series_id: int) -> SeriesCard:
+        series = await self.find(series_id)
+        if self._anilist is not None and series.enriched_at is None:
+            series = await self._enrich(series)
+        return SeriesCard(series=series, credits=list(await self.credits()))
+
+    async def _enrich(self, series: Series) -> Series:
+        assert self._anilist is not None
+        failed_at = self._enrich_failed_at.get(series.id)
+        if failed_at is not None and time.monotonic() - failed_at < ENRICH_RETRY_S:
+            return series
+        try:
+            enrichment = await self._anilist.fetch(series)
+        except AniListUnavailable as error:
+            self._enrich_failed_at[series.id] = time.monotonic()
+            log.info("AniList enrichment of series %s skipped: %s", series.id, error)
+            return series
+        self._enrich_failed_at.pop(series.id, None)
+        await self._catalog.save_enrichment(series.id, enrichment, "anilist")
+        return await self.find(series.id)
+
+    async def credits(self) -> dict[str, str]:
+        return {
+            key.removeprefix("credit:"): value for key, value in (await self._catalog.meta("credit:")).items()
+        }

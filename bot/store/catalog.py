@@ -1,0 +1,353 @@
+"""The series catalog: async reads for the bot, and a synchronous bulk writer for imports.
+
+Bulk imports run tens of thousands of statements; on aiosqlite each would be a thread hop, so
+`CatalogWriter` uses its own plain sqlite3 connection and is run in a worker thread (or the CLI).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesLabel
+from bot.store.database import BUSY_TIMEOUT_MS, Database
+
+ANILIST_SOURCE = re.compile(r"^https://anilist\.co/anime/(\d+)$")
+MAL_SOURCE = re.compile(r"^https://myanimelist\.net/anime/(\d+)$")
+
+# Fields an import may refresh on an existing series (unless a curator edited them).
+REFRESHED_FIELDS = ("format", "episodes", "status", "season", "year", "studios", "keywords", "picture")
+# Fields an import only fills in when they are still empty.
+FILLED_FIELDS = ("title_english", "title_japanese", "premiered", "official_site")
+JSON_FIELDS = frozenset({"synonyms", "studios", "keywords", "notables", "links"})
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def source_id(pattern: re.Pattern[str], sources: Iterable[str]) -> int | None:
+    for url in sources:
+        match = pattern.match(url)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def series_names(
+    title: str, english: str | None, japanese: str | None, synonyms: Iterable[str]
+) -> list[tuple[str, str]]:
+    """(name, kind) pairs, each distinct name once, the strongest kind first."""
+    seen: set[str] = set()
+    names = []
+    for name, kind in [(title, "title"), (english, "english"), (japanese, "japanese")] + [
+        (s, "synonym") for s in synonyms
+    ]:
+        if name and name.strip() and name not in seen:
+            seen.add(name)
+            names.append((name, kind))
+    return names
+
+
+def _series_from_row(row: sqlite3.Row, sources: Sequence[str]) -> Series:
+    def strings(key: str) -> tuple[str, ...]:
+        return tuple(json.loads(row[key] or "[]"))
+
+    return Series(
+        id=row["id"],
+        title=row["title"],
+        title_english=row["title_english"],
+        title_japanese=row["title_japanese"],
+        synonyms=strings("synonyms"),
+        format=row["format"],
+        episodes=row["episodes"],
+        status=row["status"],
+        premiered=date.fromisoformat(row["premiered"]) if row["premiered"] else None,
+        season=row["season"],
+        year=row["year"],
+        studios=strings("studios"),
+        keywords=strings("keywords"),
+        notables=strings("notables"),
+        synopsis=row["synopsis"],
+        synopsis_credit=row["synopsis_credit"],
+        links=tuple(Link(item["label"], item["url"]) for item in json.loads(row["links"] or "[]")),
+        official_site=row["official_site"],
+        picture=row["picture"],
+        anilist_id=row["anilist_id"],
+        mal_id=row["mal_id"],
+        sources=tuple(sources),
+        curated_fields=frozenset(json.loads(row["curated_fields"] or "[]")),
+        merged_into=row["merged_into"],
+        enriched_at=row["enriched_at"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    synopsis: str | None
+    synopsis_credit: str | None
+    studios: tuple[str, ...]
+    episodes: int | None
+
+
+class CatalogStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def count(self) -> int:
+        return int(await self._db.fetch_value("SELECT count(*) FROM series WHERE merged_into IS NULL"))
+
+    async def revision(self) -> int:
+        value = await self._db.fetch_value("SELECT value FROM catalog_meta WHERE key = 'revision'")
+        return int(value or 0)
+
+    async def meta(self, prefix: str) -> dict[str, str]:
+        rows = await self._db.fetch_all(
+            "SELECT key, value FROM catalog_meta WHERE key >= ? AND key < ? ORDER BY key",
+            (prefix, prefix + "\uffff"),
+        )
+        return {row["key"]: row["value"] for row in rows}
+
+    async def get(self, series_id: int) -> Series | None:
+        """The series with this id, following merges to the surviving one."""
+        for _ in range(16):  # merges never chain this deep; the bound only guards against a cycle
+            row = await self._db.fetch_one("SELECT * FROM series WHERE id = ?", (series_id,))
+            if row is None:
+                return None
+            if row["merged_into"] is None:
+                sources = await self._db.fetch_all(
+                    "SELECT url FROM series_sources WHERE series_id = ? ORDER BY url", (series_id,)
+                )
+                return _series_from_row(row, [r["url"] for r in sources])
+            series_id = row["merged_into"]
+        return None
+
+    async def index_rows(self) -> tuple[list[IndexedName], list[SeriesLabel]]:
+        """Everything the in-memory lookup index is built from."""
+        names = await self._db.fetch_all(
+            "SELECT n.series_id, n.name, n.kind FROM series_names n "
+            "JOIN series s ON s.id = n.series_id WHERE s.merged_into IS NULL ORDER BY n.id"
+        )
+        labels = await self._db.fetch_all(
+            "SELECT id, title, year, format, premiered FROM series WHERE merged_into IS NULL"
+        )
+        return (
+            [IndexedName(r["series_id"], r["name"], r["kind"]) for r in names],
+            [
+                SeriesLabel(r["id"], r["title"], r["year"] or _year(r["premiered"]), r["format"])
+                for r in labels
+            ],
+        )
+
+    async def substring_matches(self, text: str, limit: int) -> list[int]:
+        """Series whose names contain `text` anywhere (FTS5 trigram; needs 3+ characters)."""
+        if len(text) < 3:
+            return []
+        phrase = '"' + text.replace('"', '""') + '"'
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT n.series_id FROM series_names_fts f JOIN series_names n ON n.id = f.rowid "
+            "WHERE series_names_fts MATCH ? LIMIT ?",
+            (phrase, limit),
+        )
+        return [row[0] for row in rows]
+
+    async def recent(self, today: date, limit: int) -> list[int]:
+        rows = await self._db.fetch_all(
+            "SELECT id FROM series WHERE merged_into IS NULL AND premiered <= ? "
+            "ORDER BY premiered DESC LIMIT ?",
+            (today.isoformat(), limit),
+        )
+        return [row[0] for row in rows]
+
+    async def save_enrichment(self, series_id: int, enrichment: Enrichment | None, source: str) -> None:
+        """Cache what AniList said (None: it had nothing); curated fields are never touched."""
+        async with self._db.transaction() as conn:
+            async with conn.execute("SELECT curated_fields FROM series WHERE id = ?", (series_id,)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return
+            curated = set(json.loads(row[0] or "[]"))
+            updates: dict[str, Any] = {"enriched_at": utc_now(), "enrichment_source": source}
+            if enrichment is not None:
+                if enrichment.synopsis and "synopsis" not in curated:
+                    updates["synopsis"] = enrichment.synopsis
+                    updates["synopsis_credit"] = enrichment.synopsis_credit
+                if enrichment.studios and "studios" not in curated:
+                    updates["studios"] = json.dumps(list(enrichment.studios), ensure_ascii=False)
+                if enrichment.episodes and "episodes" not in curated:
+                    updates["episodes"] = enrichment.episodes
+            assignments = ", ".join(f"{column} = ?" for column in updates)
+            await conn.execute(
+                f"UPDATE series SET {assignments} WHERE id = ?", (*updates.values(), series_id)
+            )
+
+
+def _year(premiered: str | None) -> int | None:
+    return int(premiered[:4]) if premiered else None
+
+
+@dataclass(slots=True)
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class CatalogWriter:
+    """Synchronous bulk writes to the catalog; one instance per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> CatalogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM series").fetchone()[0])
+
+    def upsert(self, entries: Iterable[CatalogEntry], meta: dict[str, str] | None = None) -> UpsertCounts:
+        """Merge entries into the catalog in one transaction; sources decide identity."""
+        counts = UpsertCounts()
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            now = utc_now()
+            for entry in entries:
+                existing = self._find(entry.sources)
+                if existing is None:
+                    self._insert(entry, now)
+                    counts.inserted += 1
+                elif self._update(existing, entry, now):
+                    counts.updated += 1
+                else:
+                    counts.unchanged += 1
+            for key, value in (meta or {}).items():
+                conn.execute(
+                    "INSERT INTO catalog_meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            if counts.inserted or counts.updated:
+                # The bot's lookup index rebuilds when it sees a new revision.
+                conn.execute(
+                    "INSERT INTO catalog_meta (key, value) VALUES ('revision', '1') "
+                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _find(self, sources: Sequence[str]) -> sqlite3.Row | None:
+        if not sources:
+            return None
+        marks = ",".join("?" * len(sources))
+        row = self._conn.execute(
+            f"SELECT s.* FROM series_sources src JOIN series s ON s.id = src.series_id "
+            f"WHERE src.url IN ({marks}) ORDER BY s.id LIMIT 1",
+            tuple(sources),
+        ).fetchone()
+        # A source of a merged-away series belongs to the series it was merged into.
+        while row is not None and row["merged_into"] is not None:
+            row = self._conn.execute("SELECT * FROM series WHERE id = ?", (row["merged_into"],)).fetchone()
+        return row
+
+    def _insert(self, entry: CatalogEntry, now: str) -> None:
+        cursor = self._conn.execute(
+            "INSERT INTO series (title, title_english, title_japanese, synonyms, format, episodes, status, "
+            "premiered, season, year, studios, keywords, official_site, picture, anilist_id, mal_id, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.title,
+                entry.title_english,
+                entry.title_japanese,
+                json.dumps(entry.synonyms, ensure_ascii=False),
+                entry.format,
+                entry.episodes,
+                entry.status,
+                entry.premiered,
+                entry.season,
+                entry.year,
+                json.dumps(entry.studios, ensure_ascii=False),
+                json.dumps(entry.keywords, ensure_ascii=False),
+                entry.official_site,
+                entry.picture,
+                source_id(ANILIST_SOURCE, entry.sources),
+                source_id(MAL_SOURCE, entry.sources),
+                now,
+                now,
+            ),
+        )
+        series_id = int(cursor.lastrowid or 0)
+        self._add_sources(series_id, entry.sources)
+        self._write_names(
+            series_id, series_names(entry.title, entry.title_english, entry.title_japanese, entry.synonyms)
+        )
+
+    def _update(self, row: sqlite3.Row, entry: CatalogEntry, now: str) -> bool:
+        curated = set(json.loads(row["curated_fields"] or "[]"))
+        changes: dict[str, Any] = {}
+        for name in REFRESHED_FIELDS + FILLED_FIELDS:
+            if name in curated:
+                continue
+            new = getattr(entry, name)
+            if name in JSON_FIELDS:
+                if not new:
+                    continue
+                new = json.dumps(new, ensure_ascii=False)
+            if new is None or (name in FILLED_FIELDS and row[name] is not None):
+                continue
+            if row[name] != new:
+                changes[name] = new
+        if "synonyms" not in curated:
+            synonyms = json.loads(row["synonyms"] or "[]")
+            known = {row["title"], row["title_english"], row["title_japanese"], *synonyms}
+            extra = [s for s in [entry.title, *entry.synonyms] if s and s not in known]
+            if extra:
+                changes["synonyms"] = json.dumps(synonyms + list(dict.fromkeys(extra)), ensure_ascii=False)
+        for column, pattern in (("anilist_id", ANILIST_SOURCE), ("mal_id", MAL_SOURCE)):
+            if row[column] is None and (found := source_id(pattern, entry.sources)) is not None:
+                changes[column] = found
+        added_sources = self._add_sources(row["id"], entry.sources)
+        if not changes:
+            return added_sources > 0
+        changes["updated_at"] = now
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        self._conn.execute(f"UPDATE series SET {assignments} WHERE id = ?", (*changes.values(), row["id"]))
+        merged = {key: row[key] for key in row.keys()} | changes  # noqa: SIM118 - sqlite3.Row needs keys()
+        names = series_names(
+            merged["title"], merged["title_english"], merged["title_japanese"], json.loads(merged["synonyms"])
+        )
+        self._conn.execute("DELETE FROM series_names WHERE series_id = ?", (row["id"],))
+        self._write_names(row["id"], names)
+        return True
+
+    def _add_sources(self, series_id: int, sources: Iterable[str]) -> int:
+        before = self._conn.total_changes
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO series_sources (url, series_id) VALUES (?, ?)",
+            [(url, series_id) for url in sources],
+        )
+        return self._conn.total_changes - before
+
+    def _write_names(self, series_id: int, names: list[tuple[str, str]]) -> None:
+        self._conn.executemany(
+            "INSERT INTO series_names (series_id, name, kind) VALUES (?, ?, ?)",
+            [(series_id, name, kind) for name, kind in names],
+        )

@@ -1,0 +1,116 @@
+"""/series lookup: autocomplete over every name, free-text resolution with a pick list, the series card."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import GuardedCallback, ReviewBot
+from bot.errors import PermissionDenied
+from bot.render.series import (
+    pick_options,
+    render_choice_name,
+    render_no_match,
+    render_pick_prompt,
+    render_series_card,
+    render_series_links,
+)
+from bot.services.series import SeriesService, parse_series_ref, series_ref
+
+
+def _today() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _show_card(
+    interaction: discord.Interaction, service: SeriesService, series_id: int, *, private: bool, replace: bool
+) -> None:
+    card = await service.card(series_id)
+    embed = render_series_card(card, _today().date())
+    view = render_series_links(card.series)
+    if replace:
+        await interaction.response.edit_message(content=None, embed=embed, view=view)
+    else:
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=private)
+
+
+class SeriesPick(
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Select], template=r"series:pick:(?P<owner>\d{1,20})"
+):
+    """The pick list shown when typed text matches several series; only the member who asked may pick."""
+
+    def __init__(self, owner_id: int, options: list[discord.SelectOption] | None = None) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"series:pick:{owner_id}",
+                placeholder="Pick the series you meant",
+                options=options or [discord.SelectOption(label="…", value="0")],
+            )
+        )
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
+    ) -> SeriesPick:
+        return cls(int(match["owner"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.owner_id:
+            raise PermissionDenied("This list belongs to someone else. Run `/series lookup` yourself.")
+        values = (interaction.data or {}).get("values") or []
+        if len(values) != 1 or not str(values[0]).isdigit():
+            raise PermissionDenied("That choice is not one this list offered.")
+        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        await _show_card(interaction, bot.services.series, int(values[0]), private=False, replace=True)
+
+
+class Series(commands.Cog):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+        self.service = bot.services.series
+
+    series = app_commands.Group(name="series", description="Look anime series up.")
+
+    @series.command(name="lookup", description="Show a series' card: synopsis, premiere, ratings and links.")
+    @app_commands.describe(
+        title="Start typing any of its names (English, Japanese, romaji…) and pick it from the list",
+        private="Show the card only to you",
+    )
+    async def lookup(self, interaction: discord.Interaction, title: str, private: bool = False) -> None:
+        series_id = parse_series_ref(title)
+        if series_id is not None:
+            await _show_card(interaction, self.service, series_id, private=private, replace=False)
+            return
+        resolution, suggestions = await self.service.resolve(title)
+        if resolution.best is not None:
+            await _show_card(
+                interaction, self.service, resolution.best.series_id, private=private, replace=False
+            )
+        elif resolution.candidates:
+            view = discord.ui.View(timeout=None)
+            view.add_item(SeriesPick(interaction.user.id, pick_options(suggestions)))
+            await interaction.response.send_message(
+                embed=render_pick_prompt(title, len(suggestions)), view=view, ephemeral=private
+            )
+        else:
+            await interaction.response.send_message(embed=render_no_match(title, suggestions), ephemeral=True)
+
+    @lookup.autocomplete("title")
+    async def lookup_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        suggestions = await self.service.suggest(current, _today().date())
+        return [
+            app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id))
+            for s in suggestions
+        ]
+
+
+async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(SeriesPick)
+    await bot.add_cog(Series(bot))
