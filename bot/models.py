@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +70,15 @@ class IndexedName:
     series_id: int
     name: str
     kind: str
+    name_id: int = 0  # series_names.id, which is also the row of the FTS index
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesLabel:
-    """What a member needs to tell remakes apart in a list: "Hunter x Hunter (2011, TV)"."""
+class SeriesLabel(NamedTuple):
+    """What a member needs to tell remakes apart in a list: "Hunter x Hunter (2011, TV)".
+
+    A tuple, not a dataclass: the lookup index holds one per series, and tuples of plain values
+    are not traversed by the garbage collector.
+    """
 
     series_id: int
     title: str

@@ -131,14 +131,14 @@ class CatalogStore:
     async def index_rows(self) -> tuple[list[IndexedName], list[SeriesLabel]]:
         """Everything the in-memory lookup index is built from."""
         names = await self._db.fetch_all(
-            "SELECT n.series_id, n.name, n.kind FROM series_names n "
+            "SELECT n.id, n.series_id, n.name, n.kind FROM series_names n "
             "JOIN series s ON s.id = n.series_id WHERE s.merged_into IS NULL ORDER BY n.id"
         )
         labels = await self._db.fetch_all(
             "SELECT id, title, year, format, premiered FROM series WHERE merged_into IS NULL"
         )
         return (
-            [IndexedName(r["series_id"], r["name"], r["kind"]) for r in names],
+            [IndexedName(r["series_id"], r["name"], r["kind"], r["id"]) for r in names],
             [
                 SeriesLabel(r["id"], r["title"], r["year"] or _year(r["premiered"]), r["format"])
                 for r in labels
@@ -146,14 +146,12 @@ class CatalogStore:
         )
 
     async def substring_matches(self, text: str, limit: int) -> list[int]:
-        """Series whose names contain `text` anywhere (FTS5 trigram; needs 3+ characters)."""
+        """Ids of names (series_names.id) containing `text` anywhere (FTS5 trigram; 3+ characters)."""
         if len(text) < 3:
             return []
         phrase = '"' + text.replace('"', '""') + '"'
         rows = await self._db.fetch_all(
-            "SELECT DISTINCT n.series_id FROM series_names_fts f JOIN series_names n ON n.id = f.rowid "
-            "WHERE series_names_fts MATCH ? LIMIT ?",
-            (phrase, limit),
+            "SELECT rowid FROM series_names_fts WHERE series_names_fts MATCH ? LIMIT ?", (phrase, limit)
         )
         return [row[0] for row in rows]
 

@@ -1,0 +1,180 @@
+"""`python -m bot catalog import` run as an operator runs it, on files and on a local URL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.client import ReviewBot
+from bot.services.catalog_import import ImportError_, download
+from tests.fakediscord import Member
+
+FIXTURE = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.json"
+REPO = Path(__file__).resolve().parent.parent
+
+
+async def import_catalog(database: Path, source: str) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "catalog", "import", source, "--no-progress",
+        env=env, cwd=database.parent, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+def query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def database(tmp_path: Path, seeded_database: Path) -> Path:
+    path = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, path)
+    return path
+
+
+async def test_import_merges_with_the_starter_catalog_and_reports_bad_entries(database: Path) -> None:
+    before = query(database, "SELECT count(*) FROM series")[0][0]
+
+    status, output = await import_catalog(database, str(FIXTURE))
+
+    assert status == 0, output
+    assert "Read 7 entries" in output
+    assert "2 new, 2 updated, 0 unchanged, 3 skipped." in output
+    assert "skipped entry 3: no title" in output
+    assert "skipped entry 4: expected a list of strings" in output
+    assert "skipped entry 5: episodes is -3" in output
+    assert "anime-offline-database" in output and "ODbL-1.0" in output
+    assert query(database, "SELECT count(*) FROM series")[0][0] == before + 2
+    [rouge] = query(
+        database, "SELECT title, episodes, studios, status, premiered FROM series WHERE mal_id = 54794"
+    )
+    # Merged through the shared MyAnimeList/AniList ids: the starter's title and Tokyo premiere date stay.
+    assert rouge == ("Metallic Rouge", 13, '["bones"]', "Finished", "2024-01-11")
+
+
+async def test_reimporting_changes_nothing(database: Path) -> None:
+    await import_catalog(database, str(FIXTURE))
+    count = query(database, "SELECT count(*) FROM series")[0][0]
+    names = query(database, "SELECT count(*) FROM series_names")[0][0]
+
+    status, output = await import_catalog(database, str(FIXTURE))
+
+    assert status == 0
+    assert "0 new, 0 updated, 4 unchanged" in output
+    assert query(database, "SELECT count(*) FROM series")[0][0] == count
+    assert query(database, "SELECT count(*) FROM series_names")[0][0] == names
+
+
+async def test_curated_fields_survive_a_reimport(database: Path, tmp_path: Path) -> None:
+    await import_catalog(database, str(FIXTURE))
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "UPDATE series SET episodes = 12, curated_fields = '[\"episodes\"]' WHERE mal_id = 54794"
+        )
+    newer = json.loads(FIXTURE.read_text())
+    newer["data"][0]["episodes"] = 14
+    newer["data"][0]["studios"] = ["Bones", "Studio Extra"]
+    changed = tmp_path / "newer.json"
+    changed.write_text(json.dumps(newer))
+
+    status, output = await import_catalog(database, str(changed))
+
+    assert status == 0, output
+    assert query(database, "SELECT episodes, studios FROM series WHERE mal_id = 54794") == [
+        (12, '["Bones", "Studio Extra"]')
+    ]
+
+
+async def test_the_jsonl_release_form_imports_the_same(database: Path, tmp_path: Path) -> None:
+    document = json.loads(FIXTURE.read_text())
+    header = {k: v for k, v in document.items() if k != "data"}
+    lines = [json.dumps(header)] + [json.dumps(entry) for entry in document["data"]]
+    jsonl = tmp_path / "anime-offline-database.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n")
+
+    status, output = await import_catalog(database, str(jsonl))
+
+    assert status == 0, output
+    assert "2 new, 2 updated, 0 unchanged, 3 skipped." in output
+
+
+@pytest.fixture
+async def file_server() -> AsyncIterator[str]:
+    async def serve(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(FIXTURE)
+
+    app = web.Application()
+    app.router.add_get("/anime-offline-database-minified.json", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_import_from_a_url(database: Path, file_server: str) -> None:
+    status, output = await import_catalog(database, f"{file_server}/anime-offline-database-minified.json")
+    assert status == 0, output
+    assert "2 new, 2 updated" in output
+
+
+async def test_a_missing_url_is_a_clear_error(database: Path, file_server: str) -> None:
+    status, output = await import_catalog(database, f"{file_server}/nothing-here.json")
+    assert status == 1
+    assert "the server answered HTTP 404" in output
+    assert "Traceback" not in output
+
+
+async def test_an_unreachable_url_is_a_clear_error(database: Path) -> None:
+    status, output = await import_catalog(database, "http://127.0.0.1:9/anime.json")
+    assert status == 1
+    assert "Could not download" in output and "download the file yourself" in output
+    assert "Traceback" not in output
+
+
+async def test_a_download_over_the_cap_is_refused(file_server: str, tmp_path: Path) -> None:
+    with pytest.raises(ImportError_, match="limit"):
+        await download(f"{file_server}/anime-offline-database-minified.json", tmp_path, cap_bytes=100)
+
+
+async def test_a_file_that_is_not_the_dataset_is_refused(database: Path, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text("[1, 2, 3]")
+    status, output = await import_catalog(database, str(wrong))
+    assert status == 1
+    assert "not an anime-offline-database file" in output
+
+
+async def test_members_find_imported_names_and_see_the_credit(bot: ReviewBot, alice: Member) -> None:
+    status, output = await import_catalog(bot.settings.database_path, str(FIXTURE))  # while the bot runs
+    assert status == 0, output
+    await bot.services.search.refresh()
+
+    choices = await alice.autocomplete("series lookup", "title", "sousou no frier")
+    assert choices[0]["name"].startswith("Frieren")
+
+    card = (await alice.slash("series lookup", title=choices[0]["value"])).embed
+    assert "Animated by MADHOUSE." in card["description"]
+    fields = {field["name"]: field["value"] for field in card["fields"]}
+    assert fields["Format"] == "TV · 28 episodes · Finished"
+    assert fields["Notables"] == "Animation - MADHOUSE"
+    assert "anime-offline-database (ODbL)" in card["footer"]["text"]
+
+    about = await alice.slash("about")
+    assert "Contains information from anime-offline-database" in about.text
