@@ -109,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
     tools = parser.add_subparsers(dest="tool", metavar="{catalog}")
-    catalog = tools.add_parser("catalog", help="manage the series catalog").add_subparsers(
-        dest="action", required=True
-    )
+    catalog = tools.add_parser("catalog", help="manage the series catalog").add_subparsers(dest="action", required=True)
     importing = catalog.add_parser(
         "import", help="merge an anime-offline-database release file (.json, .jsonl, .gz) from a path or URL"
     )

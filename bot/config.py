@@ -97,9 +97,7 @@ def load_settings(
     try:
         sync_commands = SyncMode(sync_raw)
     except ValueError:
-        raise ConfigError(
-            f"SYNC_COMMANDS must be one of off, guild, global, but it is {sync_raw!r}."
-        ) from None
+        raise ConfigError(f"SYNC_COMMANDS must be one of off, guild, global, but it is {sync_raw!r}.") from None
     if sync_commands is SyncMode.GUILD and dev_guild_id is None:
         raise ConfigError("SYNC_COMMANDS=guild needs DEV_GUILD_ID, the id of the server to sync to.")
 
@@ -121,9 +119,7 @@ def load_settings(
         ) from None
     if not 0.1 <= anilist_timeout_s <= 2.5:
         # Interactions must be answered within 3 s; enrichment has to fit inside that.
-        raise ConfigError(
-            f"ANILIST_TIMEOUT must be between 0.1 and 2.5 seconds, but it is {anilist_timeout_s}."
-        )
+        raise ConfigError(f"ANILIST_TIMEOUT must be between 0.1 and 2.5 seconds, but it is {anilist_timeout_s}.")
 
     return Settings(
         anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),

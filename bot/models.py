@@ -84,3 +84,56 @@ class SeriesLabel(NamedTuple):
     title: str
     year: int | None
     format: str | None
+
+
+CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    # (field, full name, table header ≤ 4 columns)
+    ("overall", "Overall", "Ovr"),
+    ("art", "Art", "Art"),
+    ("animation", "Animation", "Anim"),
+    ("character_design", "Character Design", "Char"),
+    ("music", "Music", "Mus"),
+    ("series_story", "Series Story", "SerS"),
+    ("episode_story", "Episode Story", "EpS"),
+)
+CATEGORY_FIELDS = tuple(field for field, _, _ in CATEGORIES)
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Seven optional 1-10 scores; None means Unevaluated."""
+
+    overall: int | None = None
+    art: int | None = None
+    animation: int | None = None
+    character_design: int | None = None
+    music: int | None = None
+    series_story: int | None = None
+    episode_story: int | None = None
+
+    def values(self) -> tuple[int | None, ...]:
+        return tuple(getattr(self, field) for field in CATEGORY_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Impression:
+    id: int
+    guild_id: int
+    series_id: int
+    author_id: int
+    author_name: str
+    scope: str  # episodes | completed | dropped
+    episodes_watched: int | None
+    text: str
+    spoiler: bool
+    scores: Scores
+    status: str
+    featured: bool
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Average:
+    value: float | None
+    count: int

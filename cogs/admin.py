@@ -21,9 +21,7 @@ class Admin(commands.Cog):
 
     @admin.command(name="sync", description="Publish the slash commands to Discord (owners only).")
     @app_commands.describe(scope="global: every server (may take a while); guild: DEV_GUILD_ID at once")
-    async def sync(
-        self, interaction: discord.Interaction, scope: Literal["global", "guild"] = "global"
-    ) -> None:
+    async def sync(self, interaction: discord.Interaction, scope: Literal["global", "guild"] = "global") -> None:
         # Checked here, not with default_permissions: those only hide the command in the client.
         if not await self.bot.is_owner(interaction.user):
             raise PermissionDenied("Only the bot's owners (OWNER_IDS) can sync commands.")

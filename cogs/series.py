@@ -4,34 +4,38 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import GuardedCallback, ReviewBot
+from bot.client import ReviewBot
 from bot.errors import PermissionDenied
+from bot.interactions import GuardedCallback
+from bot.render.impressions import send_pager
 from bot.render.series import (
     pick_options,
     render_choice_name,
     render_no_match,
     render_pick_prompt,
+    render_series_buttons,
     render_series_card,
-    render_series_links,
 )
-from bot.services.series import SeriesService, parse_series_ref, series_ref
+from bot.services.impressions import Page
+from bot.services.series import parse_series_ref, series_ref
 
 
 def _today() -> datetime:
     return datetime.now(UTC)
 
 
-async def _show_card(
-    interaction: discord.Interaction, service: SeriesService, series_id: int, *, private: bool, replace: bool
-) -> None:
-    card = await service.card(series_id)
-    embed = render_series_card(card, _today().date())
-    view = render_series_links(card.series)
+async def _show_card(interaction: discord.Interaction, series_id: int, *, private: bool, replace: bool) -> None:
+    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    card = await bot.services.series.card(series_id)
+    ratings = await bot.services.impressions.ratings(interaction.guild_id or 0, card.series.id)
+    embed = render_series_card(card, ratings, _today().date())
+    view = render_series_buttons(card.series)
     if replace:
         await interaction.response.edit_message(content=None, embed=embed, view=view)
     else:
@@ -65,8 +69,7 @@ class SeriesPick(
         values = (interaction.data or {}).get("values") or []
         if len(values) != 1 or not str(values[0]).isdigit():
             raise PermissionDenied("That choice is not one this list offered.")
-        bot: ReviewBot = interaction.client  # type: ignore[assignment]
-        await _show_card(interaction, bot.services.series, int(values[0]), private=False, replace=True)
+        await _show_card(interaction, int(values[0]), private=False, replace=True)
 
 
 class Series(commands.Cog):
@@ -84,13 +87,11 @@ class Series(commands.Cog):
     async def lookup(self, interaction: discord.Interaction, title: str, private: bool = False) -> None:
         series_id = parse_series_ref(title)
         if series_id is not None:
-            await _show_card(interaction, self.service, series_id, private=private, replace=False)
+            await _show_card(interaction, series_id, private=private, replace=False)
             return
         resolution, suggestions = await self.service.resolve(title)
         if resolution.best is not None:
-            await _show_card(
-                interaction, self.service, resolution.best.series_id, private=private, replace=False
-            )
+            await _show_card(interaction, resolution.best.series_id, private=private, replace=False)
         elif resolution.candidates:
             view = discord.ui.View(timeout=None)
             view.add_item(SeriesPick(interaction.user.id, pick_options(suggestions)))
@@ -106,9 +107,36 @@ class Series(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         suggestions = await self.service.suggest(current, _today().date())
         return [
-            app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id))
-            for s in suggestions
+            app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions
         ]
+
+    @series.command(name="impressions", description="Browse the impressions of a series, one per page.")
+    @app_commands.describe(
+        title="Start typing the series' name and pick it",
+        sort="Newest first (default), or by overall score",
+        reviewer="Only this member's impressions",
+    )
+    async def impressions(
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        sort: Literal["newest", "highest", "lowest"] = "newest",
+        reviewer: discord.Member | None = None,
+    ) -> None:
+        series = await self.service.find_ref(title)
+        guild_id, reviewer_id = interaction.guild_id or 0, reviewer.id if reviewer else None
+
+        async def load(number: int) -> Page | None:
+            return await self.bot.services.impressions.series_page(guild_id, series.id, sort, reviewer_id, number)
+
+        whose = f" by {reviewer.display_name}" if reviewer else ""
+        await send_pager(interaction, load, f"No impressions of {series.title}{whose} here yet.", ephemeral=False)
+
+    @impressions.autocomplete("title")
+    async def impressions_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.lookup_autocomplete(interaction, current)
 
 
 async def setup(bot: ReviewBot) -> None:

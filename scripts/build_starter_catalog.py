@@ -60,9 +60,7 @@ def row(item: dict) -> list:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tarball", type=Path, help="the file `npm pack bangumi-data` wrote")
     args = parser.parse_args()
     with tarfile.open(args.tarball) as tar:

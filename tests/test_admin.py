@@ -34,9 +34,7 @@ async def test_guild_sync_without_a_dev_guild_is_explained(fake: FakeDiscord, gu
     assert "DEV_GUILD_ID is not set" in reply.text
 
 
-async def test_the_text_fallback_syncs_for_owners_only(
-    bot: ReviewBot, fake: FakeDiscord, alice: Member
-) -> None:
+async def test_the_text_fallback_syncs_for_owners_only(bot: ReviewBot, fake: FakeDiscord, alice: Member) -> None:
     owner = join(fake, alice.guild, "owner", user=fake.owner_user)
     puts = fake.command_puts
     mention = f"<@{fake.application_id}>"

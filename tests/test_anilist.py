@@ -41,9 +41,7 @@ class FakeAniList:
         if self.mode == "error":
             return web.json_response({"errors": [{"message": "Internal"}]}, status=500)
         if body["variables"].get("id") != 162985:
-            return web.json_response(
-                {"data": {"Media": None}, "errors": [{"message": "Not Found."}]}, status=404
-            )
+            return web.json_response({"data": {"Media": None}, "errors": [{"message": "Not Found."}]}, status=404)
         media = {
             "id": 162985,
             "description": ROUGE_DESCRIPTION,
@@ -84,9 +82,7 @@ def reset(anilist: FakeAniList) -> None:
     anilist.requests.clear()
 
 
-async def test_the_card_gains_the_anilist_synopsis_and_studio_once(
-    anilist: FakeAniList, alice: Member
-) -> None:
+async def test_the_card_gains_the_anilist_synopsis_and_studio_once(anilist: FakeAniList, alice: Member) -> None:
     card = (await alice.slash("series lookup", title="metallic rouge")).embed
 
     assert card["description"].startswith("In a world where humans and androids coexist")
@@ -102,9 +98,7 @@ async def test_the_card_gains_the_anilist_synopsis_and_studio_once(
     assert anilist.requests == [{"id": 162985}], "the answer is cached in the store"
 
 
-async def test_a_slow_anilist_delays_a_lookup_only_up_to_its_timeout(
-    anilist: FakeAniList, alice: Member
-) -> None:
+async def test_a_slow_anilist_delays_a_lookup_only_up_to_its_timeout(anilist: FakeAniList, alice: Member) -> None:
     anilist.mode = "slow"
     started = time.monotonic()
     card = (await alice.slash("series lookup", title="bocchi the rock")).embed

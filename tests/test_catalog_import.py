@@ -59,9 +59,7 @@ async def test_import_merges_with_the_starter_catalog_and_reports_bad_entries(da
     assert "skipped entry 5: episodes is -3" in output
     assert "anime-offline-database" in output and "ODbL-1.0" in output
     assert query(database, "SELECT count(*) FROM series")[0][0] == before + 2
-    [rouge] = query(
-        database, "SELECT title, episodes, studios, status, premiered FROM series WHERE mal_id = 54794"
-    )
+    [rouge] = query(database, "SELECT title, episodes, studios, status, premiered FROM series WHERE mal_id = 54794")
     # Merged through the shared MyAnimeList/AniList ids: the starter's title and Tokyo premiere date stay.
     assert rouge == ("Metallic Rouge", 13, '["bones"]', "Finished", "2024-01-11")
 
@@ -82,9 +80,7 @@ async def test_reimporting_changes_nothing(database: Path) -> None:
 async def test_curated_fields_survive_a_reimport(database: Path, tmp_path: Path) -> None:
     await import_catalog(database, str(FIXTURE))
     with sqlite3.connect(database) as conn:
-        conn.execute(
-            "UPDATE series SET episodes = 12, curated_fields = '[\"episodes\"]' WHERE mal_id = 54794"
-        )
+        conn.execute("UPDATE series SET episodes = 12, curated_fields = '[\"episodes\"]' WHERE mal_id = 54794")
     newer = json.loads(FIXTURE.read_text())
     newer["data"][0]["episodes"] = 14
     newer["data"][0]["studios"] = ["Bones", "Studio Extra"]

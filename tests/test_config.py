@@ -84,9 +84,7 @@ async def test_missing_token_exits_2_with_one_clear_sentence(tmp_path: Path) -> 
 
 
 async def test_malformed_owner_ids_exit_2_naming_the_variable(tmp_path: Path) -> None:
-    status, output = await _run(
-        ["-m", "bot"], _clean_env(tmp_path, DISCORD_TOKEN="x", OWNER_IDS="abc"), cwd=tmp_path
-    )
+    status, output = await _run(["-m", "bot"], _clean_env(tmp_path, DISCORD_TOKEN="x", OWNER_IDS="abc"), cwd=tmp_path)
     assert status == 2
     assert "OWNER_IDS" in output and "'abc'" in output
     assert "Traceback" not in output

@@ -34,9 +34,7 @@ def test_components_and_mentions_are_enforced() -> None:
 
 def test_modal_and_choice_limits_are_enforced() -> None:
     text = {"type": 4, "custom_id": "text", "label": "Text", "style": 2, "max_length": 4001}
-    assert check_modal(
-        {"title": "Impression", "custom_id": "m", "components": [{"type": 1, "components": [text]}]}
-    )
+    assert check_modal({"title": "Impression", "custom_id": "m", "components": [{"type": 1, "components": [text]}]})
     assert check_modal({"title": "t" * 46, "custom_id": "m", "components": []})
     assert check_choices([{"name": "n", "value": "v"}] * 26)
     assert check_choices([{"name": "n" * 101, "value": "v"}])

@@ -84,9 +84,7 @@ async def test_a_private_lookup_is_ephemeral(alice: Member) -> None:
     assert reply.embed["title"] == "Metallic Rouge"
 
 
-async def test_an_ambiguous_title_offers_a_pick_list_only_its_owner_can_use(
-    fake: FakeDiscord, alice: Member
-) -> None:
+async def test_an_ambiguous_title_offers_a_pick_list_only_its_owner_can_use(fake: FakeDiscord, alice: Member) -> None:
     bob = join(fake, alice.guild, "bob")
     reply = await alice.slash("series lookup", title="hunter x hunter")
 
@@ -135,9 +133,7 @@ async def test_bad_lookups_get_a_clear_ephemeral_answer(alice: Member, title: st
 
 async def test_markdown_in_a_title_is_shown_literally(bot: ReviewBot, alice: Member) -> None:
     with CatalogWriter(bot.settings.database_path) as writer:
-        writer.upsert(
-            [CatalogEntry(title="**Loud** _Title_ @everyone", sources=["https://example.org/anime/1"])]
-        )
+        writer.upsert([CatalogEntry(title="**Loud** _Title_ @everyone", sources=["https://example.org/anime/1"])])
     await bot.services.search.refresh()
 
     reply = await alice.slash("series lookup", title="loud title")

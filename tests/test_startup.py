@@ -4,9 +4,7 @@ from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord
 
 
-async def test_bot_reaches_ready_and_publishes_a_valid_command_list(
-    bot: ReviewBot, fake: FakeDiscord
-) -> None:
+async def test_bot_reaches_ready_and_publishes_a_valid_command_list(bot: ReviewBot, fake: FakeDiscord) -> None:
     assert bot.is_ready()
     assert bot.user is not None and bot.user.id == fake.application_id
     names = {command["name"] for command in fake.global_commands}

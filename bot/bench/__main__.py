@@ -105,9 +105,7 @@ async def run(quick: bool) -> list[Row]:
             )
     if 100_000 in p99:
         ratio = p99[100_000] / p99[40_000]
-        rows.append(
-            Row("autocomplete p99, 100k ÷ 40k", f"{ratio:.2f}×", "≤ 2×", "pass" if ratio <= 2 else "MISS")
-        )
+        rows.append(Row("autocomplete p99, 100k ÷ 40k", f"{ratio:.2f}×", "≤ 2×", "pass" if ratio <= 2 else "MISS"))
     return rows
 
 
@@ -122,10 +120,7 @@ def print_table(rows: list[Row]) -> None:
     print("-" * len(line))
     for row in rows:
         print(
-            "  ".join(
-                v.ljust(w)
-                for v, w in zip((row.metric, row.value, row.goal, row.verdict), widths, strict=True)
-            )
+            "  ".join(v.ljust(w) for v, w in zip((row.metric, row.value, row.goal, row.verdict), widths, strict=True))
         )
 
 

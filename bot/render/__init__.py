@@ -8,3 +8,8 @@ import discord
 COLOUR_CARD = discord.Colour(0x2E6DB4)
 COLOUR_ERROR = discord.Colour(0xC0392B)
 COLOUR_OK = discord.Colour(0x2E8B57)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut to `limit` characters with an ellipsis, for Discord's field and label limits."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -4,8 +4,7 @@ from datetime import timedelta
 
 import discord
 
-from bot.render import COLOUR_CARD
-from bot.render.series import shorten
+from bot.render import COLOUR_CARD, shorten
 from bot.services.about import AboutInfo
 
 

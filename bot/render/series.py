@@ -9,7 +9,9 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.models import Series
-from bot.render import COLOUR_CARD
+from bot.render import COLOUR_CARD, shorten
+from bot.render.impressions import render_ratings_field
+from bot.services.impressions import Ratings
 from bot.services.series import SeriesCard, Suggestion, series_ref
 
 CHOICE_MAX = 100
@@ -42,10 +44,6 @@ CREDIT_SHORT = {
     "bangumi-data": "bangumi-data (CC BY 4.0)",
     "anime-offline-database": "anime-offline-database (ODbL)",
 }
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def describe_label(year: int | None, kind: str | None) -> str:
@@ -100,7 +98,15 @@ def site_links(series: Series) -> list[tuple[str, str]]:
     return unique[:MAX_LINK_BUTTONS]
 
 
-def render_series_card(card: SeriesCard, today: date) -> discord.Embed:
+def series_impressions_id(series_id: int) -> str:
+    return f"series:impressions:{series_id}"
+
+
+def series_post_id(series_id: int) -> str:
+    return f"series:post:{series_id}"
+
+
+def render_series_card(card: SeriesCard, ratings: Ratings, today: date) -> discord.Embed:
     series = card.series
     parts = []
     if series.synopsis:
@@ -114,18 +120,14 @@ def render_series_card(card: SeriesCard, today: date) -> discord.Embed:
         parts.append("\n".join(facts))
     embed = discord.Embed(
         title=shorten(escape_markdown(series.title), 256),
-        url=series.official_site
-        if series.official_site and series.official_site.startswith("http")
-        else None,
+        url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
         description="\n\n".join(parts) or None,
         colour=COLOUR_CARD,
     )
     if series.title_japanese and series.title_japanese != series.title:
         embed.add_field(name="Japanese title", value=shorten(escape_markdown(series.title_japanese), 1024))
     if series.keywords:
-        embed.add_field(
-            name="Keywords", value=shorten(escape_markdown(", ".join(series.keywords)), 1024), inline=False
-        )
+        embed.add_field(name="Keywords", value=shorten(escape_markdown(", ".join(series.keywords)), 1024), inline=False)
     notables = series.notables or tuple(f"Animation - {studio.upper()}" for studio in series.studios)
     if notables:
         embed.add_field(name="Notables", value=shorten(escape_markdown("\n".join(notables)), 1024))
@@ -135,11 +137,8 @@ def render_series_card(card: SeriesCard, today: date) -> discord.Embed:
     if series.status:
         format_bits.append(series.status)
     embed.add_field(name="Format", value=" · ".join(format_bits))
-    embed.add_field(
-        name="Ratings",
-        value="No impressions yet. Be the first: `/impression post`.",
-        inline=False,
-    )
+    name, value = render_ratings_field(ratings)
+    embed.add_field(name=name, value=value, inline=False)
     credits = " · ".join(CREDIT_SHORT.get(key, key) for key in card.credits)
     footer = series_ref(series.id) + (f" · Data: {credits}" if credits else "")
     embed.set_footer(text=shorten(footer, 2048))
@@ -148,8 +147,25 @@ def render_series_card(card: SeriesCard, today: date) -> discord.Embed:
     return embed
 
 
-def render_series_links(series: Series) -> discord.ui.View:
+def render_series_buttons(series: Series) -> discord.ui.View:
+    """Row 0: Impressions and Post impression (persistent); rows 1-2: links to other sites."""
     view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="Impressions",
+            custom_id=series_impressions_id(series.id),
+            style=discord.ButtonStyle.primary,
+            row=0,
+        )
+    )
+    view.add_item(
+        discord.ui.Button(
+            label="Post impression",
+            custom_id=series_post_id(series.id),
+            style=discord.ButtonStyle.success,
+            row=0,
+        )
+    )
     for index, (label, url) in enumerate(site_links(series)):
         view.add_item(discord.ui.Button(label=label, url=url, row=1 + index // 5))
     return view
@@ -182,11 +198,7 @@ def pick_options(suggestions: list[Suggestion]) -> list[discord.SelectOption]:
                 label=shorten(label.title, 100),
                 value=str(label.series_id),
                 description=shorten(
-                    " ".join(
-                        p
-                        for p in (describe_label(label.year, label.format), suggestion.matched_name or "")
-                        if p
-                    ),
+                    " ".join(p for p in (describe_label(label.year, label.format), suggestion.matched_name or "") if p),
                     100,
                 )
                 or None,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.services.anilist import AniListClient
+from bot.services.impressions import ImpressionService
 from bot.services.search import SeriesSearch
 from bot.services.series import SeriesService
 from bot.store import Store
@@ -17,17 +18,19 @@ class Services:
 
     search: SeriesSearch
     series: SeriesService
+    impressions: ImpressionService
     anilist: AniListClient | None
 
     @classmethod
     def build(cls, store: Store, settings: Settings) -> Services:
         search = SeriesSearch(store.catalog)
-        anilist = (
-            AniListClient(settings.anilist_url, settings.anilist_timeout_s)
-            if settings.anilist_enabled
-            else None
+        anilist = AniListClient(settings.anilist_url, settings.anilist_timeout_s) if settings.anilist_enabled else None
+        return cls(
+            search=search,
+            series=SeriesService(store.catalog, search, anilist),
+            impressions=ImpressionService(store.impressions, store.catalog),
+            anilist=anilist,
         )
-        return cls(search=search, series=SeriesService(store.catalog, search, anilist), anilist=anilist)
 
     async def close(self) -> None:
         if self.anilist is not None:

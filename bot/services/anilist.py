@@ -73,15 +73,11 @@ class AniListClient:
         if now < self._blocked_until:
             raise AniListUnavailable(f"rate limited for {self._blocked_until - now:.0f} more s")
         variables: dict[str, Any] = (
-            {"id": series.anilist_id}
-            if series.anilist_id
-            else {"search": series.title_japanese or series.title}
+            {"id": series.anilist_id} if series.anilist_id else {"search": series.title_japanese or series.title}
         )
         try:
             async with asyncio.timeout(self._timeout):
-                async with self._client().post(
-                    self._url, json={"query": QUERY, "variables": variables}
-                ) as response:
+                async with self._client().post(self._url, json={"query": QUERY, "variables": variables}) as response:
                     if response.status == 429:
                         retry_after = float(response.headers.get("Retry-After", "60") or 60)
                         self._blocked_until = time.monotonic() + retry_after
@@ -96,9 +92,7 @@ class AniListClient:
         media = (body.get("data") or {}).get("Media") if isinstance(body, dict) else None
         if not media:
             return None
-        studios = tuple(
-            node["name"] for node in (media.get("studios") or {}).get("nodes") or [] if node.get("name")
-        )
+        studios = tuple(node["name"] for node in (media.get("studios") or {}).get("nodes") or [] if node.get("name"))
         episodes = media.get("episodes")
         return Enrichment(
             synopsis=clean_description(media.get("description")),

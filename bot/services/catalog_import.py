@@ -141,17 +141,14 @@ def entry_from_offline(item: Any) -> CatalogEntry:
 def _license_notice(header: dict[str, Any]) -> str:
     license_info = header.get("license")
     if isinstance(license_info, dict):
-        license_text = f"{license_info.get('name', 'ODbL-1.0')} ({license_info.get('url', '')})".replace(
-            " ()", ""
-        )
+        license_text = f"{license_info.get('name', 'ODbL-1.0')} ({license_info.get('url', '')})".replace(" ()", "")
     else:
         license_text = str(license_info or "ODbL-1.0")
     repository = header.get("repository") or "https://github.com/manami-project/anime-offline-database"
     updated = header.get("lastUpdate")
     suffix = f", data of {updated}" if updated else ""
     return (
-        f"Contains information from anime-offline-database ({repository}), "
-        f"made available under {license_text}{suffix}."
+        f"Contains information from anime-offline-database ({repository}), made available under {license_text}{suffix}."
     )
 
 
@@ -160,9 +157,7 @@ def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[in
     with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as handle:
         rest = handle.read().lstrip()
     if not rest.startswith(b"{"):
-        raise ImportError_(
-            f"{path} is not an anime-offline-database file (it does not start with a JSON object)."
-        )
+        raise ImportError_(f"{path} is not an anime-offline-database file (it does not start with a JSON object).")
     try:
         document = json.loads(rest)
     except json.JSONDecodeError:
@@ -219,9 +214,7 @@ def import_offline_database(path: Path, database: Path, *, progress: bool = True
             report.counts.updated += counts.updated
             report.counts.unchanged += counts.unchanged
             bar.update(len(batch_raw))
-            bar.set_postfix(
-                new=report.counts.inserted, updated=report.counts.updated, skipped=len(report.skipped)
-            )
+            bar.set_postfix(new=report.counts.inserted, updated=report.counts.updated, skipped=len(report.skipped))
     bar.close()
     report.seconds = time.perf_counter() - started
     return report
@@ -244,9 +237,7 @@ async def download(url: str, destination: Path, *, cap_bytes: int = DOWNLOAD_CAP
                 async for chunk in response.content.iter_chunked(1 << 16):
                     written += len(chunk)
                     if written > cap_bytes:
-                        raise ImportError_(
-                            f"{url} is larger than the {cap_bytes:,}-byte limit; download stopped."
-                        )
+                        raise ImportError_(f"{url} is larger than the {cap_bytes:,}-byte limit; download stopped.")
                     out.write(chunk)
     except (aiohttp.ClientError, TimeoutError) as error:
         raise ImportError_(

@@ -121,9 +121,7 @@ class TitleIndex:
         self._postings = {word: array("i", found) for word, found in postings.items()}
         # Sets for the most common words ("no", "the", "season"), built once: most queries contain
         # one, and intersecting prebuilt sets costs microseconds where building them costs milliseconds.
-        self._common = {
-            word: frozenset(found) for word, found in postings.items() if len(found) >= COMMON_WORD_NAMES
-        }
+        self._common = {word: frozenset(found) for word, found in postings.items() if len(found) >= COMMON_WORD_NAMES}
         self._bigrams = {pair: array("i", found) for pair, found in bigrams.items()}
         del postings, bigrams
         self._words = sorted(self._postings)

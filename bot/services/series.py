@@ -68,9 +68,7 @@ class SeriesService:
         Returns the resolution and suggestions: its candidates, or near misses when nothing matched.
         """
         if len(typed) > MAX_QUERY:
-            raise InvalidInput(
-                f"That is too long for a series name ({len(typed)} characters; at most {MAX_QUERY})."
-            )
+            raise InvalidInput(f"That is too long for a series name ({len(typed)} characters; at most {MAX_QUERY}).")
         if not normalize(typed):
             raise InvalidInput("Type part of a series name, then pick it from the list.")
         matches = await self._search.search(typed, 10)
@@ -94,6 +92,16 @@ class SeriesService:
             raise NotFound(f"There is no series {series_ref(series_id)} (it may have been removed).")
         return series
 
+    async def find_ref(self, typed: str) -> Series:
+        """A series named by an autocomplete value (series:123) or by text that fits exactly one."""
+        series_id = parse_series_ref(typed)
+        if series_id is None:
+            resolution, _ = await self.resolve(typed)
+            if resolution.best is None:
+                raise InvalidInput(f"“{typed[:60]}” does not name one series: pick it from the list as you type.")
+            series_id = resolution.best.series_id
+        return await self.find(series_id)
+
     async def card(self, series_id: int) -> SeriesCard:
         series = await self.find(series_id)
         if self._anilist is not None and series.enriched_at is None:
@@ -116,6 +124,4 @@ class SeriesService:
         return await self.find(series.id)
 
     async def credits(self) -> dict[str, str]:
-        return {
-            key.removeprefix("credit:"): value for key, value in (await self._catalog.meta("credit:")).items()
-        }
+        return {key.removeprefix("credit:"): value for key, value in (await self._catalog.meta("credit:")).items()}

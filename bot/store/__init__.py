@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.store.catalog import CatalogStore
 from bot.store.database import Database
+from bot.store.impressions import ImpressionStore
 from bot.store.migrate import SchemaTooNewError
 from bot.store.stats import StatsStore, StoreCounts
 
@@ -19,6 +20,7 @@ class Store:
         self.db = db
         self.stats = StatsStore(db)
         self.catalog = CatalogStore(db)
+        self.impressions = ImpressionStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

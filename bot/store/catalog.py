@@ -128,6 +128,11 @@ class CatalogStore:
             series_id = row["merged_into"]
         return None
 
+    async def merged_into(self, series_id: int) -> tuple[bool, int | None]:
+        """(exists, the series it was merged into) without following the merge."""
+        row = await self._db.fetch_one("SELECT merged_into FROM series WHERE id = ?", (series_id,))
+        return (row is not None, None if row is None else row["merged_into"])
+
     async def index_rows(self) -> tuple[list[IndexedName], list[SeriesLabel]]:
         """Everything the in-memory lookup index is built from."""
         names = await self._db.fetch_all(
@@ -139,10 +144,7 @@ class CatalogStore:
         )
         return (
             [IndexedName(r["series_id"], r["name"], r["kind"], r["id"]) for r in names],
-            [
-                SeriesLabel(r["id"], r["title"], r["year"] or _year(r["premiered"]), r["format"])
-                for r in labels
-            ],
+            [SeriesLabel(r["id"], r["title"], r["year"] or _year(r["premiered"]), r["format"]) for r in labels],
         )
 
     async def substring_matches(self, text: str, limit: int) -> list[int]:
@@ -157,8 +159,7 @@ class CatalogStore:
 
     async def recent(self, today: date, limit: int) -> list[int]:
         rows = await self._db.fetch_all(
-            "SELECT id FROM series WHERE merged_into IS NULL AND premiered <= ? "
-            "ORDER BY premiered DESC LIMIT ?",
+            "SELECT id FROM series WHERE merged_into IS NULL AND premiered <= ? ORDER BY premiered DESC LIMIT ?",
             (today.isoformat(), limit),
         )
         return [row[0] for row in rows]
@@ -181,9 +182,7 @@ class CatalogStore:
                 if enrichment.episodes and "episodes" not in curated:
                     updates["episodes"] = enrichment.episodes
             assignments = ", ".join(f"{column} = ?" for column in updates)
-            await conn.execute(
-                f"UPDATE series SET {assignments} WHERE id = ?", (*updates.values(), series_id)
-            )
+            await conn.execute(f"UPDATE series SET {assignments} WHERE id = ?", (*updates.values(), series_id))
 
 
 def _year(premiered: str | None) -> int | None:

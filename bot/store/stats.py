@@ -19,9 +19,7 @@ class StatsStore:
         """Catalog size (merged-away entries excluded) and published impressions, in one guild or all."""
         series = await self._db.fetch_value("SELECT count(*) FROM series WHERE merged_into IS NULL")
         if guild_id is None:
-            impressions = await self._db.fetch_value(
-                "SELECT count(*) FROM impressions WHERE status = 'published'"
-            )
+            impressions = await self._db.fetch_value("SELECT count(*) FROM impressions WHERE status = 'published'")
         else:
             impressions = await self._db.fetch_value(
                 "SELECT count(*) FROM impressions WHERE guild_id = ? AND status = 'published'", (guild_id,)

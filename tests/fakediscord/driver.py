@@ -16,9 +16,7 @@ LOADING = 1 << 7
 EPHEMERAL = 1 << 6
 
 # Discord's option types
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = range(
-    1, 11
-)
+SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = range(1, 11)
 
 PLAIN_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use commands
 MANAGE_MESSAGES = 1 << 13
@@ -97,15 +95,11 @@ class Reply:
         for component in self.components:
             if label_or_id in (component.get("label"), component.get("custom_id")):
                 return component
-        raise AssertionError(
-            f"no component {label_or_id!r} among {[c.get('label') for c in self.components]}"
-        )
+        raise AssertionError(f"no component {label_or_id!r} among {[c.get('label') for c in self.components]}")
 
     @property
     def choices(self) -> list[Json]:
-        assert self.callback_type == 8, (
-            f"expected autocomplete choices, got callback type {self.callback_type}"
-        )
+        assert self.callback_type == 8, f"expected autocomplete choices, got callback type {self.callback_type}"
         return self.sent.callback["data"]["choices"]  # type: ignore[index]
 
     @property
@@ -177,9 +171,7 @@ class Member:
 
     async def send(self, payload: Json) -> Reply:
         """Dispatch an INTERACTION_CREATE and wait until the member sees an answer."""
-        sent = SentInteraction(
-            id=int(payload["id"]), token=payload["token"], payload=payload, created=time.monotonic()
-        )
+        sent = SentInteraction(id=int(payload["id"]), token=payload["token"], payload=payload, created=time.monotonic())
         self.fake.interactions[sent.token] = sent
         await self.fake.dispatch("INTERACTION_CREATE", payload)
         await _wait_for_answer(sent)
@@ -278,15 +270,11 @@ class Member:
 
     async def choose(self, reply_or_message: Reply | Json, custom_id: str, *values: str) -> Reply:
         message = reply_or_message.last if isinstance(reply_or_message, Reply) else reply_or_message
-        return await self.press(
-            message, {"custom_id": custom_id, "component_type": 3, "values": list(values)}
-        )
+        return await self.press(message, {"custom_id": custom_id, "component_type": 3, "values": list(values)})
 
     async def press(self, message: Json, data: Json) -> Reply:
         """Send a component interaction with any data, forged custom_ids included."""
-        return await self.send(
-            self._interaction(3, data, channel_id=int(message["channel_id"]), message=message)
-        )
+        return await self.send(self._interaction(3, data, channel_id=int(message["channel_id"]), message=message))
 
     async def submit(self, modal_reply: Reply, **values: str) -> Reply:
         modal = modal_reply.modal
@@ -353,7 +341,5 @@ async def _wait_for_answer(sent: SentInteraction) -> None:
         except TimeoutError:
             break
     if sent.callback is None:
-        raise AssertionError(
-            f"the bot did not answer interaction {sent.payload['data']} within {REPLY_TIMEOUT_S} s"
-        )
+        raise AssertionError(f"the bot did not answer interaction {sent.payload['data']} within {REPLY_TIMEOUT_S} s")
     raise AssertionError("the bot deferred but never followed up")

@@ -57,9 +57,7 @@ def check_embeds(embeds: list[dict[str, Any]]) -> list[str]:
         for key, value in (("url", embed.get("url")), ("author.url", author.get("url"))):
             if value is not None and not _url_ok(value):
                 problems.append(f"{where}.{key} is not an http(s) URL: {value!r}")
-        total += (
-            _length(title) + _length(description) + _length(footer.get("text")) + _length(author.get("name"))
-        )
+        total += _length(title) + _length(description) + _length(footer.get("text")) + _length(author.get("name"))
     if total > 6000:
         problems.append(f"embeds total {total} chars (max 6000 per message)")
     return problems
@@ -181,9 +179,7 @@ def check_message(payload: dict[str, Any]) -> list[str]:
     if MENTION_LIKE.search(content):
         allowed = payload.get("allowed_mentions")
         if allowed is None or allowed.get("parse") or allowed.get("users") or allowed.get("roles"):
-            problems.append(
-                f"content {content[:60]!r} could ping someone: send it with AllowedMentions.none()"
-            )
+            problems.append(f"content {content[:60]!r} could ping someone: send it with AllowedMentions.none()")
     return problems
 
 

@@ -460,11 +460,7 @@ class FakeDiscord:
             guild_id = interaction.payload.get("guild_id")
         else:
             guild_id = next(
-                (
-                    str(g.id)
-                    for g in self.guilds.values()
-                    if any(int(c["id"]) == channel_id for c in g.channels)
-                ),
+                (str(g.id) for g in self.guilds.values() if any(int(c["id"]) == channel_id for c in g.channels)),
                 None,
             )
         if guild_id is not None:
@@ -580,18 +576,14 @@ class FakeDiscord:
         interaction.touch()
         return json_response(message)
 
-    async def _get_webhook_message(
-        self, request: web.Request, app: str, token: str, message: str
-    ) -> web.Response:
+    async def _get_webhook_message(self, request: web.Request, app: str, token: str, message: str) -> web.Response:
         interaction = self._webhook_interaction(app, token)
         found = None if interaction is None else self._resolve_webhook_message(interaction, message)
         if found is None:
             return error_response(404, 10008, "Unknown Message")
         return json_response(found)
 
-    async def _edit_webhook_message(
-        self, request: web.Request, app: str, token: str, message: str
-    ) -> web.Response:
+    async def _edit_webhook_message(self, request: web.Request, app: str, token: str, message: str) -> web.Response:
         interaction = self._webhook_interaction(app, token)
         body = await self._body(request)
         found = None if interaction is None else self._resolve_webhook_message(interaction, message)
@@ -608,9 +600,7 @@ class FakeDiscord:
         interaction.touch()
         return json_response(found)
 
-    async def _delete_webhook_message(
-        self, request: web.Request, app: str, token: str, message: str
-    ) -> web.Response:
+    async def _delete_webhook_message(self, request: web.Request, app: str, token: str, message: str) -> web.Response:
         interaction = self._webhook_interaction(app, token)
         found = None if interaction is None else self._resolve_webhook_message(interaction, message)
         if interaction is None or found is None:
@@ -621,9 +611,7 @@ class FakeDiscord:
         return web.Response(status=204)
 
     def _known_channel(self, channel: str) -> bool:
-        return channel in self.dm_channels or any(
-            c["id"] == channel for g in self.guilds.values() for c in g.channels
-        )
+        return channel in self.dm_channels or any(c["id"] == channel for g in self.guilds.values() for c in g.channels)
 
     async def _post_channel_message(self, request: web.Request, channel: str) -> web.Response:
         body = await self._body(request)
@@ -665,22 +653,13 @@ class FakeDiscord:
     async def _open_dm(self, request: web.Request) -> web.Response:
         body = await request.json()
         recipient = next(
-            (
-                m["user"]
-                for g in self.guilds.values()
-                for m in g.members
-                if m["user"]["id"] == body["recipient_id"]
-            ),
+            (m["user"] for g in self.guilds.values() for m in g.members if m["user"]["id"] == body["recipient_id"]),
             None,
         )
         if recipient is None:
             return error_response(400, 50007, "Cannot send messages to this user")
-        channel_id = next(
-            (cid for cid, user in self.dm_channels.items() if user["id"] == recipient["id"]), None
-        )
+        channel_id = next((cid for cid, user in self.dm_channels.items() if user["id"] == recipient["id"]), None)
         if channel_id is None:
             channel_id = str(self.snowflake())
             self.dm_channels[channel_id] = recipient
-        return json_response(
-            {"id": channel_id, "type": 1, "recipients": [recipient], "last_message_id": None}
-        )
+        return json_response({"id": channel_id, "type": 1, "recipients": [recipient], "last_message_id": None})

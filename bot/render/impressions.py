@@ -1,0 +1,283 @@
+"""Impression cards, the ratings table, the impression modal and the pager, styled after the review card."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import discord
+from discord.utils import escape_markdown
+
+from bot.interactions import handle_interaction_error
+from bot.models import CATEGORIES, Impression, Scores, Series
+from bot.render import COLOUR_CARD, shorten
+from bot.services.impressions import Page, Ratings
+
+TABLE_WIDTH = 56
+CELL = 4  # every score column is 4 wide: "Anim", "10.0"
+REVIEWER_WIDTH = TABLE_WIDTH - (CELL + 1) * len(CATEGORIES)
+NUMBER_WORDS = {
+    1: "One",
+    2: "Two",
+    3: "Three",
+    4: "Four",
+    5: "Five",
+    6: "Six",
+    7: "Seven",
+    8: "Eight",
+    9: "Nine",
+}
+TEXT_INPUT_ID = "text"
+DESCRIPTION_MAX = 4096
+
+
+def scope_line(impression: Impression) -> str:
+    count = impression.episodes_watched
+    if impression.scope == "completed":
+        return f"(Completed, all {count} episodes):" if count else "(Completed):"
+    if impression.scope == "dropped":
+        return f"(Dropped after {count} episode{'' if count == 1 else 's'}):"
+    return f"({_episodes(count or 0)} watched):"
+
+
+def _episodes(count: int) -> str:
+    word = NUMBER_WORDS.get(count, str(count))
+    return f"{word} episode" if count == 1 else f"{word} episodes"
+
+
+def _cell(value: int | float | None) -> str:
+    if value is None:
+        return "—".rjust(CELL)
+    if isinstance(value, float):
+        return f"{value:.1f}".rjust(CELL)
+    return str(value).rjust(CELL)
+
+
+def _row(scores: tuple[int | float | None, ...], label: str) -> str:
+    if all(value is None for value in scores):
+        # As on the reference card: a reviewer who rated nothing reads "Unevaluated".
+        cells = "Unevaluated".ljust((CELL + 1) * len(CATEGORIES) - 1)
+    else:
+        cells = " ".join(_cell(value) for value in scores)
+    return f"{cells} {shorten(label, REVIEWER_WIDTH)}".rstrip()
+
+
+def table_header() -> str:
+    return " ".join(header.rjust(CELL) for _, _, header in CATEGORIES) + " Reviewer"
+
+
+def render_ratings_table(ratings: Ratings) -> str:
+    """A monospace table no wider than 56 columns: one row per recent reviewer, then the average."""
+    lines = [table_header()]
+    for impression in ratings.rows:
+        lines.append(_row(impression.scores.values(), f"{impression.author_name} #{impression.id}"))
+    averages: tuple[float | None, ...] = tuple(a.value for a in ratings.averages)
+    lines.append(_row(averages, f"Average of {ratings.reviewers}"))
+    lines.append(" ".join(str(a.count).rjust(CELL) for a in ratings.averages) + " rated")
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def render_ratings_field(ratings: Ratings) -> tuple[str, str]:
+    if not ratings.reviewers:
+        return (
+            "Ratings",
+            "No impressions yet. Be the first: press *Post impression* or use `/impression post`.",
+        )
+    shown = len(ratings.rows)
+    more = f" (latest {shown} of {ratings.reviewers} reviewers)" if ratings.reviewers > shown else ""
+    return f"Ratings{more}", render_ratings_table(ratings)
+
+
+def overall_text(scores: Scores) -> str:
+    return "Unevaluated" if scores.overall is None else f"{scores.overall}/10"
+
+
+def _stamp(iso: str) -> str:
+    return discord.utils.format_dt(datetime.fromisoformat(iso), "F")
+
+
+def impression_ref(impression: Impression) -> str:
+    return f"series:{impression.series_id}#{impression.id}"
+
+
+def render_impression_card(impression: Impression, series: Series) -> discord.Embed:
+    header = scope_line(impression)
+    stamps = f"Last updated {_stamp(impression.updated_at)}. Created {_stamp(impression.created_at)}."
+    warning = "**Spoiler warning:** the text below is hidden; click it to read.\n" if impression.spoiler else ""
+    # Budget the text so the description never passes Discord's 4096 characters, escapes included.
+    budget = DESCRIPTION_MAX - len(header) - len(stamps) - len(warning) - 16
+    text = escape_markdown(impression.text)
+    if len(text) > budget:
+        text = text[: budget - 24].rstrip("\\") + "… *(shortened to fit)*"
+    if impression.spoiler:
+        text = f"||{text}||"
+    embed = discord.Embed(
+        title=shorten(escape_markdown(series.title), 256),
+        url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
+        description=f"{warning}{header}\n\n{text}\n\n{stamps}",
+        colour=COLOUR_CARD,
+    )
+    embed.set_author(name=shorten(f"{impression.author_name}'s impression", 256))
+    embed.add_field(name="Overall", value=overall_text(impression.scores))
+    row = _row(impression.scores.values(), impression.author_name)
+    embed.add_field(name="Ratings", value=f"```\n{table_header()}\n{row}\n```", inline=False)
+    labels = [impression_ref(impression)]
+    if impression.featured:
+        labels.append("Featured")
+    if impression.status != "published":
+        labels.append(impression.status.capitalize())
+    embed.set_footer(text=" · ".join(labels))
+    return embed
+
+
+def render_impression_modal(custom_id: str, title: str, text: str | None = None) -> discord.ui.Modal:
+    modal = discord.ui.Modal(title=shorten(title, 45), custom_id=custom_id, timeout=None)
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Your impression",
+            custom_id=TEXT_INPUT_ID,
+            style=discord.TextStyle.paragraph,
+            min_length=1,
+            max_length=4000,
+            default=text,
+            placeholder="What did you think of the episodes you watched?",
+        )
+    )
+    # Submissions are answered by the cog's interaction listener, from the custom_id alone, so they
+    # work after a restart and a second submission is recognised; the modal is not kept in memory.
+    modal.stop()
+    return modal
+
+
+def modal_text(data: dict[str, object]) -> str:
+    """The text input's value from a modal submission's raw data."""
+    for row in data.get("components", []) or []:  # type: ignore[union-attr]
+        children = row.get("components") or ([row["component"]] if "component" in row else [])
+        for child in children:
+            if child.get("custom_id") == TEXT_INPUT_ID:
+                return str(child.get("value") or "")
+    return ""
+
+
+def render_delete_prompt(impression: Impression, series: Series) -> discord.Embed:
+    return discord.Embed(
+        description=(
+            f"Delete impression **#{impression.id}** of **{escape_markdown(series.title)}** "
+            f"by {escape_markdown(impression.author_name)}? This cannot be undone by you."
+        ),
+        colour=discord.Colour.orange(),
+    )
+
+
+class ConfirmView(discord.ui.View):
+    """Yes / Cancel for the member who asked; anyone else is told so."""
+
+    def __init__(self, owner_id: int, on_confirm: Callable[[discord.Interaction], Awaitable[None]]) -> None:
+        super().__init__(timeout=120)
+        self.owner_id = owner_id
+        self._on_confirm = on_confirm
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message("Only the member who asked can answer this.", ephemeral=True)
+            return False
+        return True
+
+    @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]) -> None:
+        self.stop()
+        await self._on_confirm(interaction)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing was deleted.", embed=None, view=None)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ConfirmView]
+    ) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+PageLoader = Callable[[int], Awaitable[Page | None]]
+
+
+class Pager(discord.ui.View):
+    """One impression card per page; only the member who asked turns pages; buttons die on timeout."""
+
+    def __init__(self, owner_id: int, load: PageLoader, page: Page, timeout: float = 300) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self._load = load
+        self.page = page
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        last = self.page.total - 1
+        self.first.disabled = self.previous.disabled = self.page.number <= 0
+        self.next.disabled = self.last.disabled = self.page.number >= last
+        self.counter.label = f"{self.page.number + 1} / {self.page.total}"
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These pages belong to someone else: run the command yourself to browse.", ephemeral=True
+            )
+            return False
+        return True
+
+    async def _turn(self, interaction: discord.Interaction, number: int) -> None:
+        page = await self._load(max(0, min(number, self.page.total - 1)))
+        if page is None:
+            await interaction.response.edit_message(content="There is nothing left to show.", embed=None, view=None)
+            return
+        self.page = page
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=render_impression_card(page.impression, page.series), view=self)
+
+    @discord.ui.button(label="First", style=discord.ButtonStyle.secondary)
+    async def first(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        await self._turn(interaction, 0)
+
+    @discord.ui.button(label="Prev", style=discord.ButtonStyle.primary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        await self._turn(interaction, self.page.number - 1)
+
+    @discord.ui.button(label="1 / 1", style=discord.ButtonStyle.secondary, disabled=True)
+    async def counter(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        await interaction.response.defer()
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        await self._turn(interaction, self.page.number + 1)
+
+    @discord.ui.button(label="Last", style=discord.ButtonStyle.secondary)
+    async def last(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        await self._turn(interaction, self.page.total - 1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            # The message may be gone or its token expired; then there is nothing to tidy.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Pager]) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+async def send_pager(interaction: discord.Interaction, load: PageLoader, empty: str, *, ephemeral: bool = True) -> None:
+    """Answer with the first page and its pager, or `empty` (ephemerally) when there is none."""
+    page = await load(0)
+    if page is None:
+        await interaction.response.send_message(empty, ephemeral=True)
+        return
+    pager = Pager(interaction.user.id, load, page)
+    await interaction.response.send_message(
+        embed=render_impression_card(page.impression, page.series), view=pager, ephemeral=ephemeral
+    )
+    pager.message = await interaction.original_response()

@@ -1,0 +1,334 @@
+"""Impressions: who may post, edit and delete; scopes and scores; the ratings summary of a series."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, replace
+
+from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.models import CATEGORY_FIELDS, Average, Impression, Scores, Series
+from bot.services.series import parse_series_ref
+from bot.store.catalog import CatalogStore
+from bot.store.impressions import Draft, ImpressionStore, Sort
+
+MAX_TEXT = 4000
+SCOPES = ("episodes", "completed", "dropped")
+TABLE_REVIEWERS = 8
+_SCORE_CHARS = "123456789a"  # 1..10 as one character each, for custom_ids
+_REF = re.compile(r"^\s*(?:series:(\d{1,18}))?\s*#?\s*(\d{1,18})\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: int
+    name: str
+    is_moderator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything about a new impression but its text: what the modal's custom_id carries."""
+
+    series_id: int
+    scope: str
+    episodes_watched: int | None
+    scores: Scores
+    spoiler: bool
+    nonce: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ratings:
+    rows: list[Impression]
+    averages: list[Average]
+    reviewers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    impression: Impression
+    series: Series
+    number: int  # 0-based
+    total: int
+
+
+def encode_plan(plan: Plan) -> str:
+    scores = "".join("_" if v is None else _SCORE_CHARS[v - 1] for v in plan.scores.values())
+    episodes = plan.episodes_watched or ""
+    return f"imp:post:{plan.series_id}:{plan.scope[0]}{episodes}:{scores}:{int(plan.spoiler)}:{plan.nonce}"
+
+
+_PLAN = re.compile(r"^imp:post:(\d{1,18}):([ecd])(\d{0,6}):([1-9a_]{7}):([01]):([\w-]{4,16})$")
+
+
+def decode_plan(custom_id: str) -> Plan | None:
+    match = _PLAN.match(custom_id)
+    if match is None:
+        return None
+    series_id, scope, episodes, scores, spoiler, nonce = match.groups()
+    values = [None if c == "_" else _SCORE_CHARS.index(c) + 1 for c in scores]
+    return Plan(
+        series_id=int(series_id),
+        scope={"e": "episodes", "c": "completed", "d": "dropped"}[scope],
+        episodes_watched=int(episodes) if episodes else None,
+        scores=Scores(*values),
+        spoiler=spoiler == "1",
+        nonce=nonce,
+    )
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def parse_impression_ref(text: str) -> tuple[int | None, int]:
+    """`628`, `#628` or `series:4772#628` → (series id or None, impression id)."""
+    match = _REF.match(text)
+    if match is None:
+        raise InvalidInput(f"“{text[:40]}” is not an impression id: use a number like 628 or series:4772#628.")
+    series, impression = match.groups()
+    return (int(series) if series else None), int(impression)
+
+
+def check_scores(scores: Scores) -> None:
+    for field, value in zip(CATEGORY_FIELDS, scores.values(), strict=True):
+        if value is not None and not 1 <= value <= 10:
+            name = field.replace("_", " ")
+            raise InvalidInput(f"Scores go from 1 to 10; {name} was {value}. Leave it out to keep it unevaluated.")
+
+
+def check_text(text: str) -> str:
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInput("Your impression is empty. Write what you thought of the episodes you watched.")
+    if len(stripped) > MAX_TEXT:
+        raise InvalidInput(f"Your impression is {len(stripped):,} characters long; the limit is {MAX_TEXT:,}.")
+    return stripped
+
+
+class ImpressionService:
+    def __init__(self, impressions: ImpressionStore, catalog: CatalogStore) -> None:
+        self._impressions = impressions
+        self._catalog = catalog
+
+    async def _series_to_review(self, series_id: int) -> Series:
+        exists, merged_into = await self._catalog.merged_into(series_id)
+        if not exists:
+            raise NotFound(f"There is no series series:{series_id}.")
+        if merged_into is not None:
+            raise InvalidInput(f"series:{series_id} was merged into series:{merged_into}; post your impression there.")
+        series = await self._catalog.get(series_id)
+        assert series is not None
+        return series
+
+    async def _check_not_banned(self, guild_id: int, actor: Actor) -> None:
+        if await self._impressions.is_banned(guild_id, actor.user_id):
+            raise PermissionDenied("You are banned from posting impressions in this server.")
+
+    @staticmethod
+    def _check_scope(series: Series, scope: str, episodes: int | None) -> int | None:
+        if scope not in SCOPES:
+            raise InvalidInput("The scope is one of: episodes watched, completed, dropped.")
+        if scope == "completed":
+            return series.episodes
+        if episodes is None:
+            what = "how many episodes you watched" if scope == "episodes" else "after how many episodes you dropped it"
+            raise InvalidInput(f"Say {what} with the `episodes` option.")
+        if episodes < 1:
+            raise InvalidInput("Episodes watched starts at 1.")
+        if series.episodes and episodes > series.episodes:
+            raise InvalidInput(f"{series.title} has {series.episodes} episodes, not {episodes}.")
+        return episodes
+
+    async def plan(
+        self,
+        guild_id: int,
+        actor: Actor,
+        series_ref: str,
+        scope: str,
+        episodes: int | None,
+        scores: Scores,
+        spoiler: bool,
+    ) -> tuple[Plan, Series]:
+        """Check everything but the text, before the member spends time writing it."""
+        await self._check_not_banned(guild_id, actor)
+        series_id = parse_series_ref(series_ref)
+        if series_id is None:
+            raise InvalidInput("Pick the series from the list as you type its name.")
+        series = await self._series_to_review(series_id)
+        episodes = self._check_scope(series, scope, episodes)
+        check_scores(scores)
+        return Plan(series.id, scope, episodes, scores, spoiler, new_nonce()), series
+
+    async def post(self, guild_id: int, actor: Actor, plan: Plan, text: str) -> tuple[Impression, bool]:
+        """Store the impression (once per plan nonce); returns it and whether it is new."""
+        await self._check_not_banned(guild_id, actor)
+        series = await self._series_to_review(plan.series_id)
+        episodes = self._check_scope(series, plan.scope, plan.episodes_watched)
+        check_scores(plan.scores)  # the custom_id came back from the client: check it again
+        draft = Draft(
+            series_id=series.id,
+            author_id=actor.user_id,
+            author_name=actor.name,
+            scope=plan.scope,
+            episodes_watched=episodes,
+            text=check_text(text),
+            spoiler=plan.spoiler,
+            scores=plan.scores,
+        )
+        impression_id, created = await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}")
+        impression = await self._impressions.get(guild_id, impression_id)
+        assert impression is not None
+        return impression, created
+
+    async def find(self, guild_id: int, ref: str) -> tuple[Impression, Series]:
+        series_id, impression_id = parse_impression_ref(ref)
+        impression = await self._impressions.get(guild_id, impression_id)
+        # Another server's impression, a removed one, or a wrong series all read "not found".
+        if impression is None or (series_id is not None and series_id != impression.series_id):
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        if impression.status != "published":
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        series = await self._catalog.get(impression.series_id)
+        assert series is not None
+        return impression, series
+
+    async def _own(self, guild_id: int, actor: Actor, ref: str, *, moderators_too: bool) -> Impression:
+        _, impression_id = parse_impression_ref(ref)
+        impression = await self._impressions.get(guild_id, impression_id)
+        if impression is None:
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        if impression.author_id != actor.user_id and not (moderators_too and actor.is_moderator):
+            raise PermissionDenied(
+                f"Impression #{impression_id} is {impression.author_name}'s; only they can change it."
+            )
+        return impression
+
+    async def editable(self, guild_id: int, actor: Actor, ref: str) -> Impression:
+        await self._check_not_banned(guild_id, actor)
+        return await self._own(guild_id, actor, ref, moderators_too=False)
+
+    async def edit(
+        self,
+        guild_id: int,
+        actor: Actor,
+        impression_id: int,
+        text: str,
+        scope: str | None = None,
+        episodes: int | None = None,
+        score_changes: dict[str, int] | None = None,
+        spoiler: bool | None = None,
+    ) -> Impression:
+        await self._check_not_banned(guild_id, actor)
+        current = await self._own(guild_id, actor, str(impression_id), moderators_too=False)
+        series = await self._catalog.get(current.series_id)
+        assert series is not None
+        new_scope = scope or current.scope
+        keep_episodes = scope in (None, current.scope)
+        new_episodes = episodes if episodes is not None else (current.episodes_watched if keep_episodes else None)
+        new_episodes = self._check_scope(series, new_scope, new_episodes)
+        new_scores = replace(current.scores, **(score_changes or {}))
+        check_scores(new_scores)
+        draft = Draft(
+            series_id=current.series_id,
+            author_id=current.author_id,
+            author_name=current.author_name,
+            scope=new_scope,
+            episodes_watched=new_episodes,
+            text=check_text(text),
+            spoiler=current.spoiler if spoiler is None else spoiler,
+            scores=new_scores,
+        )
+        await self._impressions.update(guild_id, impression_id, draft, actor.user_id)
+        updated = await self._impressions.get(guild_id, impression_id)
+        assert updated is not None
+        return updated
+
+    async def deletable(self, guild_id: int, actor: Actor, ref: str) -> Impression:
+        return await self._own(guild_id, actor, ref, moderators_too=True)
+
+    async def delete(self, guild_id: int, actor: Actor, impression_id: int) -> None:
+        impression = await self._own(guild_id, actor, str(impression_id), moderators_too=True)
+        reason = None if impression.author_id == actor.user_id else "deleted by a moderator"
+        await self._impressions.remove(guild_id, impression_id, actor.user_id, reason)
+
+    async def ratings(self, guild_id: int, series_id: int) -> Ratings:
+        rows = await self._impressions.latest_per_reviewer(guild_id, series_id, TABLE_REVIEWERS)
+        averages, reviewers = await self._impressions.averages(guild_id, series_id)
+        return Ratings(rows, averages, reviewers)
+
+    async def series_page(
+        self, guild_id: int, series_id: int, sort: Sort, reviewer_id: int | None, number: int
+    ) -> Page | None:
+        series = await self._catalog.get(series_id)
+        if series is None:
+            raise NotFound(f"There is no series series:{series_id}.")
+        impression, total = await self._impressions.page_for_series(
+            guild_id, series.id, sort, reviewer_id, max(0, number)
+        )
+        if impression is None:
+            return None
+        return Page(impression, series, number, total)
+
+    async def author_page(self, guild_id: int, author_id: int, series_id: int | None, number: int) -> Page | None:
+        impression, total = await self._impressions.page_for_author(guild_id, author_id, series_id, max(0, number))
+        if impression is None:
+            return None
+        series = await self._catalog.get(impression.series_id)
+        assert series is not None
+        return Page(impression, series, number, total)
+
+    async def suggest(self, guild_id: int, author_id: int | None, typed: str) -> list[tuple[int, str, str]]:
+        """Impressions to offer while an id is typed: the member's own (edit, delete) or the server's."""
+        recent = await self._impressions.recent(guild_id, author_id, 100)
+        digits = "".join(c for c in typed if c.isdigit())
+        typed_text = typed.strip().lower()
+        if digits:
+            recent = [r for r in recent if str(r[0]).startswith(digits)] or recent
+        elif typed_text:
+            recent = [r for r in recent if typed_text in r[1].lower() or typed_text in r[2].lower()]
+        return recent[:25]
+
+    async def announce_channel(self, guild_id: int) -> int | None:
+        return await self._impressions.announce_channel(guild_id)
+
+    async def is_moderator_role(self, guild_id: int, role_ids: list[int]) -> bool:
+        role = await self._impressions.mod_role(guild_id)
+        return role is not None and role in role_ids
+
+
+_EDIT = re.compile(r"^imp:edit:(\d{1,18}):([ecd-])(\d{0,6}):([1-9a_-]{7}):([01-]):([\w-]{4,16})$")
+
+
+@dataclass(frozen=True, slots=True)
+class EditPlan:
+    impression_id: int
+    scope: str | None
+    episodes_watched: int | None
+    score_changes: dict[str, int]
+    spoiler: bool | None
+    nonce: str
+
+
+def encode_edit(
+    impression_id: int, scope: str | None, episodes: int | None, changes: dict[str, int], spoiler: bool | None
+) -> str:
+    scores = "".join(_SCORE_CHARS[changes[f] - 1] if f in changes else "-" for f in CATEGORY_FIELDS)
+    flag = "-" if spoiler is None else str(int(spoiler))
+    return f"imp:edit:{impression_id}:{scope[0] if scope else '-'}{episodes or ''}:{scores}:{flag}:{new_nonce()}"
+
+
+def decode_edit(custom_id: str) -> EditPlan | None:
+    match = _EDIT.match(custom_id)
+    if match is None:
+        return None
+    impression_id, scope, episodes, scores, spoiler, nonce = match.groups()
+    return EditPlan(
+        impression_id=int(impression_id),
+        scope={"e": "episodes", "c": "completed", "d": "dropped", "-": None}[scope],
+        episodes_watched=int(episodes) if episodes else None,
+        score_changes={f: _SCORE_CHARS.index(c) + 1 for f, c in zip(CATEGORY_FIELDS, scores, strict=True) if c != "-"},
+        spoiler=None if spoiler == "-" else spoiler == "1",
+        nonce=nonce,
+    )

@@ -1,0 +1,434 @@
+"""/impression post|edit|delete|show|mine, the impression modals, and the series card's buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ReviewBot
+from bot.errors import InvalidInput
+from bot.interactions import GuardedCallback, handle_interaction_error
+from bot.models import Impression, Scores, Series
+from bot.render import shorten
+from bot.render.impressions import (
+    ConfirmView,
+    modal_text,
+    render_delete_prompt,
+    render_impression_card,
+    render_impression_modal,
+    send_pager,
+)
+from bot.services.impressions import (
+    Actor,
+    ImpressionService,
+    Plan,
+    decode_edit,
+    decode_plan,
+    encode_edit,
+    encode_plan,
+    new_nonce,
+)
+from bot.services.series import series_ref
+
+log = logging.getLogger(__name__)
+
+Scope = Literal["episodes", "completed", "dropped"]
+_QUICK = re.compile(r"^imp:quick:(\d{1,18}):([\w-]{4,16})$")
+_QUICK_EPISODES = "episodes"
+_QUICK_OVERALL = "overall"
+
+
+async def actor_of(interaction: discord.Interaction) -> Actor:
+    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    roles = [role.id for role in getattr(interaction.user, "roles", [])]
+    is_moderator = interaction.permissions.manage_messages or await bot.services.impressions.is_moderator_role(
+        interaction.guild_id or 0, roles
+    )
+    return Actor(interaction.user.id, interaction.user.display_name, is_moderator)
+
+
+def _scores(**values: int | None) -> Scores:
+    return Scores(**values)
+
+
+async def impression_choices(
+    interaction: discord.Interaction, current: str, *, own: bool
+) -> list[app_commands.Choice[str]]:
+    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    author = interaction.user.id if own else None
+    found = await bot.services.impressions.suggest(interaction.guild_id or 0, author, current)
+    return [app_commands.Choice(name=shorten(f"#{i} {title} — {name}", 100), value=str(i)) for i, title, name in found]
+
+
+class Impressions(commands.Cog):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+        self.service: ImpressionService = bot.services.impressions
+
+    impression = app_commands.Group(
+        name="impression",
+        description="Post and manage impressions of the episodes you watched.",
+        guild_only=True,
+    )
+
+    # -- post -----------------------------------------------------------------------------------------
+
+    @impression.command(name="post", description="Write what you thought of the episodes you watched, and rate them.")
+    @app_commands.describe(
+        series="Start typing the series' name and pick it",
+        scope="How far you got: some episodes, all of them, or dropped",
+        episodes="Episodes watched (or after how many you dropped it)",
+        overall="Overall, 1-10 (leave out: Unevaluated)",
+        art="Art, 1-10",
+        animation="Animation, 1-10",
+        character_design="Character design, 1-10",
+        music="Music, 1-10",
+        series_story="Story of the series so far, 1-10",
+        episode_story="Story of the latest episode, 1-10",
+        spoiler="Hide the text behind a spoiler tag",
+    )
+    async def post(
+        self,
+        interaction: discord.Interaction,
+        series: str,
+        scope: Scope,
+        episodes: int | None = None,
+        overall: int | None = None,
+        art: int | None = None,
+        animation: int | None = None,
+        character_design: int | None = None,
+        music: int | None = None,
+        series_story: int | None = None,
+        episode_story: int | None = None,
+        spoiler: bool = False,
+    ) -> None:
+        scores = _scores(
+            overall=overall,
+            art=art,
+            animation=animation,
+            character_design=character_design,
+            music=music,
+            series_story=series_story,
+            episode_story=episode_story,
+        )
+        plan, found = await self.service.plan(
+            interaction.guild_id or 0, await actor_of(interaction), series, scope, episodes, scores, spoiler
+        )
+        await interaction.response.send_modal(render_impression_modal(encode_plan(plan), f"Impression: {found.title}"))
+
+    @post.autocomplete("series")
+    async def post_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        from bot.render.series import render_choice_name
+
+        suggestions = await self.bot.services.series.suggest(current, discord.utils.utcnow().date())
+        return [
+            app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions
+        ]
+
+    async def publish(self, interaction: discord.Interaction, plan: Plan, text: str) -> None:
+        impression, created = await self.service.post(
+            interaction.guild_id or 0, await actor_of(interaction), plan, text
+        )
+        series = await self.bot.services.series.find(impression.series_id)
+        if not created:
+            await interaction.response.send_message(
+                f"This form was already sent: it is impression #{impression.id}.", ephemeral=True
+            )
+            return
+        card = render_impression_card(impression, series)
+        await interaction.response.send_message(embed=card)
+        await self.announce(interaction, impression, series)
+
+    async def announce(self, interaction: discord.Interaction, impression: Impression, series: Series) -> None:
+        if interaction.guild is None:
+            return
+        channel_id = await self.service.announce_channel(interaction.guild.id)
+        # Only a channel of this very server: a stale or foreign id is ignored.
+        channel = interaction.guild.get_channel(channel_id) if channel_id else None
+        if not isinstance(channel, discord.TextChannel):
+            return
+        try:
+            await channel.send(
+                content=f"New impression of **{discord.utils.escape_markdown(series.title)}**",
+                embed=render_impression_card(impression, series),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException:
+            log.warning("Could not announce impression %s in channel %s", impression.id, channel.id, exc_info=True)
+
+    # -- modal submissions, answered from their custom_id alone ---------------------------------------
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith("imp:"):
+            return
+        try:
+            await self.submitted(interaction, custom_id, modal_text(interaction.data or {}))  # type: ignore[arg-type]
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
+    async def submitted(self, interaction: discord.Interaction, custom_id: str, text: str) -> None:
+        if plan := decode_plan(custom_id):
+            await self.publish(interaction, plan, text)
+        elif edit := decode_edit(custom_id):
+            updated = await self.service.edit(
+                interaction.guild_id or 0,
+                await actor_of(interaction),
+                edit.impression_id,
+                text,
+                scope=edit.scope,
+                episodes=edit.episodes_watched,
+                score_changes=edit.score_changes,
+                spoiler=edit.spoiler,
+            )
+            series = await self.bot.services.series.find(updated.series_id)
+            await interaction.response.send_message(
+                f"Impression #{updated.id} is updated.",
+                embed=render_impression_card(updated, series),
+                ephemeral=True,
+            )
+        elif quick := _QUICK.match(custom_id):
+            plan = await self.quick_plan(interaction, int(quick[1]), quick[2])
+            await self.publish(interaction, plan, text)
+        else:
+            raise InvalidInput("This form is not one the bot sent; nothing was saved.")
+
+    async def quick_plan(self, interaction: discord.Interaction, series_id: int, nonce: str) -> Plan:
+        """The card's "Post impression" form: scope and overall score typed as text."""
+        fields = _modal_values(interaction.data or {})  # type: ignore[arg-type]
+        scope, episodes = _parse_scope(fields.get(_QUICK_EPISODES, ""))
+        overall_raw = fields.get(_QUICK_OVERALL, "").strip()
+        if overall_raw and not overall_raw.isdigit():
+            raise InvalidInput("Overall is a whole number from 1 to 10, or empty for Unevaluated.")
+        overall = int(overall_raw) if overall_raw else None
+        plan, _ = await self.service.plan(
+            interaction.guild_id or 0,
+            await actor_of(interaction),
+            series_ref(series_id),
+            scope,
+            episodes,
+            Scores(overall=overall),
+            False,
+        )
+        return Plan(plan.series_id, plan.scope, plan.episodes_watched, plan.scores, plan.spoiler, nonce)
+
+    # -- edit, delete, show, mine ---------------------------------------------------------------------
+
+    @impression.command(name="edit", description="Change the text, scope or scores of one of your impressions.")
+    @app_commands.describe(
+        id="Your impression (its number, or series:4772#628)",
+        scope="A new scope",
+        episodes="A new episode count",
+        overall="New overall score, 1-10",
+        art="New art score, 1-10",
+        animation="New animation score, 1-10",
+        character_design="New character design score, 1-10",
+        music="New music score, 1-10",
+        series_story="New series story score, 1-10",
+        episode_story="New episode story score, 1-10",
+        spoiler="Hide the text behind a spoiler tag",
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        id: str,
+        scope: Scope | None = None,
+        episodes: int | None = None,
+        overall: int | None = None,
+        art: int | None = None,
+        animation: int | None = None,
+        character_design: int | None = None,
+        music: int | None = None,
+        series_story: int | None = None,
+        episode_story: int | None = None,
+        spoiler: bool | None = None,
+    ) -> None:
+        current = await self.service.editable(interaction.guild_id or 0, await actor_of(interaction), id)
+        given = {
+            "overall": overall,
+            "art": art,
+            "animation": animation,
+            "character_design": character_design,
+            "music": music,
+            "series_story": series_story,
+            "episode_story": episode_story,
+        }
+        changes = {field: value for field, value in given.items() if value is not None}
+        for field, value in changes.items():
+            if not 1 <= value <= 10:
+                raise InvalidInput(f"Scores go from 1 to 10; {field.replace('_', ' ')} was {value}.")
+        if episodes is not None and episodes < 1:
+            raise InvalidInput("Episodes watched starts at 1.")
+        custom_id = encode_edit(current.id, scope, episodes, changes, spoiler)
+        await interaction.response.send_modal(
+            render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
+        )
+
+    @edit.autocomplete("id")
+    async def edit_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await impression_choices(interaction, current, own=True)
+
+    @impression.command(name="delete", description="Delete one of your impressions (moderators: any).")
+    @app_commands.describe(id="The impression (its number, or series:4772#628)")
+    async def delete(self, interaction: discord.Interaction, id: str) -> None:
+        actor = await actor_of(interaction)
+        guild_id = interaction.guild_id or 0
+        target = await self.service.deletable(guild_id, actor, id)
+        series = await self.bot.services.series.find(target.series_id)
+
+        async def confirmed(click: discord.Interaction) -> None:
+            await self.service.delete(guild_id, actor, target.id)
+            await click.response.edit_message(content=f"Impression #{target.id} was deleted.", embed=None, view=None)
+
+        await interaction.response.send_message(
+            embed=render_delete_prompt(target, series),
+            view=ConfirmView(interaction.user.id, confirmed),
+            ephemeral=True,
+        )
+
+    @delete.autocomplete("id")
+    async def delete_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await impression_choices(interaction, current, own=not interaction.permissions.manage_messages)
+
+    @impression.command(name="show", description="Show one impression: 628 or series:4772#628.")
+    @app_commands.describe(id="The impression's number, or series:4772#628", private="Show it only to you")
+    async def show(self, interaction: discord.Interaction, id: str, private: bool = False) -> None:
+        impression, series = await self.service.find(interaction.guild_id or 0, id)
+        await interaction.response.send_message(embed=render_impression_card(impression, series), ephemeral=private)
+
+    @show.autocomplete("id")
+    async def show_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await impression_choices(interaction, current, own=False)
+
+    @impression.command(name="mine", description="Browse your impressions, newest first.")
+    @app_commands.describe(series="Only this series (start typing its name)")
+    async def mine(self, interaction: discord.Interaction, series: str | None = None) -> None:
+        guild_id, author_id = interaction.guild_id or 0, interaction.user.id
+        series_id = None
+        if series:
+            series_id = (await self.bot.services.series.find_ref(series)).id
+
+        async def load(number: int):
+            return await self.service.author_page(guild_id, author_id, series_id, number)
+
+        await send_pager(interaction, load, "You have not posted any impressions here yet.")
+
+    @mine.autocomplete("series")
+    async def mine_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self.post_series(interaction, current)
+
+
+def _modal_values(data: dict[str, object]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for row in data.get("components", []) or []:  # type: ignore[union-attr]
+        children = row.get("components") or ([row["component"]] if "component" in row else [])
+        for child in children:
+            values[str(child.get("custom_id"))] = str(child.get("value") or "")
+    return values
+
+
+def _parse_scope(raw: str) -> tuple[str, int | None]:
+    """ "3" → 3 episodes; "all" or "completed" → completed; "dropped 4" → dropped after 4."""
+    text = raw.strip().lower()
+    if text in ("all", "completed", "complete", "done", "finished"):
+        return "completed", None
+    match = re.fullmatch(r"(?:dropped|drop)\s*(?:after\s*)?(\d{1,6})?", text)
+    if match:
+        return "dropped", int(match[1]) if match[1] else None
+    if text.isdigit() and len(text) <= 6:
+        return "episodes", int(text)
+    raise InvalidInput("Episodes watched: a number like 3, or “completed”, or “dropped 4”.")
+
+
+class SeriesImpressionsButton(
+    GuardedCallback,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"series:impressions:(?P<series>\d{1,18})",
+):
+    """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
+
+    def __init__(self, series_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Impressions", custom_id=f"series:impressions:{series_id}"))
+        self.series_id = series_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> SeriesImpressionsButton:
+        return cls(int(match["series"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        guild_id, series_id = interaction.guild_id or 0, self.series_id
+
+        async def load(number: int):
+            return await bot.services.impressions.series_page(guild_id, series_id, "newest", None, number)
+
+        await send_pager(
+            interaction,
+            load,
+            "No impressions of this series here yet. Be the first: press *Post impression*.",
+        )
+
+
+class SeriesPostButton(
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"series:post:(?P<series>\d{1,18})"
+):
+    """The series card's "Post impression" button: a short form (scope, overall score, text)."""
+
+    def __init__(self, series_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Post impression", custom_id=f"series:post:{series_id}"))
+        self.series_id = series_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> SeriesPostButton:
+        return cls(int(match["series"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        if interaction.guild_id is None:
+            raise InvalidInput("Impressions are posted inside a server.")
+        # Check what can be checked now (ban, series) before the member writes anything.
+        _, series = await bot.services.impressions.plan(
+            interaction.guild_id,
+            await actor_of(interaction),
+            series_ref(self.series_id),
+            "completed",
+            None,
+            Scores(),
+            False,
+        )
+        modal = render_impression_modal(f"imp:quick:{series.id}:{new_nonce()}", f"Impression: {series.title}")
+        modal.add_item(
+            discord.ui.TextInput(
+                label="Episodes watched",
+                custom_id=_QUICK_EPISODES,
+                placeholder="3, completed, or dropped 4",
+                max_length=20,
+            )
+        )
+        modal.add_item(
+            discord.ui.TextInput(
+                label="Overall score (1-10)",
+                custom_id=_QUICK_OVERALL,
+                required=False,
+                placeholder="Leave empty: Unevaluated",
+                max_length=2,
+            )
+        )
+        await interaction.response.send_modal(modal)
+
+
+async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(SeriesImpressionsButton, SeriesPostButton)
+    await bot.add_cog(Impressions(bot))
