@@ -1,0 +1,343 @@
+"""Members post, edit, delete and browse impressions; the series card's ratings table fills in."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.client import ReviewBot
+from bot.models import CatalogEntry
+from bot.store.catalog import CatalogWriter
+from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, Member, Reply
+from tests.harness import join, new_guild
+
+ROUGE_TEXT = (
+    "I had heard a number of good things about this show, and had high expectations for it, "
+    "but in fact episode one never piqued my interest."
+)
+
+
+@pytest.fixture
+async def rouge(alice: Member) -> str:
+    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
+    assert choice["name"].startswith("Metallic Rouge")
+    return choice["value"]
+
+
+async def post(member: Member, series: str, text: str = ROUGE_TEXT, **options: object) -> Reply:
+    options.setdefault("scope", "episodes")
+    if options["scope"] == "episodes":
+        options.setdefault("episodes", 1)
+    form = await member.slash("impression post", series=series, **options)
+    assert form.callback_type == 9, form.text
+    return await member.submit(form, text=text)
+
+
+def impression_id(reply: Reply) -> int:
+    return int(reply.embed["footer"]["text"].split("#")[1].split(" ")[0])
+
+
+def fields(reply: Reply) -> dict[str, str]:
+    return {field["name"]: field["value"] for field in reply.embed["fields"]}
+
+
+async def test_a_member_posts_an_impression_with_scores(alice: Member, rouge: str) -> None:
+    form = await alice.slash("impression post", series=rouge, scope="episodes", episodes=1, overall=7, art=8)
+    assert form.modal["title"] == "Impression: Metallic Rouge"
+
+    card = await alice.submit(form, text=ROUGE_TEXT)
+
+    assert not card.ephemeral
+    assert card.embed["title"] == "Metallic Rouge"
+    description = card.embed["description"]
+    assert description.startswith("(One episode watched):\n\nI had heard a number of good things")
+    assert "Last updated <t:" in description and "Created <t:" in description
+    assert card.embed["footer"]["text"] == f"{rouge}#{impression_id(card)}"
+    assert fields(card)["Overall"] == "7/10"
+    assert "   7    8    —    —" in fields(card)["Ratings"]
+
+
+async def test_the_reference_row_reads_unevaluated(alice: Member, fake: FakeDiscord, rouge: str) -> None:
+    stretch = join(fake, alice.guild, "stretch")
+    stretch.user["global_name"] = "Stretch"
+
+    card = await post(stretch, rouge)
+
+    assert fields(card)["Overall"] == "Unevaluated"
+    series_card = await alice.slash("series lookup", title=rouge)
+    table = fields(series_card)[next(k for k in fields(series_card) if k.startswith("Ratings"))]
+    assert f"Unevaluated                        Stretch #{impression_id(card)}" in table
+    assert all(len(line) <= 56 for line in table.strip("`\n").splitlines())
+
+
+@pytest.mark.parametrize(
+    ("options", "scope_line"),
+    [
+        ({"scope": "episodes", "episodes": 3}, "(Three episodes watched):"),
+        ({"scope": "completed"}, "(Completed):"),
+        ({"scope": "dropped", "episodes": 4}, "(Dropped after 4 episodes):"),
+    ],
+)
+async def test_each_scope_is_shown(alice: Member, rouge: str, options: dict[str, object], scope_line: str) -> None:
+    card = await post(alice, rouge, **options)
+    assert card.embed["description"].startswith(scope_line)
+
+
+async def test_spoilers_are_hidden_and_announced(alice: Member, rouge: str) -> None:
+    card = await post(alice, rouge, text="Rouge is an android.", spoiler=True)
+    description = card.embed["description"]
+    assert description.startswith("**Spoiler warning:**")
+    assert "||Rouge is an android.||" in description
+
+
+async def test_averages_count_each_reviewers_latest_impression_once(
+    fake: FakeDiscord, alice: Member, rouge: str
+) -> None:
+    bob = join(fake, alice.guild, "bob")
+    await post(alice, rouge, overall=4, music=9)
+    await post(alice, rouge, overall=8, scope="episodes", episodes=2)  # alice watched more: this one counts
+    await post(bob, rouge, overall=7)
+
+    card = await alice.slash("series lookup", title=rouge)
+
+    ratings = next(v for k, v in fields(card).items() if k.startswith("Ratings"))
+    lines = ratings.strip("`\n").splitlines()
+    assert lines[0] == " Ovr  Art Anim Char  Mus SerS  EpS Reviewer"
+    assert lines[1].startswith("   7") and "Bob #" in lines[1]
+    assert lines[2].startswith("   8") and "Alice #" in lines[2]
+    assert lines[-2] == " 7.5    —    —    —    —    —    — Average of 2"
+    assert lines[-1] == "   2    0    0    0    0    0    0 rated"
+
+
+async def test_editing_keeps_a_revision_and_the_creation_time(bot: ReviewBot, alice: Member, rouge: str) -> None:
+    first = await post(alice, rouge, overall=5)
+    number = impression_id(first)
+
+    form = await alice.slash("impression edit", id=str(number), overall=9, scope="episodes", episodes=2)
+    assert form.modal["components"]  # prefilled with the current text
+    edited = await alice.submit(form, text="Episode two won me over.")
+
+    assert edited.ephemeral
+    assert "Episode two won me over." in edited.embed["description"]
+    assert edited.embed["description"].startswith("(Two episodes watched):")
+    assert fields(edited)["Overall"] == "9/10"
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        revisions = conn.execute(
+            "SELECT text, score_overall FROM impression_revisions WHERE impression_id = ?", (number,)
+        ).fetchall()
+        created, updated = conn.execute(
+            "SELECT created_at, updated_at FROM impressions WHERE id = ?", (number,)
+        ).fetchone()
+    assert revisions == [(ROUGE_TEXT, 5)]
+    assert updated >= created
+
+
+async def test_deleting_asks_for_confirmation(fake: FakeDiscord, alice: Member, rouge: str) -> None:
+    number = impression_id(await post(alice, rouge))
+    bob = join(fake, alice.guild, "bob")
+
+    prompt = await alice.slash("impression delete", id=str(number))
+    assert prompt.ephemeral and f"Delete impression **#{number}**" in prompt.embed["description"]
+    cancelled = await alice.click(prompt, "Cancel")
+    assert cancelled.message["content"] == "Nothing was deleted."
+    assert not (await alice.slash("impression show", id=str(number))).ephemeral
+
+    prompt = await alice.slash("impression delete", id=str(number))
+    refused = await bob.click(prompt, "Delete")
+    assert refused.ephemeral and "Only the member who asked" in refused.content
+    done = await alice.click(prompt, "Delete")
+    assert done.message["content"] == f"Impression #{number} was deleted."
+
+    gone = await alice.slash("impression show", id=str(number))
+    assert gone.ephemeral and f"No impression #{number} in this server." in gone.text
+
+
+async def test_a_moderator_may_delete_another_members_impression(fake: FakeDiscord, alice: Member, rouge: str) -> None:
+    number = impression_id(await post(alice, rouge))
+    mira = join(fake, alice.guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    prompt = await mira.slash("impression delete", id=str(number))
+    done = await mira.click(prompt, "Delete")
+    assert done.message["content"] == f"Impression #{number} was deleted."
+
+
+async def test_show_accepts_both_id_forms(alice: Member, rouge: str) -> None:
+    number = impression_id(await post(alice, rouge))
+    assert impression_id(await alice.slash("impression show", id=str(number))) == number
+    assert impression_id(await alice.slash("impression show", id=f"{rouge}#{number}")) == number
+    wrong_series = await alice.slash("impression show", id=f"series:1#{number}")
+    assert wrong_series.ephemeral
+
+
+async def test_another_servers_impression_is_not_found(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, rouge: str
+) -> None:
+    number = impression_id(await post(alice, rouge))
+    other = await new_guild(fake, bot, "Other Club")
+    stranger = join(fake, other, "stranger", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+
+    for command in ("impression show", "impression delete", "impression edit"):
+        reply = await stranger.slash(command, id=str(number))
+        assert reply.ephemeral, command
+        assert f"No impression #{number} in this server." in reply.text
+
+
+async def test_mine_pages_through_my_impressions_and_only_i_turn_them(
+    fake: FakeDiscord, alice: Member, rouge: str
+) -> None:
+    numbers = [impression_id(await post(alice, rouge, text=f"Entry {n}")) for n in range(3)]
+    bob = join(fake, alice.guild, "bob")
+
+    pages = await alice.slash("impression mine")
+    assert pages.ephemeral
+    assert impression_id(pages) == numbers[-1]
+    assert pages.component("1 / 3")["disabled"]
+    assert pages.component("Prev")["disabled"]
+
+    refused = await bob.click(pages, "Next")
+    assert refused.ephemeral and "run the command yourself" in refused.content
+
+    second = await alice.click(pages, "Next")
+    assert impression_id(second) == numbers[1]
+    last = await alice.click(second, "Last")
+    assert impression_id(last) == numbers[0]
+    assert last.component("Next")["disabled"]
+
+
+async def test_series_impressions_sort_by_score(fake: FakeDiscord, alice: Member, rouge: str) -> None:
+    bob = join(fake, alice.guild, "bob")
+    low = impression_id(await post(alice, rouge, overall=3))
+    high = impression_id(await post(bob, rouge, overall=9))
+
+    best_first = await alice.slash("series impressions", title=rouge, sort="highest")
+    assert not best_first.ephemeral
+    assert impression_id(best_first) == high
+    worst_first = await alice.slash("series impressions", title=rouge, sort="lowest")
+    assert impression_id(worst_first) == low
+    only_bob = await alice.slash("series impressions", title=rouge, reviewer=bob)
+    assert only_bob.component("1 / 1")
+
+
+async def test_the_series_cards_buttons_post_and_browse(alice: Member, rouge: str) -> None:
+    card = await alice.slash("series lookup", title=rouge)
+
+    form = await alice.click(card, "Post impression")
+    posted = await alice.submit(form, text="Posted from the card.", episodes="3", overall="8")
+    assert posted.embed["description"].startswith("(Three episodes watched):")
+    assert fields(posted)["Overall"] == "8/10"
+
+    browse = await alice.click(card, "Impressions")
+    assert browse.ephemeral
+    assert "Posted from the card." in browse.embed["description"]
+
+
+async def test_new_impressions_are_announced(bot: ReviewBot, fake: FakeDiscord, alice: Member, rouge: str) -> None:
+    channel = fake.add_channel(alice.guild, "impressions")
+    await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(alice.guild.id)})
+    with sqlite3.connect(bot.settings.database_path) as conn:  # what /mod settings (Step 4) will write
+        conn.execute(
+            "INSERT INTO guild_settings (guild_id, announce_channel_id, updated_at) VALUES (?, ?, 'now')",
+            (alice.guild.id, int(channel["id"])),
+        )
+    while not fake.channel_posts.empty():
+        fake.channel_posts.get_nowait()
+
+    card = await post(alice, rouge, text="@everyone look <@&123>")
+
+    announced = await fake.channel_posts.get()
+    assert announced["channel_id"] == channel["id"]
+    assert announced["embeds"][0]["footer"]["text"] == card.embed["footer"]["text"]
+    assert announced["allowed_mentions"] == {"parse": []}
+    assert "@everyone look" in card.embed["description"]
+
+
+# -- bad input: a clear ephemeral answer and nothing stored -------------------------------------------
+
+
+def stored(bot: ReviewBot) -> int:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        return conn.execute("SELECT count(*) FROM impressions").fetchone()[0]
+
+
+@pytest.fixture
+async def twelve_episodes(bot: ReviewBot) -> str:
+    with CatalogWriter(bot.settings.database_path) as writer:
+        writer.upsert([CatalogEntry(title="Twelve Episode Show", sources=["https://anidb.net/anime/777"], episodes=12)])
+    await bot.services.search.refresh()
+    found = await bot.services.series.find_ref("Twelve Episode Show")
+    return f"series:{found.id}"
+
+
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
+        ({"series": "series:999999999", "scope": "completed"}, "There is no series series:999999999"),
+        ({"series": "not picked", "scope": "completed"}, "Pick the series from the list"),
+        ({"scope": "episodes", "episodes": 0}, "Episodes watched starts at 1"),
+        ({"scope": "episodes", "episodes": 13}, "has 12 episodes, not 13"),
+        ({"scope": "episodes"}, "how many episodes you watched"),
+        ({"scope": "dropped"}, "after how many episodes you dropped it"),
+        ({"scope": "completed", "overall": 11}, "Scores go from 1 to 10; overall was 11"),
+        ({"scope": "completed", "music": 0}, "Scores go from 1 to 10; music was 0"),
+    ],
+)
+async def test_bad_post_options_are_refused_before_writing(
+    bot: ReviewBot, alice: Member, twelve_episodes: str, options: dict[str, object], answer: str
+) -> None:
+    options.setdefault("series", twelve_episodes)
+    before = stored(bot)
+    reply = await alice.slash("impression post", **options)
+    assert reply.callback_type == 4 and reply.ephemeral
+    assert answer in reply.text
+    assert stored(bot) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("   \n  ", "Your impression is empty"), ("x" * 4001, "the limit is 4,000")],
+)
+async def test_bad_text_is_refused(bot: ReviewBot, alice: Member, rouge: str, text: str, answer: str) -> None:
+    before = stored(bot)
+    form = await alice.slash("impression post", series=rouge, scope="completed")
+    reply = await alice.submit(form, text=text)  # a client could send what the modal's limits forbid
+    assert reply.ephemeral and answer in reply.text
+    assert stored(bot) == before
+
+
+async def test_a_form_submitted_twice_stores_one_impression(bot: ReviewBot, alice: Member, rouge: str) -> None:
+    before = stored(bot)
+    form = await alice.slash("impression post", series=rouge, scope="completed")
+    first = await alice.submit(form, text="Once.")
+    again = await alice.submit(form, text="Once.")
+    assert not first.ephemeral
+    assert again.ephemeral and f"already sent: it is impression #{impression_id(first)}" in again.text
+    assert stored(bot) == before + 1
+
+
+async def test_a_forged_form_is_refused(bot: ReviewBot, alice: Member, rouge: str) -> None:
+    before = stored(bot)
+    form = await alice.slash("impression post", series=rouge, scope="completed")
+    form.sent.callback["data"]["custom_id"] = "imp:post:1:c:zzzzzzz:1:abcdef"  # type: ignore[index]
+    reply = await alice.submit(form, text="Forged.")
+    assert reply.ephemeral and "not one the bot sent" in reply.text
+    assert stored(bot) == before
+
+
+async def test_only_the_author_edits_and_a_member_cannot_delete_others(
+    fake: FakeDiscord, alice: Member, rouge: str
+) -> None:
+    number = impression_id(await post(alice, rouge))
+    bob = join(fake, alice.guild, "bob")
+    for command in ("impression edit", "impression delete"):
+        reply = await bob.slash(command, id=str(number))
+        assert reply.ephemeral and "only they can change it" in reply.text
+
+
+async def test_a_banned_reviewer_cannot_post(bot: ReviewBot, alice: Member, rouge: str) -> None:
+    with sqlite3.connect(bot.settings.database_path) as conn:  # what /mod ban (Step 4) will write
+        conn.execute(
+            "INSERT INTO reviewer_bans (guild_id, user_id, reason, banned_by, created_at) VALUES (?, ?, 'spam', 1, 'now')",
+            (alice.guild.id, alice.id),
+        )
+    reply = await alice.slash("impression post", series=rouge, scope="completed")
+    assert reply.ephemeral and "banned from posting" in reply.text
