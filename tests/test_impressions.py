@@ -336,7 +336,8 @@ async def test_only_the_author_edits_and_a_member_cannot_delete_others(
 async def test_a_banned_reviewer_cannot_post(bot: ReviewBot, alice: Member, rouge: str) -> None:
     with sqlite3.connect(bot.settings.database_path) as conn:  # what /mod ban (Step 4) will write
         conn.execute(
-            "INSERT INTO reviewer_bans (guild_id, user_id, reason, banned_by, created_at) VALUES (?, ?, 'spam', 1, 'now')",
+            "INSERT INTO reviewer_bans (guild_id, user_id, reason, banned_by, created_at) "
+            "VALUES (?, ?, 'spam', 1, 'now')",
             (alice.guild.id, alice.id),
         )
     reply = await alice.slash("impression post", series=rouge, scope="completed")
