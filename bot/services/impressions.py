@@ -177,10 +177,7 @@ class ImpressionService:
             spoiler=plan.spoiler,
             scores=plan.scores,
         )
-        impression_id, created = await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}")
-        impression = await self._impressions.get(guild_id, impression_id)
-        assert impression is not None
-        return impression, created
+        return await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}")
 
     async def find(self, guild_id: int, ref: str) -> tuple[Impression, Series]:
         series_id, impression_id = parse_impression_ref(ref)
@@ -240,10 +237,7 @@ class ImpressionService:
             spoiler=current.spoiler if spoiler is None else spoiler,
             scores=new_scores,
         )
-        await self._impressions.update(guild_id, impression_id, draft, actor.user_id)
-        updated = await self._impressions.get(guild_id, impression_id)
-        assert updated is not None
-        return updated
+        return await self._impressions.update(guild_id, impression_id, draft, actor.user_id)
 
     async def deletable(self, guild_id: int, actor: Actor, ref: str) -> Impression:
         return await self._own(guild_id, actor, ref, moderators_too=True)

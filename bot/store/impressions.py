@@ -11,6 +11,7 @@ from bot.store.catalog import utc_now
 from bot.store.database import Database
 
 SCORE_COLUMNS = tuple(f"score_{field}" for field in CATEGORY_FIELDS)
+_SCORES = ", ".join(SCORE_COLUMNS)
 Sort = Literal["newest", "highest", "lowest"]
 ORDER_BY: dict[str, str] = {
     "newest": "featured DESC, id DESC",
@@ -32,6 +33,11 @@ class Draft:
     text: str
     spoiler: bool
     scores: Scores
+
+
+def _read_back(conn: sqlite3.Connection, impression_id: int) -> Impression:
+    # Read on the writer, inside the transaction: the reader may not see this write yet.
+    return _impression(conn.execute("SELECT * FROM impressions WHERE id = ?", (impression_id,)).fetchone())
 
 
 def _impression(row: sqlite3.Row) -> Impression:
@@ -59,18 +65,17 @@ class ImpressionStore:
 
     async def add(
         self, guild_id: int, draft: Draft, submission_key: str, status: str = "published"
-    ) -> tuple[int, bool]:
-        """Store a new impression; returns (id, created). A repeated submission_key returns the first id."""
+    ) -> tuple[Impression, bool]:
+        """Store a new impression; returns it and whether it is new (a repeated submission_key is not)."""
         now = utc_now()
-        columns = ", ".join(SCORE_COLUMNS)
-        async with self._db.transaction() as conn:
-            async with conn.execute("SELECT id FROM impressions WHERE submission_key = ?", (submission_key,)) as cursor:
-                existing = await cursor.fetchone()
+
+        def job(conn: sqlite3.Connection) -> tuple[Impression, bool]:
+            existing = conn.execute("SELECT id FROM impressions WHERE submission_key = ?", (submission_key,)).fetchone()
             if existing is not None:
-                return int(existing[0]), False
-            cursor = await conn.execute(
+                return _read_back(conn, int(existing[0])), False
+            cursor = conn.execute(
                 f"INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, episodes_watched, "
-                f"text, spoiler, {columns}, status, submission_key, created_at, updated_at) "
+                f"text, spoiler, {_SCORES}, status, submission_key, created_at, updated_at) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {', '.join('?' * len(SCORE_COLUMNS))}, ?, ?, ?, ?)",
                 (
                     guild_id,
@@ -88,7 +93,9 @@ class ImpressionStore:
                     now,
                 ),
             )
-            return int(cursor.lastrowid or 0), True
+            return _read_back(conn, int(cursor.lastrowid or 0)), True
+
+        return await self._db.write(job)
 
     async def get(self, guild_id: int, impression_id: int) -> Impression | None:
         row = await self._db.fetch_one(
@@ -97,18 +104,18 @@ class ImpressionStore:
         )
         return None if row is None else _impression(row)
 
-    async def update(self, guild_id: int, impression_id: int, draft: Draft, edited_by: int) -> None:
+    async def update(self, guild_id: int, impression_id: int, draft: Draft, edited_by: int) -> Impression:
         """Replace the content, keeping the previous version as a revision (one transaction)."""
-        columns = ", ".join(SCORE_COLUMNS)
-        async with self._db.transaction() as conn:
-            await conn.execute(
+
+        def job(conn: sqlite3.Connection) -> Impression:
+            conn.execute(
                 f"INSERT INTO impression_revisions (impression_id, edited_by, scope, episodes_watched, text, spoiler, "
-                f"{columns}, status, created_at) SELECT id, ?, scope, episodes_watched, text, spoiler, {columns}, "
+                f"{_SCORES}, status, created_at) SELECT id, ?, scope, episodes_watched, text, spoiler, {_SCORES}, "
                 f"status, updated_at FROM impressions WHERE guild_id = ? AND id = ?",
                 (edited_by, guild_id, impression_id),
             )
             assignments = ", ".join(f"{column} = ?" for column in SCORE_COLUMNS)
-            await conn.execute(
+            conn.execute(
                 f"UPDATE impressions SET scope = ?, episodes_watched = ?, text = ?, spoiler = ?, {assignments}, "
                 f"updated_at = ? WHERE guild_id = ? AND id = ?",
                 (
@@ -122,19 +129,26 @@ class ImpressionStore:
                     impression_id,
                 ),
             )
+            return _read_back(conn, impression_id)
+
+        return await self._db.write(job)
 
     async def remove(self, guild_id: int, impression_id: int, actor_id: int, reason: str | None) -> None:
         """Deleting keeps the row (status removed) and records who did it: nothing is lost."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
+
+        def job(conn: sqlite3.Connection) -> None:
+            now = utc_now()
+            conn.execute(
                 "UPDATE impressions SET status = 'removed', updated_at = ? WHERE guild_id = ? AND id = ?",
-                (utc_now(), guild_id, impression_id),
+                (now, guild_id, impression_id),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO audit_log (guild_id, actor_id, action, target_type, target_id, reason, created_at) "
                 "VALUES (?, ?, 'impression.delete', 'impression', ?, ?, ?)",
-                (guild_id, actor_id, impression_id, reason, utc_now()),
+                (guild_id, actor_id, impression_id, reason, now),
             )
+
+        await self._db.write(job)
 
     async def revisions(self, impression_id: int) -> int:
         return int(
