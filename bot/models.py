@@ -137,3 +137,22 @@ class Impression:
 class Average:
     value: float | None
     count: int
+
+
+class SeriesFacts(NamedTuple):
+    """The little a post needs to know of its series, read in one query."""
+
+    id: int
+    title: str
+    episodes: int | None
+    merged_into: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerRow:
+    """One row of a series' ratings table: a reviewer's latest published impression."""
+
+    id: int
+    author_name: str
+    featured: bool
+    scores: Scores

@@ -1,4 +1,4 @@
-"""`python -m bot.bench lookup [--quick] [--json PATH]`: lookup latency against catalog size, and import rate.
+"""`python -m bot.bench {lookup,impressions,all} [--quick] [--json PATH]`: lookup, cards, posting, import.
 
 Everything runs in a temporary directory on synthetic data; numbers come from one run, so compare
 the ratios in the table rather than absolute times across machines.
@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import gc
 import json
+import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -19,7 +21,10 @@ from datetime import date
 from pathlib import Path
 
 from bot.bench.synthetic import offline_database, queries
+from bot.models import Scores
+from bot.render.series import render_series_card
 from bot.services.catalog_import import import_offline_database
+from bot.services.impressions import Actor, ImpressionService, Plan, new_nonce
 from bot.services.search import SeriesSearch
 from bot.services.series import SeriesService
 from bot.store import Store
@@ -109,6 +114,126 @@ async def run(quick: bool) -> list[Row]:
     return rows
 
 
+async def measure_impressions(work: Path, quick: bool) -> list[Row]:
+    """Card render against impressions on the series, durable posting rate, database size."""
+    series_count, total, guilds = (10_000, 100_000, 100) if quick else (40_000, 1_000_000, 1_000)
+    source = work / "catalog.json"
+    source.write_text(json.dumps(offline_database(series_count)))
+    database = work / "impressions.sqlite3"
+    await (await Store.open(database)).close()
+    await asyncio.to_thread(import_offline_database, source, database, progress=False)
+    hot = {1: 10, 2: 1_000, 3: 10_000}  # series id -> impressions on it in guild 1
+    started = time.perf_counter()
+    await asyncio.to_thread(fill_impressions, database, series_count, total, guilds, hot)
+    fill_seconds = time.perf_counter() - started
+    rows = [Row(f"bulk load, {total:,} impressions over {guilds:,} servers", f"{fill_seconds:.1f} s", "", "")]
+
+    store = await Store.open(database)
+    try:
+        series_service = SeriesService(store.catalog, SeriesSearch(store.catalog), None)
+        impressions = ImpressionService(store.impressions, store.catalog)
+        today = date(2026, 11, 25)
+        for series_id, count in hot.items():
+            samples = []
+            for attempt in range(220):
+                begin = time.perf_counter()
+                card = await series_service.card(series_id)
+                ratings = await impressions.ratings(1, series_id)
+                render_series_card(card, ratings, today)
+                if attempt >= 20:  # the first calls warm SQLite's page cache
+                    samples.append((time.perf_counter() - begin) * 1000)
+            goal = "p99 ≤ 15 ms" if count == 10_000 else ""
+            p99 = percentile(samples, 0.99)
+            rows.append(
+                Row(
+                    f"series card with {count:,} impressions",
+                    f"p50 {statistics.median(samples):.2f} ms, p99 {p99:.2f} ms",
+                    goal,
+                    ("pass" if p99 <= 15 else "MISS") if goal else "",
+                )
+            )
+        for concurrency in (1, 32):
+            rate = await post_rate(impressions, series_count, 600 if quick else 3_000, concurrency)
+            goal = "≥ 2,000/s" if concurrency > 1 else ""
+            rows.append(
+                Row(
+                    f"durable posts/s, {concurrency} posting at once",
+                    f"{rate:,.0f}/s",
+                    goal,
+                    ("pass" if rate >= 2_000 else "MISS") if goal else "",
+                )
+            )
+    finally:
+        await store.close()
+    size_mb = database.stat().st_size / 1e6
+    rows.append(Row("database size per million impressions", f"{size_mb * 1e6 / total:,.0f} MB", "", ""))
+    return rows
+
+
+def fill_impressions(database: Path, series_count: int, total: int, guilds: int, hot: dict[int, int]) -> None:
+    """Synthetic impressions written straight to SQLite (the service path is measured separately)."""
+    rng = random.Random(5)
+    words = "good great slow fun art music story episode character animation".split()
+    now = "2026-11-25T00:00:00+00:00"
+    columns = (
+        "guild_id, series_id, author_id, author_name, scope, episodes_watched, text, spoiler, "
+        "score_overall, score_art, score_animation, score_character_design, score_music, score_series_story, "
+        "score_episode_story, status, created_at, updated_at"
+    )
+
+    def row(guild: int, series: int, author: int) -> tuple[object, ...]:
+        scores = [rng.choice((None, *range(1, 11))) for _ in range(7)]
+        text = " ".join(rng.choices(words, k=rng.randint(20, 120)))
+        return (guild, series, author, f"member{author}", "episodes", rng.randint(1, 12), text, 0, *scores,
+                "published", now, now)  # fmt: skip
+
+    conn = sqlite3.connect(database)
+    try:
+        conn.execute("PRAGMA synchronous = OFF")
+        sql = f"INSERT INTO impressions ({columns}) VALUES ({', '.join('?' * 18)})"
+        for series_id, count in hot.items():
+            conn.executemany(sql, (row(1, series_id, rng.randint(1, count // 5 + 1)) for _ in range(count)))
+        remaining = total - sum(hot.values())
+        batch = 50_000
+        for start in range(0, remaining, batch):
+            size = min(batch, remaining - start)
+            conn.executemany(
+                sql,
+                (
+                    row(rng.randint(2, guilds), rng.randint(1, series_count), rng.randint(1, 50_000))
+                    for _ in range(size)
+                ),
+            )
+            conn.commit()
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+async def post_rate(service: ImpressionService, series_count: int, posts: int, concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(n: int) -> None:
+        plan = Plan(1 + n % series_count, "episodes", 1, Scores(overall=7), False, new_nonce())
+        async with gate:
+            await service.post(2 + n % 100, Actor(900_000 + n, f"poster{n}"), plan, "An impression. " * 20)
+
+    begin = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(posts)))
+    return posts / (time.perf_counter() - begin)
+
+
+async def run_suites(suite: str, quick: bool) -> list[Row]:
+    rows: list[Row] = []
+    if suite in ("lookup", "all"):
+        rows += await run(quick)
+    if suite in ("impressions", "all"):
+        with tempfile.TemporaryDirectory(prefix="bot-bench-") as scratch:
+            rows += await measure_impressions(Path(scratch), quick)
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     headers = ("metric", "value", "goal", "")
     widths = [
@@ -126,12 +251,12 @@ def print_table(rows: list[Row]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__)
-    parser.add_argument("suite", choices=["lookup"], help="what to measure")
+    parser.add_argument("suite", choices=["lookup", "impressions", "all"], help="what to measure")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for CI (well under 2 minutes)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    rows = asyncio.run(run(args.quick))
+    rows = asyncio.run(run_suites(args.suite, args.quick))
     print_table(rows)
     print(f"\n{sys.platform}, Python {sys.version.split()[0]}, {time.perf_counter() - started:.0f} s in all")
     if args.json:

@@ -7,12 +7,13 @@ import secrets
 from dataclasses import dataclass, replace
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.models import CATEGORY_FIELDS, Average, Impression, Scores, Series
+from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores, Series, SeriesFacts
 from bot.services.series import parse_series_ref
 from bot.store.catalog import CatalogStore
 from bot.store.impressions import Draft, ImpressionStore, Sort
 
 MAX_TEXT = 4000
+BANNED = "You are banned from posting impressions in this server."
 SCOPES = ("episodes", "completed", "dropped")
 TABLE_REVIEWERS = 8
 _SCORE_CHARS = "123456789a"  # 1..10 as one character each, for custom_ids
@@ -40,7 +41,7 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class Ratings:
-    rows: list[Impression]
+    rows: list[ReviewerRow]
     averages: list[Average]
     reviewers: int
 
@@ -112,22 +113,22 @@ class ImpressionService:
         self._impressions = impressions
         self._catalog = catalog
 
-    async def _series_to_review(self, series_id: int) -> Series:
-        exists, merged_into = await self._catalog.merged_into(series_id)
-        if not exists:
+    async def _series_to_review(self, series_id: int) -> SeriesFacts:
+        facts = await self._catalog.facts(series_id)
+        if facts is None:
             raise NotFound(f"There is no series series:{series_id}.")
-        if merged_into is not None:
-            raise InvalidInput(f"series:{series_id} was merged into series:{merged_into}; post your impression there.")
-        series = await self._catalog.get(series_id)
-        assert series is not None
-        return series
+        if facts.merged_into is not None:
+            raise InvalidInput(
+                f"series:{series_id} was merged into series:{facts.merged_into}; post your impression there."
+            )
+        return facts
 
     async def _check_not_banned(self, guild_id: int, actor: Actor) -> None:
         if await self._impressions.is_banned(guild_id, actor.user_id):
-            raise PermissionDenied("You are banned from posting impressions in this server.")
+            raise PermissionDenied(BANNED)
 
     @staticmethod
-    def _check_scope(series: Series, scope: str, episodes: int | None) -> int | None:
+    def _check_scope(series: Series | SeriesFacts, scope: str, episodes: int | None) -> int | None:
         if scope not in SCOPES:
             raise InvalidInput("The scope is one of: episodes watched, completed, dropped.")
         if scope == "completed":
@@ -150,7 +151,7 @@ class ImpressionService:
         episodes: int | None,
         scores: Scores,
         spoiler: bool,
-    ) -> tuple[Plan, Series]:
+    ) -> tuple[Plan, SeriesFacts]:
         """Check everything but the text, before the member spends time writing it."""
         await self._check_not_banned(guild_id, actor)
         series_id = parse_series_ref(series_ref)
@@ -163,7 +164,6 @@ class ImpressionService:
 
     async def post(self, guild_id: int, actor: Actor, plan: Plan, text: str) -> tuple[Impression, bool]:
         """Store the impression (once per plan nonce); returns it and whether it is new."""
-        await self._check_not_banned(guild_id, actor)
         series = await self._series_to_review(plan.series_id)
         episodes = self._check_scope(series, plan.scope, plan.episodes_watched)
         check_scores(plan.scores)  # the custom_id came back from the client: check it again
@@ -177,7 +177,10 @@ class ImpressionService:
             spoiler=plan.spoiler,
             scores=plan.scores,
         )
-        return await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}")
+        stored = await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}")
+        if stored is None:  # the ban is checked inside the write, so a ban never races a post
+            raise PermissionDenied(BANNED)
+        return stored
 
     async def find(self, guild_id: int, ref: str) -> tuple[Impression, Series]:
         series_id, impression_id = parse_impression_ref(ref)
@@ -248,6 +251,7 @@ class ImpressionService:
         await self._impressions.remove(guild_id, impression_id, actor.user_id, reason)
 
     async def ratings(self, guild_id: int, series_id: int) -> Ratings:
+        """Recent reviewers (featured first) and per-category averages of each reviewer's latest scores."""
         rows = await self._impressions.latest_per_reviewer(guild_id, series_id, TABLE_REVIEWERS)
         averages, reviewers = await self._impressions.averages(guild_id, series_id)
         return Ratings(rows, averages, reviewers)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesLabel
+from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
 from bot.store.database import BUSY_TIMEOUT_MS, Database
 
 ANILIST_SOURCE = re.compile(r"^https://anilist\.co/anime/(\d+)$")
@@ -128,10 +128,10 @@ class CatalogStore:
             series_id = row["merged_into"]
         return None
 
-    async def merged_into(self, series_id: int) -> tuple[bool, int | None]:
-        """(exists, the series it was merged into) without following the merge."""
-        row = await self._db.fetch_one("SELECT merged_into FROM series WHERE id = ?", (series_id,))
-        return (row is not None, None if row is None else row["merged_into"])
+    async def facts(self, series_id: int) -> SeriesFacts | None:
+        """Title, episode count and merge target, without following the merge."""
+        row = await self._db.fetch_one("SELECT id, title, episodes, merged_into FROM series WHERE id = ?", (series_id,))
+        return None if row is None else SeriesFacts(*row)
 
     async def index_rows(self) -> tuple[list[IndexedName], list[SeriesLabel]]:
         """Everything the in-memory lookup index is built from."""

@@ -6,12 +6,13 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.models import CATEGORY_FIELDS, Average, Impression, Scores
+from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores
 from bot.store.catalog import utc_now
 from bot.store.database import Database
 
 SCORE_COLUMNS = tuple(f"score_{field}" for field in CATEGORY_FIELDS)
 _SCORES = ", ".join(SCORE_COLUMNS)
+_BANNED = "SELECT 1 FROM reviewer_bans WHERE guild_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > ?)"
 Sort = Literal["newest", "highest", "lowest"]
 ORDER_BY: dict[str, str] = {
     "newest": "featured DESC, id DESC",
@@ -65,11 +66,16 @@ class ImpressionStore:
 
     async def add(
         self, guild_id: int, draft: Draft, submission_key: str, status: str = "published"
-    ) -> tuple[Impression, bool]:
-        """Store a new impression; returns it and whether it is new (a repeated submission_key is not)."""
+    ) -> tuple[Impression, bool] | None:
+        """Store a new impression; returns it and whether it is new (a repeated submission_key is not).
+
+        None when the author is banned in this guild (checked in the same transaction).
+        """
         now = utc_now()
 
-        def job(conn: sqlite3.Connection) -> tuple[Impression, bool]:
+        def job(conn: sqlite3.Connection) -> tuple[Impression, bool] | None:
+            if conn.execute(_BANNED, (guild_id, draft.author_id, now)).fetchone() is not None:
+                return None
             existing = conn.execute("SELECT id FROM impressions WHERE submission_key = ?", (submission_key,)).fetchone()
             if existing is not None:
                 return _read_back(conn, int(existing[0])), False
@@ -187,25 +193,27 @@ class ImpressionStore:
         )
         return (None if row is None else _impression(row)), int(total)
 
+    # Each reviewer's latest published impression: max(id) per author, its other columns from the same
+    # row (SQLite's rule for bare columns beside max()), all from the covering index of migration 0003.
     _LATEST = (
-        "SELECT max(id) FROM impressions WHERE guild_id = ? AND series_id = ? AND status = 'published' "
-        "GROUP BY author_id"
+        f"SELECT max(id) AS id, featured, {_SCORES} FROM impressions "
+        "WHERE guild_id = ? AND series_id = ? AND status = 'published' GROUP BY author_id"
     )
 
-    async def latest_per_reviewer(self, guild_id: int, series_id: int, limit: int) -> list[Impression]:
-        """Each reviewer's latest published impression, featured first, then most recent."""
+    async def latest_per_reviewer(self, guild_id: int, series_id: int, limit: int) -> list[ReviewerRow]:
+        """The `limit` reviewers to show: featured first, then the most recent."""
         rows = await self._db.fetch_all(
-            f"SELECT * FROM impressions WHERE id IN ({self._LATEST}) ORDER BY featured DESC, id DESC LIMIT ?",
+            f"SELECT i.id, i.author_name, i.featured, {', '.join('i.' + c for c in SCORE_COLUMNS)} "
+            f"FROM ({self._LATEST} ORDER BY featured DESC, id DESC LIMIT ?) latest "
+            "JOIN impressions i ON i.id = latest.id ORDER BY i.featured DESC, i.id DESC",
             (guild_id, series_id, limit),
         )
-        return [_impression(row) for row in rows]
+        return [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:])) for row in rows]
 
     async def averages(self, guild_id: int, series_id: int) -> tuple[list[Average], int]:
         """Per category, the mean of each reviewer's latest score (unevaluated ignored); and the reviewers."""
         selects = ", ".join(f"avg({c}), count({c})" for c in SCORE_COLUMNS)
-        row = await self._db.fetch_one(
-            f"SELECT count(*), {selects} FROM impressions WHERE id IN ({self._LATEST})", (guild_id, series_id)
-        )
+        row = await self._db.fetch_one(f"SELECT count(*), {selects} FROM ({self._LATEST})", (guild_id, series_id))
         assert row is not None
         averages = [Average(row[1 + 2 * n], int(row[2 + 2 * n])) for n in range(len(SCORE_COLUMNS))]
         return averages, int(row[0])
@@ -225,11 +233,7 @@ class ImpressionStore:
         return [(row[0], row[1], row[2]) for row in rows]
 
     async def is_banned(self, guild_id: int, user_id: int) -> bool:
-        found = await self._db.fetch_value(
-            "SELECT 1 FROM reviewer_bans WHERE guild_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > ?)",
-            (guild_id, user_id, utc_now()),
-        )
-        return found is not None
+        return await self._db.fetch_value(_BANNED, (guild_id, user_id, utc_now())) is not None
 
     async def announce_channel(self, guild_id: int) -> int | None:
         return await self._db.fetch_value(
