@@ -262,7 +262,7 @@ def stored(bot: ReviewBot) -> int:
 @pytest.fixture
 async def twelve_episodes(bot: ReviewBot) -> str:
     with CatalogWriter(bot.settings.database_path) as writer:
-        writer.upsert([CatalogEntry(title="Twelve Episode Show", sources=["https://anidb.net/anime/777"], episodes=12)])
+        writer.upsert([CatalogEntry(title="Twelve Episode Show", sources=["https://example.org/anime/twelve"], episodes=12)])
     await bot.services.search.refresh()
     found = await bot.services.series.find_ref("Twelve Episode Show")
     return f"series:{found.id}"
@@ -342,3 +342,30 @@ async def test_a_banned_reviewer_cannot_post(bot: ReviewBot, alice: Member, roug
         )
     reply = await alice.slash("impression post", series=rouge, scope="completed")
     assert reply.ephemeral and "banned from posting" in reply.text
+
+
+async def test_a_merged_series_is_refused_with_where_it_went(
+    bot: ReviewBot, alice: Member, twelve_episodes: str
+) -> None:
+    target = int(twelve_episodes.split(":")[1])
+    with CatalogWriter(bot.settings.database_path) as writer:
+        writer.upsert([CatalogEntry(title="Old Duplicate Entry", sources=["https://example.org/anime/old-duplicate"])])
+    with sqlite3.connect(bot.settings.database_path) as conn:  # what /series merge (Step 4) will do
+        old = conn.execute("SELECT id FROM series WHERE title = 'Old Duplicate Entry'").fetchone()[0]
+        conn.execute("UPDATE series SET merged_into = ? WHERE id = ?", (target, old))
+    before = stored(bot)
+    reply = await alice.slash("impression post", series=f"series:{old}", scope="completed")
+    assert reply.ephemeral and f"was merged into series:{target}" in reply.text
+    assert stored(bot) == before
+
+
+async def test_the_edit_form_is_prefilled_and_ids_autocomplete(alice: Member, rouge: str) -> None:
+    number = impression_id(await post(alice, rouge, text="Draft words."))
+
+    choices = await alice.autocomplete("impression edit", "id", str(number)[:2])
+    assert choices[0]["value"] == str(number)
+    assert choices[0]["name"].startswith(f"#{number} Metallic Rouge")
+
+    form = await alice.slash("impression edit", id=choices[0]["value"])
+    inputs = [c for row in form.modal["components"] for c in (row.get("components") or [row.get("component")])]
+    assert [i["value"] for i in inputs if i and i.get("custom_id") == "text"] == ["Draft words."]
