@@ -23,6 +23,7 @@ from bot.render.impressions import (
     render_impression_modal,
     send_pager,
 )
+from bot.render.series import render_choice_name
 from bot.services.impressions import (
     Actor,
     ImpressionService,
@@ -50,10 +51,6 @@ async def actor_of(interaction: discord.Interaction) -> Actor:
         interaction.guild_id or 0, roles
     )
     return Actor(interaction.user.id, interaction.user.display_name, is_moderator)
-
-
-def _scores(**values: int | None) -> Scores:
-    return Scores(**values)
 
 
 async def impression_choices(
@@ -107,7 +104,7 @@ class Impressions(commands.Cog):
         episode_story: int | None = None,
         spoiler: bool = False,
     ) -> None:
-        scores = _scores(
+        scores = Scores(
             overall=overall,
             art=art,
             animation=animation,
@@ -123,8 +120,6 @@ class Impressions(commands.Cog):
 
     @post.autocomplete("series")
     async def post_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        from bot.render.series import render_choice_name
-
         suggestions = await self.bot.services.series.suggest(current, discord.utils.utcnow().date())
         return [
             app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions

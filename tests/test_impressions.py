@@ -262,7 +262,9 @@ def stored(bot: ReviewBot) -> int:
 @pytest.fixture
 async def twelve_episodes(bot: ReviewBot) -> str:
     with CatalogWriter(bot.settings.database_path) as writer:
-        writer.upsert([CatalogEntry(title="Twelve Episode Show", sources=["https://example.org/anime/twelve"], episodes=12)])
+        writer.upsert(
+            [CatalogEntry(title="Twelve Episode Show", sources=["https://example.org/anime/twelve"], episodes=12)]
+        )
     await bot.services.search.refresh()
     found = await bot.services.series.find_ref("Twelve Episode Show")
     return f"series:{found.id}"

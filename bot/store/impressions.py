@@ -156,13 +156,6 @@ class ImpressionStore:
 
         await self._db.write(job)
 
-    async def revisions(self, impression_id: int) -> int:
-        return int(
-            await self._db.fetch_value(
-                "SELECT count(*) FROM impression_revisions WHERE impression_id = ?", (impression_id,)
-            )
-        )
-
     async def page_for_series(
         self, guild_id: int, series_id: int, sort: Sort, reviewer_id: int | None, offset: int
     ) -> tuple[Impression | None, int]:
@@ -172,12 +165,7 @@ class ImpressionStore:
         if reviewer_id is not None:
             where += " AND author_id = ?"
             params.append(reviewer_id)
-        total = await self._db.fetch_value(f"SELECT count(*) FROM impressions WHERE {where}", params)
-        row = await self._db.fetch_one(
-            f"SELECT * FROM impressions WHERE {where} ORDER BY {ORDER_BY[sort]} LIMIT 1 OFFSET ?",
-            [*params, offset],
-        )
-        return (None if row is None else _impression(row)), int(total)
+        return await self._page(where, params, ORDER_BY[sort], offset)
 
     async def page_for_author(
         self, guild_id: int, author_id: int, series_id: int | None, offset: int
@@ -187,9 +175,12 @@ class ImpressionStore:
         if series_id is not None:
             where += " AND series_id = ?"
             params.append(series_id)
+        return await self._page(where, params, "id DESC", offset)
+
+    async def _page(self, where: str, params: list[object], order: str, offset: int) -> tuple[Impression | None, int]:
         total = await self._db.fetch_value(f"SELECT count(*) FROM impressions WHERE {where}", params)
         row = await self._db.fetch_one(
-            f"SELECT * FROM impressions WHERE {where} ORDER BY id DESC LIMIT 1 OFFSET ?", [*params, offset]
+            f"SELECT * FROM impressions WHERE {where} ORDER BY {order} LIMIT 1 OFFSET ?", [*params, offset]
         )
         return (None if row is None else _impression(row)), int(total)
 
