@@ -29,12 +29,22 @@ def _fail(message: str, status: int) -> int:
 
 async def _run(settings: Settings) -> None:
     bot = ReviewBot(settings)
-    loop = asyncio.get_running_loop()
-    # A container stop (SIGTERM) closes the gateway and the database cleanly, like Ctrl+C.
+    stop = asyncio.Event()
+    # A container stop (SIGTERM) closes the gateway and the database cleanly, like Ctrl+C. The close
+    # runs here, not in the signal handler, so nothing is cancelled half-way when the loop ends.
     with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with bot:
-        await bot.start(settings.token)
+        running = asyncio.create_task(bot.start(settings.token))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if running.done():
+            running.result()  # a refused token or another fatal error surfaces here
+        else:
+            log.info("Stopping on SIGTERM")
+            await bot.close()
+            await running
 
 
 def run_bot() -> int:

@@ -118,11 +118,11 @@ class ReviewBot(commands.Bot):
         await context.reply(f"Something went wrong (error id `{error_id}`).", mention_author=False)
 
     async def close(self) -> None:
-        try:
-            await super().close()
-        finally:
-            if self._services is not None:
-                await self._services.close()
-            if self._store is not None:
-                await self._store.close()
-                self._store = None
+        await super().close()
+        # Taken before awaiting, so a second close() (signal and shutdown together) finds nothing to do.
+        services, store = self._services, self._store
+        self._services = self._store = None
+        if services is not None:
+            await services.close()
+        if store is not None:
+            await store.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -96,3 +98,25 @@ async def test_token_discord_refuses_exits_1_with_a_clear_sentence(tmp_path: Pat
     assert status == 1
     assert "Discord refused the token (401 Unauthorized)" in output
     assert "Traceback" not in output
+
+
+async def test_python_m_bot_runs_until_sigterm_and_exits_cleanly(tmp_path: Path, fake: FakeDiscord) -> None:
+    """The real entry point, start to READY to a clean stop (as `docker stop` or systemd would)."""
+    env = _clean_env(tmp_path, DISCORD_TOKEN=fake.token, FAKE_DISCORD_URL=fake.base_url, ANILIST_ENABLED="false")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.launch_bot", env=env, cwd=REPO,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert process.stdout is not None
+    seen = []
+    async with asyncio.timeout(60):
+        while not any("Ready as" in line for line in seen):
+            line = (await process.stdout.readline()).decode()
+            assert line, "".join(seen)
+            seen.append(line)
+        process.send_signal(signal.SIGTERM)
+        rest, _ = await process.communicate()
+    assert process.returncode == 0, "".join(seen) + rest.decode()
+    assert "Traceback" not in "".join(seen) + rest.decode()
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM series").fetchone()[0] > 8000  # the starter catalog
