@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.errors import UserFacingError
 from bot.render.errors import render_internal_error, render_user_error
+from bot.services.impressions import Actor
 
 log = logging.getLogger("bot.client")
 
@@ -78,3 +79,14 @@ class GuardedCallback:
             await self.handle(interaction)
         except Exception as error:
             await handle_interaction_error(interaction, error)
+
+
+async def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who is acting, and whether they moderate this server (Manage Messages or its mod role)."""
+    services = interaction.client.services  # type: ignore[attr-defined]
+    roles = [role.id for role in getattr(interaction.user, "roles", [])]
+    is_moderator = interaction.guild_id is not None and (
+        interaction.permissions.manage_messages
+        or await services.impressions.is_moderator_role(interaction.guild_id, roles)
+    )
+    return Actor(interaction.user.id, interaction.user.display_name, is_moderator)

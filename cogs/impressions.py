@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
-from bot.interactions import GuardedCallback, handle_interaction_error
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error
 from bot.models import Impression, Scores, Series
 from bot.render import shorten
 from bot.render.impressions import (
@@ -25,7 +25,6 @@ from bot.render.impressions import (
 )
 from bot.render.series import render_choice_name
 from bot.services.impressions import (
-    Actor,
     ImpressionService,
     Plan,
     decode_edit,
@@ -42,15 +41,6 @@ Scope = Literal["episodes", "completed", "dropped"]
 _QUICK = re.compile(r"^imp:quick:(\d{1,18}):([\w-]{4,16})$")
 _QUICK_EPISODES = "episodes"
 _QUICK_OVERALL = "overall"
-
-
-async def actor_of(interaction: discord.Interaction) -> Actor:
-    bot: ReviewBot = interaction.client  # type: ignore[assignment]
-    roles = [role.id for role in getattr(interaction.user, "roles", [])]
-    is_moderator = interaction.permissions.manage_messages or await bot.services.impressions.is_moderator_role(
-        interaction.guild_id or 0, roles
-    )
-    return Actor(interaction.user.id, interaction.user.display_name, is_moderator)
 
 
 async def impression_choices(

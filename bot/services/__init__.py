@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.services.anilist import AniListClient
 from bot.services.impressions import ImpressionService
+from bot.services.moderation import ModerationService
 from bot.services.search import SeriesSearch
 from bot.services.series import SeriesService
 from bot.store import Store
@@ -19,6 +20,7 @@ class Services:
     search: SeriesSearch
     series: SeriesService
     impressions: ImpressionService
+    moderation: ModerationService
     anilist: AniListClient | None
 
     @classmethod
@@ -29,6 +31,7 @@ class Services:
             search=search,
             series=SeriesService(store.catalog, search, anilist),
             impressions=ImpressionService(store.impressions, store.catalog),
+            moderation=ModerationService(store.moderation, store.impressions),
             anilist=anilist,
         )
 

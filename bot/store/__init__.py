@@ -8,6 +8,7 @@ from bot.store.catalog import CatalogStore
 from bot.store.database import Database
 from bot.store.impressions import ImpressionStore
 from bot.store.migrate import SchemaTooNewError
+from bot.store.moderation import ModerationStore
 from bot.store.stats import StatsStore, StoreCounts
 
 __all__ = ["Database", "SchemaTooNewError", "Store", "StoreCounts"]
@@ -21,6 +22,7 @@ class Store:
         self.stats = StatsStore(db)
         self.catalog = CatalogStore(db)
         self.impressions = ImpressionStore(db)
+        self.moderation = ModerationStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

@@ -1,0 +1,56 @@
+"""Settings, audit log and notice embeds for moderation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+from discord.utils import escape_markdown
+
+from bot.render import COLOUR_CARD, shorten
+from bot.store.moderation import AuditEntry, GuildSettings
+
+
+def _channel(channel_id: int | None) -> str:
+    return "not set" if channel_id is None else f"<#{channel_id}>"
+
+
+def render_settings(settings: GuildSettings) -> discord.Embed:
+    embed = discord.Embed(title="Server settings", colour=COLOUR_CARD)
+    embed.add_field(name="Approval required", value="on" if settings.approval_required else "off")
+    embed.add_field(name="Announcement channel", value=_channel(settings.announce_channel_id))
+    embed.add_field(name="Queue channel", value=_channel(settings.queue_channel_id))
+    embed.add_field(name="Mod role", value="not set" if settings.mod_role_id is None else f"<@&{settings.mod_role_id}>")
+    embed.set_footer(text="Change with /mod settings and its options.")
+    return embed
+
+
+def _describe(entry: AuditEntry) -> str:
+    when = discord.utils.format_dt(datetime.fromisoformat(entry.created_at), "R")
+    target = f"#{entry.target_id}" if entry.target_type == "impression" else f"<@{entry.target_id}>"
+    if entry.target_type == "guild":
+        target = "the settings"
+    line = f"{when} <@{entry.actor_id}> **{entry.action}** {target}"
+    if entry.reason:
+        line += f": {escape_markdown(shorten(entry.reason, 200))}"
+    if entry.before is not None and entry.after is not None:
+        changed = [f"{k} {entry.before.get(k)} → {v}" for k, v in entry.after.items() if entry.before.get(k) != v]
+        if changed:
+            line += f" ({shorten(', '.join(changed), 200)})"
+    return line
+
+
+def render_audit_page(entries: list[AuditEntry], number: int, total: int, per_page: int) -> discord.Embed:
+    pages = max(1, -(-total // per_page))
+    embed = discord.Embed(
+        title="Audit log",
+        description="\n".join(_describe(e) for e in entries) or "Nothing has been logged yet.",
+        colour=COLOUR_CARD,
+    )
+    embed.set_footer(text=f"Page {number + 1} of {pages} · {total} entries")
+    return embed
+
+
+def render_notices(notices: list[str]) -> discord.Embed:
+    text = "\n".join(f"• {escape_markdown(shorten(n, 600))}" for n in notices)
+    return discord.Embed(title="While you were away", description=shorten(text, 4000), colour=COLOUR_CARD)

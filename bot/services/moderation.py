@@ -1,0 +1,151 @@
+"""Moderation: every action checks, here, that the actor moderates this server."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.impressions import Actor, parse_impression_ref
+from bot.store.impressions import ImpressionStore
+from bot.store.moderation import AuditEntry, GuildSettings, ModerationStore
+
+MAX_REASON = 500
+LOG_PAGE = 10
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass(frozen=True, slots=True)
+class BanTarget:
+    user_id: int
+    is_bot: bool
+    is_moderator: bool
+
+
+def check_reason(reason: str | None, *, required: bool = True) -> str | None:
+    text = (reason or "").strip()
+    if not text:
+        if required:
+            raise InvalidInput("Give a reason: the member is told it, and it goes into the audit log.")
+        return None
+    if len(text) > MAX_REASON:
+        raise InvalidInput(f"Keep the reason under {MAX_REASON} characters (it has {len(text):,}).")
+    return text
+
+
+def parse_duration(text: str | None) -> timedelta | None:
+    if not text or not text.strip():
+        return None
+    match = _DURATION.match(text)
+    if match is None or int(match[1]) == 0:
+        raise InvalidInput("A duration looks like 30m, 12h, 7d or 2w; leave it out for a ban without end.")
+    return timedelta(seconds=int(match[1]) * _UNITS[match[2].lower()])
+
+
+class ModerationService:
+    def __init__(self, moderation: ModerationStore, impressions: ImpressionStore) -> None:
+        self._moderation = moderation
+        self._impressions = impressions
+
+    @staticmethod
+    def require_moderator(actor: Actor) -> None:
+        # default_permissions only hides commands in the client; this is the check that counts.
+        if not actor.is_moderator:
+            raise PermissionDenied("Only moderators (Manage Messages, or the server's mod role) can do that.")
+
+    async def settings_for_check(self, guild_id: int) -> GuildSettings:
+        """Settings read for a permission check (no actor check: nothing is shown)."""
+        return await self._moderation.settings(guild_id)
+
+    async def settings(self, guild_id: int, actor: Actor) -> GuildSettings:
+        self.require_moderator(actor)
+        return await self._moderation.settings(guild_id)
+
+    async def update_settings(self, guild_id: int, actor: Actor, changes: dict[str, Any]) -> GuildSettings:
+        self.require_moderator(actor)
+        if not changes:
+            return await self._moderation.settings(guild_id)
+        return await self._moderation.update_settings(guild_id, actor.user_id, changes)
+
+    async def _target(self, guild_id: int, ref: str) -> int:
+        _, impression_id = parse_impression_ref(ref)
+        if await self._impressions.get(guild_id, impression_id) is None:
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        return impression_id
+
+    async def hide(self, guild_id: int, actor: Actor, ref: str, reason: str) -> int:
+        self.require_moderator(actor)
+        text = check_reason(reason)
+        impression_id = await self._target(guild_id, ref)
+        impression = await self._impressions.get(guild_id, impression_id)
+        assert impression is not None
+        if impression.status == "hidden":
+            raise InvalidInput(f"Impression #{impression_id} is already hidden.")
+        notice = (impression.author_id, f"A moderator hid your impression #{impression_id}: {text}")
+        await self._moderation.set_state(
+            guild_id, impression_id, actor.user_id, "impression.hide", {"status": "hidden"}, text, notice
+        )
+        return impression_id
+
+    async def restore(self, guild_id: int, actor: Actor, ref: str) -> int:
+        self.require_moderator(actor)
+        impression_id = await self._target(guild_id, ref)
+        impression = await self._impressions.get(guild_id, impression_id)
+        assert impression is not None
+        if impression.status != "hidden":
+            raise InvalidInput(f"Impression #{impression_id} is not hidden.")
+        await self._moderation.set_state(
+            guild_id, impression_id, actor.user_id, "impression.restore", {"status": "published"}, None
+        )
+        return impression_id
+
+    async def feature(self, guild_id: int, actor: Actor, ref: str, featured: bool) -> int:
+        self.require_moderator(actor)
+        impression_id = await self._target(guild_id, ref)
+        action = "impression.feature" if featured else "impression.unfeature"
+        await self._moderation.set_state(
+            guild_id, impression_id, actor.user_id, action, {"featured": int(featured)}, None
+        )
+        return impression_id
+
+    async def ban(
+        self, guild_id: int, actor: Actor, target: BanTarget, reason: str, duration: str | None
+    ) -> datetime | None:
+        self.require_moderator(actor)
+        text = check_reason(reason)
+        assert text is not None
+        if target.is_bot:
+            raise InvalidInput("Bots do not post impressions; there is nothing to ban.")
+        if target.is_moderator:
+            raise InvalidInput("Moderators cannot be banned from reviewing; take away their role first.")
+        if target.user_id == actor.user_id:
+            raise InvalidInput("You cannot ban yourself.")
+        span = parse_duration(duration)
+        until = None if span is None else datetime.now(UTC) + span
+        await self._moderation.ban(
+            guild_id,
+            target.user_id,
+            actor.user_id,
+            text,
+            None if until is None else until.isoformat(timespec="seconds"),
+        )
+        return until
+
+    async def unban(self, guild_id: int, actor: Actor, user_id: int) -> None:
+        self.require_moderator(actor)
+        if not await self._moderation.unban(guild_id, user_id, actor.user_id):
+            raise NotFound("That member is not banned from reviewing here.")
+
+    async def log_page(
+        self, guild_id: int, actor: Actor, target: tuple[str, int] | None, number: int
+    ) -> tuple[list[AuditEntry], int]:
+        self.require_moderator(actor)
+        return await self._moderation.audit_page(guild_id, target, number * LOG_PAGE, LOG_PAGE)
+
+    async def take_notices(self, guild_id: int, user_id: int) -> list[str]:
+        if not await self._moderation.has_notices(guild_id, user_id):
+            return []
+        return await self._moderation.take_notices(guild_id, user_id)

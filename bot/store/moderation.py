@@ -1,0 +1,210 @@
+"""Per-server settings, reviewer bans, moderation states, the audit log and notices to members."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.catalog import utc_now
+from bot.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    approval_required: bool = False
+    announce_channel_id: int | None = None
+    queue_channel_id: int | None = None
+    mod_role_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    actor_id: int
+    action: str
+    target_type: str
+    target_id: int
+    reason: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: str
+
+
+SETTING_COLUMNS = ("approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id")
+
+
+def _audit(
+    conn: sqlite3.Connection,
+    guild_id: int | None,
+    actor_id: int,
+    action: str,
+    target: tuple[str, int],
+    reason: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO audit_log (guild_id, actor_id, action, target_type, target_id, reason, before, after, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            guild_id,
+            actor_id,
+            action,
+            target[0],
+            target[1],
+            reason,
+            None if before is None else json.dumps(before),
+            None if after is None else json.dumps(after),
+            utc_now(),
+        ),
+    )
+
+
+class ModerationStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        row = await self._db.fetch_one(
+            f"SELECT {', '.join(SETTING_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        if row is None:
+            return GuildSettings(guild_id)
+        return GuildSettings(guild_id, bool(row[0]), row[1], row[2], row[3])
+
+    async def update_settings(self, guild_id: int, actor_id: int, changes: dict[str, Any]) -> GuildSettings:
+        def job(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                f"SELECT {', '.join(SETTING_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
+            ).fetchone()
+            before = dict(zip(SETTING_COLUMNS, row, strict=True)) if row else dict.fromkeys(SETTING_COLUMNS)
+            after = {**before, **changes}
+            conn.execute(
+                f"INSERT INTO guild_settings (guild_id, {', '.join(SETTING_COLUMNS)}, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in SETTING_COLUMNS)
+                + ", updated_at = excluded.updated_at",
+                (guild_id, *(after[c] for c in SETTING_COLUMNS), utc_now()),
+            )
+            _audit(conn, guild_id, actor_id, "settings.update", ("guild", guild_id), None, before, after)
+
+        await self._db.write(job)
+        return await self.settings(guild_id)
+
+    async def set_state(
+        self,
+        guild_id: int,
+        impression_id: int,
+        actor_id: int,
+        action: str,
+        changes: dict[str, Any],
+        reason: str | None,
+        notice: tuple[int, str] | None = None,
+    ) -> bool:
+        """Apply `changes` to a visible impression with its audit entry (and a notice to its author).
+
+        False when the impression is not in this guild or is removed; nothing is written then.
+        """
+
+        def job(conn: sqlite3.Connection) -> bool:
+            columns = ", ".join(changes)
+            row = conn.execute(
+                f"SELECT {columns} FROM impressions WHERE guild_id = ? AND id = ? AND status != 'removed'",
+                (guild_id, impression_id),
+            ).fetchone()
+            if row is None:
+                return False
+            before = dict(zip(changes, row, strict=True))
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(
+                f"UPDATE impressions SET {assignments}, updated_at = ? WHERE id = ?",
+                (*changes.values(), utc_now(), impression_id),
+            )
+            _audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, before, changes)
+            if notice is not None:
+                conn.execute(
+                    "INSERT INTO member_notices (guild_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
+                    (guild_id, notice[0], notice[1], utc_now()),
+                )
+            return True
+
+        return await self._db.write(job)
+
+    async def ban(self, guild_id: int, user_id: int, actor_id: int, reason: str, expires_at: str | None) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO reviewer_bans (guild_id, user_id, reason, banned_by, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET reason = excluded.reason, "
+                "banned_by = excluded.banned_by, created_at = excluded.created_at, expires_at = excluded.expires_at",
+                (guild_id, user_id, reason, actor_id, utc_now(), expires_at),
+            )
+            _audit(
+                conn, guild_id, actor_id, "member.ban", ("member", user_id), reason, None, {"expires_at": expires_at}
+            )
+
+        await self._db.write(job)
+
+    async def unban(self, guild_id: int, user_id: int, actor_id: int) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute("DELETE FROM reviewer_bans WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+            if cursor.rowcount == 0:
+                return False
+            _audit(conn, guild_id, actor_id, "member.unban", ("member", user_id))
+            return True
+
+        return await self._db.write(job)
+
+    async def audit_page(
+        self, guild_id: int, target: tuple[str, int] | None, offset: int, limit: int
+    ) -> tuple[list[AuditEntry], int]:
+        where = "guild_id = ?"
+        params: list[object] = [guild_id]
+        if target is not None:
+            where += " AND target_type = ? AND target_id = ?"
+            params += list(target)
+        total = await self._db.fetch_value(f"SELECT count(*) FROM audit_log WHERE {where}", params)
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
+        entries = [
+            AuditEntry(
+                row["id"],
+                row["actor_id"],
+                row["action"],
+                row["target_type"],
+                row["target_id"],
+                row["reason"],
+                None if row["before"] is None else json.loads(row["before"]),
+                None if row["after"] is None else json.loads(row["after"]),
+                row["created_at"],
+            )
+            for row in rows
+        ]
+        return entries, int(total)
+
+    async def take_notices(self, guild_id: int, user_id: int) -> list[str]:
+        """Undelivered notices for a member, marked delivered in the same transaction."""
+
+        def job(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT id, text FROM member_notices WHERE guild_id = ? AND user_id = ? AND delivered_at IS NULL "
+                "ORDER BY id",
+                (guild_id, user_id),
+            ).fetchall()
+            if rows:
+                conn.executemany(
+                    "UPDATE member_notices SET delivered_at = ? WHERE id = ?", [(utc_now(), row[0]) for row in rows]
+                )
+            return [row[1] for row in rows]
+
+        return await self._db.write(job)
+
+    async def has_notices(self, guild_id: int, user_id: int) -> bool:
+        found = await self._db.fetch_value(
+            "SELECT 1 FROM member_notices WHERE guild_id = ? AND user_id = ? AND delivered_at IS NULL LIMIT 1",
+            (guild_id, user_id),
+        )
+        return found is not None

@@ -1,0 +1,132 @@
+"""/mod settings, hide, restore, feature, unfeature, ban, unban, log — and notices to members."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ReviewBot
+from bot.interactions import actor_of
+from bot.render.moderation import render_audit_page, render_notices, render_settings
+from bot.services.moderation import LOG_PAGE, BanTarget, ModerationService
+
+
+class Moderation(commands.Cog):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+        self.service: ModerationService = bot.services.moderation
+
+    # Hidden from members in the client; every command still checks on the server side.
+    mod = app_commands.Group(
+        name="mod",
+        description="Moderator tools: settings, hiding, featuring, bans and the audit log.",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_messages=True),
+    )
+
+    @mod.command(name="settings", description="Show or change this server's review settings.")
+    @app_commands.describe(
+        approval="Hold new impressions for a moderator's approval",
+        announce_channel="Where new impressions are announced",
+        queue_channel="Where impressions waiting for approval are posted",
+        mod_role="A role whose members moderate, besides Manage Messages",
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        approval: bool | None = None,
+        announce_channel: discord.TextChannel | None = None,
+        queue_channel: discord.TextChannel | None = None,
+        mod_role: discord.Role | None = None,
+    ) -> None:
+        changes: dict[str, object] = {}
+        if approval is not None:
+            changes["approval_required"] = int(approval)
+        if announce_channel is not None:
+            changes["announce_channel_id"] = announce_channel.id
+        if queue_channel is not None:
+            changes["queue_channel_id"] = queue_channel.id
+        if mod_role is not None:
+            changes["mod_role_id"] = mod_role.id
+        guild_id = interaction.guild_id or 0
+        settings = await self.service.update_settings(guild_id, await actor_of(interaction), changes)
+        await interaction.response.send_message(embed=render_settings(settings), ephemeral=True)
+
+    @mod.command(name="hide", description="Hide an impression; its author is told the reason.")
+    @app_commands.describe(id="The impression (628 or series:4772#628)", reason="Why (the author sees this)")
+    async def hide(self, interaction: discord.Interaction, id: str, reason: str) -> None:
+        number = await self.service.hide(interaction.guild_id or 0, await actor_of(interaction), id, reason)
+        await interaction.response.send_message(f"Impression #{number} is hidden.", ephemeral=True)
+
+    @mod.command(name="restore", description="Show a hidden impression again.")
+    @app_commands.describe(id="The impression (628 or series:4772#628)")
+    async def restore(self, interaction: discord.Interaction, id: str) -> None:
+        number = await self.service.restore(interaction.guild_id or 0, await actor_of(interaction), id)
+        await interaction.response.send_message(f"Impression #{number} is visible again.", ephemeral=True)
+
+    @mod.command(name="feature", description="Feature an impression: it is shown first on the series card.")
+    @app_commands.describe(id="The impression (628 or series:4772#628)")
+    async def feature(self, interaction: discord.Interaction, id: str) -> None:
+        number = await self.service.feature(interaction.guild_id or 0, await actor_of(interaction), id, True)
+        await interaction.response.send_message(f"Impression #{number} is featured.", ephemeral=True)
+
+    @mod.command(name="unfeature", description="Stop featuring an impression.")
+    @app_commands.describe(id="The impression (628 or series:4772#628)")
+    async def unfeature(self, interaction: discord.Interaction, id: str) -> None:
+        number = await self.service.feature(interaction.guild_id or 0, await actor_of(interaction), id, False)
+        await interaction.response.send_message(f"Impression #{number} is no longer featured.", ephemeral=True)
+
+    @mod.command(name="ban", description="Stop a member from posting, editing or reporting impressions here.")
+    @app_commands.describe(member="Who", reason="Why (kept in the audit log)", duration="How long: 30m, 12h, 7d, 2w")
+    async def ban(
+        self, interaction: discord.Interaction, member: discord.Member, reason: str, duration: str | None = None
+    ) -> None:
+        role = (await self.bot.services.moderation.settings_for_check(interaction.guild_id or 0)).mod_role_id
+        target = BanTarget(
+            user_id=member.id,
+            is_bot=member.bot,
+            is_moderator=member.guild_permissions.manage_messages or any(r.id == role for r in member.roles),
+        )
+        until = await self.service.ban(interaction.guild_id or 0, await actor_of(interaction), target, reason, duration)
+        ending = "" if until is None else f" until {discord.utils.format_dt(until, 'f')}"
+        await interaction.response.send_message(f"{member.mention} is banned from reviewing{ending}.", ephemeral=True)
+
+    @mod.command(name="unban", description="Let a banned member post impressions again.")
+    @app_commands.describe(member="Who")
+    async def unban(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self.service.unban(interaction.guild_id or 0, await actor_of(interaction), member.id)
+        await interaction.response.send_message(f"{member.mention} may review again.", ephemeral=True)
+
+    @mod.command(name="log", description="The audit trail: who did what, when and why.")
+    @app_commands.describe(
+        member="Only actions on this member", impression="Only actions on this impression", page="Which page"
+    )
+    async def log(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member | None = None,
+        impression: int | None = None,
+        page: int = 1,
+    ) -> None:
+        target = ("member", member.id) if member else ("impression", impression) if impression else None
+        number = max(0, page - 1)
+        entries, total = await self.service.log_page(
+            interaction.guild_id or 0, await actor_of(interaction), target, number
+        )
+        await interaction.response.send_message(
+            embed=render_audit_page(entries, number, total, LOG_PAGE), ephemeral=True
+        )
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
+        """Notices (an impression hidden, with the reason) reach a member the next time they use the bot."""
+        if interaction.guild_id is None or not interaction.response.is_done():
+            return
+        notices = await self.service.take_notices(interaction.guild_id, interaction.user.id)
+        if notices:
+            await interaction.followup.send(embed=render_notices(notices), ephemeral=True)
+
+
+async def setup(bot: ReviewBot) -> None:
+    await bot.add_cog(Moderation(bot))
