@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.models import Impression, Series
 from bot.render.errors import render_internal_error, render_user_error
 from bot.services.impressions import Actor
 
@@ -90,3 +91,29 @@ async def actor_of(interaction: discord.Interaction) -> Actor:
         or await services.impressions.is_moderator_role(interaction.guild_id, roles)
     )
     return Actor(interaction.user.id, interaction.user.display_name, is_moderator)
+
+
+async def post_card(
+    guild: discord.Guild | None,
+    channel_id: int | None,
+    impression: Impression,
+    series: Series,
+    *,
+    content: str,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Post an impression card to a configured channel of this very server (a stale or foreign id is ignored)."""
+    from bot.render.impressions import render_impression_card
+
+    channel = guild.get_channel(channel_id) if guild is not None and channel_id else None
+    if not isinstance(channel, discord.TextChannel):
+        return
+    try:
+        await channel.send(
+            content=content,
+            embed=render_impression_card(impression, series),
+            view=view or discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+    except discord.HTTPException:
+        log.warning("Could not post impression %s in channel %s", impression.id, channel.id, exc_info=True)

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card
 from bot.models import Impression, Scores, Series
 from bot.render import shorten
 from bot.render.impressions import (
@@ -21,6 +21,7 @@ from bot.render.impressions import (
     render_delete_prompt,
     render_impression_card,
     render_impression_modal,
+    render_queue_buttons,
     send_pager,
 )
 from bot.render.series import render_choice_name
@@ -126,25 +127,29 @@ class Impressions(commands.Cog):
             )
             return
         card = render_impression_card(impression, series)
+        if impression.status == "pending":
+            await interaction.response.send_message(
+                "Thanks! Moderators review impressions here before they are shown; you will see it once approved.",
+                embed=card,
+                ephemeral=True,
+            )
+            settings = await self.bot.services.moderation.settings_for_check(interaction.guild_id or 0)
+            await post_card(
+                interaction.guild,
+                settings.queue_channel_id,
+                impression,
+                series,
+                content="Waiting for approval",
+                view=render_queue_buttons(impression.id),
+            )
+            return
         await interaction.response.send_message(embed=card)
         await self.announce(interaction, impression, series)
 
     async def announce(self, interaction: discord.Interaction, impression: Impression, series: Series) -> None:
-        if interaction.guild is None:
-            return
-        channel_id = await self.service.announce_channel(interaction.guild.id)
-        # Only a channel of this very server: a stale or foreign id is ignored.
-        channel = interaction.guild.get_channel(channel_id) if channel_id else None
-        if not isinstance(channel, discord.TextChannel):
-            return
-        try:
-            await channel.send(
-                content=f"New impression of **{discord.utils.escape_markdown(series.title)}**",
-                embed=render_impression_card(impression, series),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-        except discord.HTTPException:
-            log.warning("Could not announce impression %s in channel %s", impression.id, channel.id, exc_info=True)
+        channel_id = await self.service.announce_channel(interaction.guild_id or 0)
+        title = discord.utils.escape_markdown(series.title)
+        await post_card(interaction.guild, channel_id, impression, series, content=f"New impression of **{title}**")
 
     # -- modal submissions, answered from their custom_id alone ---------------------------------------
 
@@ -286,7 +291,7 @@ class Impressions(commands.Cog):
     @impression.command(name="show", description="Show one impression: 628 or series:4772#628.")
     @app_commands.describe(id="The impression's number, or series:4772#628", private="Show it only to you")
     async def show(self, interaction: discord.Interaction, id: str, private: bool = False) -> None:
-        impression, series = await self.service.find(interaction.guild_id or 0, id)
+        impression, series = await self.service.find(interaction.guild_id or 0, id, await actor_of(interaction))
         await interaction.response.send_message(embed=render_impression_card(impression, series), ephemeral=private)
 
     @show.autocomplete("id")

@@ -1,13 +1,24 @@
-"""/mod settings, hide, restore, feature, unfeature, ban, unban, log — and notices to members."""
+"""/mod settings, queue, hide, restore, feature, unfeature, ban, unban, log; Approve / Reject; notices."""
 
 from __future__ import annotations
+
+import re
+from datetime import datetime
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ReviewBot
-from bot.interactions import actor_of
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card
+from bot.render.impressions import (
+    approve_id,
+    modal_text,
+    reject_id,
+    render_impression_card,
+    render_queue_buttons,
+    render_reason_modal,
+)
 from bot.render.moderation import render_audit_page, render_notices, render_settings
 from bot.services.moderation import LOG_PAGE, BanTarget, ModerationService
 
@@ -118,6 +129,36 @@ class Moderation(commands.Cog):
             embed=render_audit_page(entries, number, total, LOG_PAGE), ephemeral=True
         )
 
+    @mod.command(name="queue", description="The oldest impression waiting for approval, with Approve / Reject.")
+    async def queue(self, interaction: discord.Interaction) -> None:
+        guild_id = interaction.guild_id or 0
+        impression_id, waiting = await self.service.next_pending(guild_id, await actor_of(interaction))
+        if impression_id is None:
+            await interaction.response.send_message("Nothing is waiting for approval.", ephemeral=True)
+            return
+        impression, series = await self.bot.services.impressions.find(
+            guild_id, str(impression_id), await actor_of(interaction)
+        )
+        await interaction.response.send_message(
+            f"{waiting} waiting for approval; the oldest first.",
+            embed=render_impression_card(impression, series),
+            view=render_queue_buttons(impression.id),
+            ephemeral=True,
+        )
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """The reject form's submission, answered from its custom_id (works after a restart)."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        match = _REJECT_FORM.match(str((interaction.data or {}).get("custom_id", "")))
+        if match is None:
+            return
+        try:
+            await decide(interaction, int(match[1]), approve=False, reason=modal_text(interaction.data or {}))  # type: ignore[arg-type]
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
         """Notices (an impression hidden, with the reason) reach a member the next time they use the bot."""
@@ -128,5 +169,74 @@ class Moderation(commands.Cog):
             await interaction.followup.send(embed=render_notices(notices), ephemeral=True)
 
 
+async def decide(interaction: discord.Interaction, impression_id: int, *, approve: bool, reason: str | None) -> None:
+    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    guild_id = interaction.guild_id or 0
+    decision = await bot.services.moderation.decide(
+        guild_id, await actor_of(interaction), impression_id, approve, reason
+    )
+    if not decision.done:
+        when = (
+            ""
+            if decision.decided_at is None
+            else f" {discord.utils.format_dt(datetime.fromisoformat(decision.decided_at), 'R')}"
+        )
+        who = "" if decision.actor_id is None else f" by <@{decision.actor_id}>"
+        await interaction.response.send_message(
+            f"Impression #{impression_id} was already decided: {decision.status}{who}{when}.", ephemeral=True
+        )
+        return
+    verdict = "approved" if approve else "rejected"
+    await interaction.response.edit_message(
+        content=f"Impression #{impression_id} was {verdict} by {interaction.user.mention}.", view=None
+    )
+    if approve:
+        impression, series = await bot.services.impressions.find(guild_id, str(impression_id))
+        channel_id = await bot.services.impressions.announce_channel(guild_id)
+        title = discord.utils.escape_markdown(series.title)
+        await post_card(interaction.guild, channel_id, impression, series, content=f"New impression of **{title}**")
+
+
+class ApproveButton(
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:approve:(?P<id>\d{1,18})"
+):
+    def __init__(self, impression_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Approve", custom_id=approve_id(impression_id)))
+        self.impression_id = impression_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ApproveButton:
+        return cls(int(match["id"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await decide(interaction, self.impression_id, approve=True, reason=None)
+
+
+class RejectButton(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:reject:(?P<id>\d{1,18})"):
+    def __init__(self, impression_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Reject", custom_id=reject_id(impression_id)))
+        self.impression_id = impression_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> RejectButton:
+        return cls(int(match["id"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        # Checked before the form opens too, so a member never writes a reason for nothing.
+        bot.services.moderation.require_moderator(await actor_of(interaction))
+        await interaction.response.send_modal(
+            render_reason_modal(f"mod:rejectform:{self.impression_id}", f"Reject impression #{self.impression_id}")
+        )
+
+
+_REJECT_FORM = re.compile(r"^mod:rejectform:(\d{1,18})$")
+
+
 async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(ApproveButton, RejectButton)
     await bot.add_cog(Moderation(bot))

@@ -74,14 +74,15 @@ async def test_a_member_is_refused_every_moderator_command_and_nothing_changes(
 
 
 async def test_hiding_tells_the_author_why_and_restoring_brings_it_back(
-    bot: ReviewBot, alice: Member, mira: Member
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
 ) -> None:
     number = await posted(alice)
+    bob = join(fake, alice.guild, "bob")
 
     done = await mira.slash("mod hide", id=str(number), reason="Off-topic rant")
     assert done.ephemeral and done.content == f"Impression #{number} is hidden."
     assert status_of(bot, number)[0] == "hidden"
-    assert (await alice.slash("impression show", id=str(number))).ephemeral
+    assert (await bob.slash("impression show", id=str(number))).ephemeral  # "No impression #…"
 
     nudge = await alice.slash("about")  # the next time alice uses the bot
     [notice] = await followups(nudge)
@@ -93,7 +94,7 @@ async def test_hiding_tells_the_author_why_and_restoring_brings_it_back(
 
     restored = await mira.slash("mod restore", id=str(number))
     assert restored.content == f"Impression #{number} is visible again."
-    assert not (await alice.slash("impression show", id=str(number))).ephemeral
+    assert not (await bob.slash("impression show", id=str(number))).ephemeral
 
     log = await mira.slash("mod log", impression=number)
     assert "impression.hide" in log.embed["description"] and "Off-topic rant" in log.embed["description"]

@@ -281,3 +281,37 @@ async def send_pager(interaction: discord.Interaction, load: PageLoader, empty: 
         embed=render_impression_card(page.impression, page.series), view=pager, ephemeral=ephemeral
     )
     pager.message = await interaction.original_response()
+
+
+def approve_id(impression_id: int) -> str:
+    return f"mod:approve:{impression_id}"
+
+
+def reject_id(impression_id: int) -> str:
+    return f"mod:reject:{impression_id}"
+
+
+def render_queue_buttons(impression_id: int) -> discord.ui.View:
+    """Approve / Reject, persistent: the moderation cog answers them from the custom_id after a restart."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(label="Approve", style=discord.ButtonStyle.success, custom_id=approve_id(impression_id))
+    )
+    view.add_item(
+        discord.ui.Button(label="Reject", style=discord.ButtonStyle.danger, custom_id=reject_id(impression_id))
+    )
+    return view
+
+
+def render_reason_modal(custom_id: str, title: str) -> discord.ui.Modal:
+    modal = discord.ui.Modal(title=shorten(title, 45), custom_id=custom_id, timeout=None)
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Reason (the author sees it)",
+            custom_id=TEXT_INPUT_ID,
+            style=discord.TextStyle.paragraph,
+            max_length=500,
+        )
+    )
+    modal.stop()  # answered from its custom_id by a listener, like the impression forms
+    return modal

@@ -182,13 +182,15 @@ class ImpressionService:
             raise PermissionDenied(BANNED)
         return stored
 
-    async def find(self, guild_id: int, ref: str) -> tuple[Impression, Series]:
+    async def find(self, guild_id: int, ref: str, actor: Actor | None = None) -> tuple[Impression, Series]:
+        """A published impression; a pending, hidden or rejected one only for its author and moderators."""
         series_id, impression_id = parse_impression_ref(ref)
         impression = await self._impressions.get(guild_id, impression_id)
         # Another server's impression, a removed one, or a wrong series all read "not found".
         if impression is None or (series_id is not None and series_id != impression.series_id):
             raise NotFound(f"No impression #{impression_id} in this server.")
-        if impression.status != "published":
+        privileged = actor is not None and (actor.is_moderator or actor.user_id == impression.author_id)
+        if impression.status != "published" and not privileged:
             raise NotFound(f"No impression #{impression_id} in this server.")
         series = await self._catalog.get(impression.series_id)
         assert series is not None

@@ -10,7 +10,7 @@ from typing import Any
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.impressions import Actor, parse_impression_ref
 from bot.store.impressions import ImpressionStore
-from bot.store.moderation import AuditEntry, GuildSettings, ModerationStore
+from bot.store.moderation import AuditEntry, Decision, GuildSettings, ModerationStore, QueueStore
 
 MAX_REASON = 500
 LOG_PAGE = 10
@@ -46,9 +46,10 @@ def parse_duration(text: str | None) -> timedelta | None:
 
 
 class ModerationService:
-    def __init__(self, moderation: ModerationStore, impressions: ImpressionStore) -> None:
+    def __init__(self, moderation: ModerationStore, impressions: ImpressionStore, queue: QueueStore) -> None:
         self._moderation = moderation
         self._impressions = impressions
+        self._queue = queue
 
     @staticmethod
     def require_moderator(actor: Actor) -> None:
@@ -149,3 +150,18 @@ class ModerationService:
         if not await self._moderation.has_notices(guild_id, user_id):
             return []
         return await self._moderation.take_notices(guild_id, user_id)
+
+    async def next_pending(self, guild_id: int, actor: Actor) -> tuple[int | None, int]:
+        """The oldest impression waiting for approval, and how many wait."""
+        self.require_moderator(actor)
+        return await self._queue.oldest_pending(guild_id)
+
+    async def decide(
+        self, guild_id: int, actor: Actor, impression_id: int, approve: bool, reason: str | None = None
+    ) -> Decision:
+        self.require_moderator(actor)
+        text = None if approve else check_reason(reason)
+        decision = await self._queue.decide(guild_id, impression_id, actor.user_id, approve, text)
+        if decision is None:
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        return decision

@@ -36,6 +36,11 @@ class Draft:
     scores: Scores
 
 
+def _approval_required(conn: sqlite3.Connection, guild_id: int) -> bool:
+    row = conn.execute("SELECT approval_required FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
+    return bool(row and row[0])
+
+
 def _read_back(conn: sqlite3.Connection, impression_id: int) -> Impression:
     # Read on the writer, inside the transaction: the reader may not see this write yet.
     return _impression(conn.execute("SELECT * FROM impressions WHERE id = ?", (impression_id,)).fetchone())
@@ -64,9 +69,7 @@ class ImpressionStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(
-        self, guild_id: int, draft: Draft, submission_key: str, status: str = "published"
-    ) -> tuple[Impression, bool] | None:
+    async def add(self, guild_id: int, draft: Draft, submission_key: str) -> tuple[Impression, bool] | None:
         """Store a new impression; returns it and whether it is new (a repeated submission_key is not).
 
         None when the author is banned in this guild (checked in the same transaction).
@@ -79,6 +82,7 @@ class ImpressionStore:
             existing = conn.execute("SELECT id FROM impressions WHERE submission_key = ?", (submission_key,)).fetchone()
             if existing is not None:
                 return _read_back(conn, int(existing[0])), False
+            status = "pending" if _approval_required(conn, guild_id) else "published"
             cursor = conn.execute(
                 f"INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, episodes_watched, "
                 f"text, spoiler, {_SCORES}, status, submission_key, created_at, updated_at) "
@@ -111,7 +115,10 @@ class ImpressionStore:
         return None if row is None else _impression(row)
 
     async def update(self, guild_id: int, impression_id: int, draft: Draft, edited_by: int) -> Impression:
-        """Replace the content, keeping the previous version as a revision (one transaction)."""
+        """Replace the content, keeping the previous version as a revision (one transaction).
+
+        With approval on, an edited impression waits for a moderator again.
+        """
 
         def job(conn: sqlite3.Connection) -> Impression:
             conn.execute(
@@ -120,6 +127,9 @@ class ImpressionStore:
                 f"status, updated_at FROM impressions WHERE guild_id = ? AND id = ?",
                 (edited_by, guild_id, impression_id),
             )
+            if _approval_required(conn, guild_id):
+                conn.execute("UPDATE impressions SET status = 'pending' WHERE id = ? AND status = 'published'",
+                             (impression_id,))  # fmt: skip
             assignments = ", ".join(f"{column} = ?" for column in SCORE_COLUMNS)
             conn.execute(
                 f"UPDATE impressions SET scope = ?, episodes_watched = ?, text = ?, spoiler = ?, {assignments}, "

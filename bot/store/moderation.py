@@ -208,3 +208,59 @@ class ModerationStore:
             (guild_id, user_id),
         )
         return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of approving or rejecting: done now, or by whom and when it was decided before."""
+
+    done: bool
+    status: str
+    actor_id: int | None = None
+    decided_at: str | None = None
+
+
+class QueueStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def oldest_pending(self, guild_id: int) -> tuple[int | None, int]:
+        row = await self._db.fetch_one(
+            "SELECT min(id), count(*) FROM impressions WHERE guild_id = ? AND status = 'pending'", (guild_id,)
+        )
+        assert row is not None
+        return row[0], int(row[1])
+
+    async def decide(
+        self, guild_id: int, impression_id: int, actor_id: int, approve: bool, reason: str | None
+    ) -> Decision | None:
+        """Approve or reject a pending impression; None if it is not in this guild."""
+
+        def job(conn: sqlite3.Connection) -> Decision | None:
+            row = conn.execute(
+                "SELECT status, author_id FROM impressions WHERE guild_id = ? AND id = ?", (guild_id, impression_id)
+            ).fetchone()
+            if row is None or row[0] == "removed":
+                return None
+            if row[0] != "pending":
+                earlier = conn.execute(
+                    "SELECT actor_id, created_at FROM audit_log WHERE target_type = 'impression' AND target_id = ? "
+                    "AND action IN ('impression.approve', 'impression.reject') ORDER BY id DESC LIMIT 1",
+                    (impression_id,),
+                ).fetchone()
+                return Decision(False, row[0], *(earlier or (None, None)))
+            status = "published" if approve else "rejected"
+            conn.execute(
+                "UPDATE impressions SET status = ?, updated_at = ? WHERE id = ?", (status, utc_now(), impression_id)
+            )
+            action = "impression.approve" if approve else "impression.reject"
+            _audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, {"status": "pending"},
+                   {"status": status})  # fmt: skip
+            if not approve:
+                conn.execute(
+                    "INSERT INTO member_notices (guild_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
+                    (guild_id, row[1], f"A moderator rejected your impression #{impression_id}: {reason}", utc_now()),
+                )
+            return Decision(True, status, actor_id, utc_now())
+
+        return await self._db.write(job)

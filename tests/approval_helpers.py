@@ -1,0 +1,21 @@
+"""Steps shared by the approval tests."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.fakediscord import Member
+
+
+async def post_pending(member: Member, text: str = "Needs a look.") -> int:
+    [choice, *_] = await member.autocomplete("impression post", "series", "metallic rouge")
+    form = await member.slash("impression post", series=choice["value"], scope="completed", overall=9)
+    reply = await member.submit(form, text=text)
+    assert reply.ephemeral and "Moderators review impressions here" in reply.content
+    return int(reply.embed["footer"]["text"].split("#")[1].split(" ")[0])
+
+
+def status_of(database: Path, number: int) -> str:
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT status FROM impressions WHERE id = ?", (number,)).fetchone()[0]

@@ -1,0 +1,103 @@
+"""With approval on, impressions wait for a moderator; Approve / Reject work from the queue, after a restart too."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+
+import pytest
+
+from bot.client import ReviewBot
+from tests.approval_helpers import post_pending, status_of
+from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
+from tests.harness import join, new_guild
+
+
+@pytest.fixture
+async def mira(fake: FakeDiscord, guild: FakeGuild) -> Member:
+    role = fake.add_role(guild, "Mods", MANAGE_MESSAGES)
+    await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role})
+    moderator = join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    moderator.role_ids.append(role["id"])
+    return moderator
+
+
+@pytest.fixture
+async def queue_channel(fake: FakeDiscord, guild: FakeGuild, mira: Member) -> dict[str, str]:
+    channel = fake.add_channel(guild, "mod-queue")
+    await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(guild.id)})
+    await mira.slash("mod settings", approval=True, queue_channel=channel)
+    while not fake.channel_posts.empty():
+        fake.channel_posts.get_nowait()
+    return channel
+
+
+async def test_a_pending_impression_is_seen_only_by_its_author_and_moderators(
+    fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
+) -> None:
+    number = await post_pending(alice)
+    bob = join(fake, alice.guild, "bob")
+
+    queued = await asyncio.wait_for(fake.channel_posts.get(), 5)
+    assert queued["channel_id"] == queue_channel["id"]
+    assert [c["label"] for c in queued["components"][0]["components"]] == ["Approve", "Reject"]
+
+    assert (await bob.slash("impression show", id=str(number))).ephemeral
+    assert not (await alice.slash("impression show", id=str(number), private=True)).text.startswith("No impression")
+    card = await bob.slash("series lookup", title="metallic rouge")
+    ratings = next(f["value"] for f in card.embed["fields"] if f["name"].startswith("Ratings"))
+    assert f"#{number}" not in ratings
+
+    stale = copy.deepcopy(queued)  # what another moderator's client still shows after the decision
+    refused = await bob.click(queued, "Approve")
+    assert refused.ephemeral and "Only moderators" in refused.text
+
+    approved = await mira.click(queued, "Approve")
+    assert approved.message["content"].startswith(f"Impression #{number} was approved by")
+    assert not (await bob.slash("impression show", id=str(number))).ephemeral
+
+    otto = join(fake, alice.guild, "otto", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    again = await otto.click(stale, "Approve")
+    assert again.ephemeral
+    assert f"Impression #{number} was already decided: published by <@{mira.id}>" in again.content
+
+
+async def test_rejecting_asks_for_a_reason_and_tells_the_author(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
+) -> None:
+    number = await post_pending(alice)
+
+    queue = await mira.slash("mod queue")
+    assert queue.ephemeral and "waiting for approval" in queue.content
+    form = await mira.click(queue, "Reject")
+    assert form.modal["title"] == f"Reject impression #{number}"
+    empty = await mira.submit(form, text="   ")
+    assert empty.ephemeral and "Give a reason" in empty.text
+    assert status_of(bot.settings.database_path, number) == "pending"
+
+    rejected = await mira.submit(form, text="Please mark spoilers.")
+    assert rejected.callback_type == 7
+    assert rejected.message["content"].startswith(f"Impression #{number} was rejected by")
+    assert status_of(bot.settings.database_path, number) == "rejected"
+
+    nudge = await alice.slash("about")
+    for _ in range(100):
+        if nudge.followups:
+            break
+        await asyncio.sleep(0.02)
+    assert "Please mark spoilers." in nudge.followups[0]["embeds"][0]["description"]
+
+
+async def test_a_forged_approve_for_another_servers_impression_is_refused(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
+) -> None:
+    number = await post_pending(alice)
+    other = await new_guild(fake, bot, "Elsewhere")
+    their_mod = join(fake, other, "max", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    # A modified client shows a message of its own server with another server's id in the button.
+    forged = copy.deepcopy((await their_mod.slash("about")).message)
+    button = {"type": 2, "style": 3, "label": "Approve", "custom_id": f"mod:approve:{number}"}
+    forged["components"] = [{"type": 1, "components": [button]}]
+    reply = await their_mod.click(forged, "Approve")
+    assert reply.ephemeral and f"No impression #{number} in this server." in reply.text
+    assert status_of(bot.settings.database_path, number) == "pending"

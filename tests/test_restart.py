@@ -1,0 +1,38 @@
+"""Persistent buttons: a queue message posted before a restart is still answered after it.
+
+Its own module: it runs its own bot twice, so no shared module bot may be connected meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from tests.approval_helpers import post_pending, status_of
+from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord
+from tests.harness import join, new_guild, running_bot
+
+
+async def test_approve_buttons_keep_working_after_a_restart(
+    fake: FakeDiscord, tmp_path: Path, seeded_database: Path
+) -> None:
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    async with running_bot(fake, database) as first:
+        guild = await new_guild(fake, first, "Restart Club")
+        alice = join(fake, guild, "alice")
+        mira = join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+        channel = fake.add_channel(guild, "mod-queue")
+        await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(guild.id)})
+        await mira.slash("mod settings", approval=True, queue_channel=channel)
+        while not fake.channel_posts.empty():
+            fake.channel_posts.get_nowait()
+        number = await post_pending(alice)
+        queued = await asyncio.wait_for(fake.channel_posts.get(), 5)
+
+    async with running_bot(fake, database):
+        approved = await mira.click(queued, "Approve")
+
+    assert approved.message["content"].startswith(f"Impression #{number} was approved by")
+    assert status_of(database, number) == "published"
