@@ -19,7 +19,13 @@ from bot.render.impressions import (
     render_queue_buttons,
     render_reason_modal,
 )
-from bot.render.moderation import render_audit_page, render_notices, render_settings
+from bot.render.moderation import (
+    render_audit_page,
+    render_notices,
+    render_report,
+    render_report_buttons,
+    render_settings,
+)
 from bot.services.moderation import LOG_PAGE, BanTarget, ModerationService
 
 
@@ -143,6 +149,21 @@ class Moderation(commands.Cog):
             f"{waiting} waiting for approval; the oldest first.",
             embed=render_impression_card(impression, series),
             view=render_queue_buttons(impression.id),
+            ephemeral=True,
+        )
+
+    @mod.command(name="reports", description="The oldest open report, with Dismiss / Hide impression.")
+    async def reports(self, interaction: discord.Interaction) -> None:
+        guild_id = interaction.guild_id or 0
+        actor = await actor_of(interaction)
+        report, open_count = await self.service.next_report(guild_id, actor)
+        if report is None:
+            await interaction.response.send_message("No open reports.", ephemeral=True)
+            return
+        impression, series = await self.bot.services.impressions.find(guild_id, str(report.impression_id), actor)
+        await interaction.response.send_message(
+            embeds=[render_report(report, open_count), render_impression_card(impression, series)],
+            view=render_report_buttons(report.id),
             ephemeral=True,
         )
 

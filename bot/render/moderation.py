@@ -8,7 +8,7 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.render import COLOUR_CARD, shorten
-from bot.store.moderation import AuditEntry, GuildSettings
+from bot.store.moderation import AuditEntry, GuildSettings, Report
 
 
 def _channel(channel_id: int | None) -> str:
@@ -54,3 +54,25 @@ def render_audit_page(entries: list[AuditEntry], number: int, total: int, per_pa
 def render_notices(notices: list[str]) -> discord.Embed:
     text = "\n".join(f"• {escape_markdown(shorten(n, 600))}" for n in notices)
     return discord.Embed(title="While you were away", description=shorten(text, 4000), colour=COLOUR_CARD)
+
+
+def render_report(report: Report, open_count: int) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Report #{report.id} on impression #{report.impression_id}",
+        description=f"<@{report.reporter_id}> wrote:\n> {escape_markdown(shorten(report.reason, 1000))}",
+        colour=discord.Colour.orange(),
+    )
+    embed.set_footer(text=f"{open_count} open report{'s' if open_count != 1 else ''}; the oldest first.")
+    return embed
+
+
+def render_report_buttons(report_id: int) -> discord.ui.View:
+    """Dismiss / Hide impression, persistent: answered from the custom_id after a restart."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(label="Dismiss", style=discord.ButtonStyle.secondary, custom_id=f"rep:dismiss:{report_id}")
+    )
+    view.add_item(
+        discord.ui.Button(label="Hide impression", style=discord.ButtonStyle.danger, custom_id=f"rep:hide:{report_id}")
+    )
+    return view

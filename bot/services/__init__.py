@@ -31,7 +31,7 @@ class Services:
             search=search,
             series=SeriesService(store.catalog, search, anilist),
             impressions=ImpressionService(store.impressions, store.catalog),
-            moderation=ModerationService(store.moderation, store.impressions, store.queue),
+            moderation=ModerationService(store.moderation, store.impressions, store.queue, store.reports),
             anilist=anilist,
         )
 

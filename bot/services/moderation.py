@@ -10,7 +10,7 @@ from typing import Any
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.impressions import Actor, parse_impression_ref
 from bot.store.impressions import ImpressionStore
-from bot.store.moderation import AuditEntry, Decision, GuildSettings, ModerationStore, QueueStore
+from bot.store.moderation import AuditEntry, Decision, GuildSettings, ModerationStore, QueueStore, Report, ReportStore
 
 MAX_REASON = 500
 LOG_PAGE = 10
@@ -46,10 +46,13 @@ def parse_duration(text: str | None) -> timedelta | None:
 
 
 class ModerationService:
-    def __init__(self, moderation: ModerationStore, impressions: ImpressionStore, queue: QueueStore) -> None:
+    def __init__(
+        self, moderation: ModerationStore, impressions: ImpressionStore, queue: QueueStore, reports: ReportStore
+    ) -> None:
         self._moderation = moderation
         self._impressions = impressions
         self._queue = queue
+        self._reports = reports
 
     @staticmethod
     def require_moderator(actor: Actor) -> None:
@@ -165,3 +168,36 @@ class ModerationService:
         if decision is None:
             raise NotFound(f"No impression #{impression_id} in this server.")
         return decision
+
+    async def report(self, guild_id: int, actor: Actor, impression_id: int, reason: str) -> int:
+        """A member reports a visible impression of this server, once."""
+        if await self._impressions.is_banned(guild_id, actor.user_id):
+            raise PermissionDenied("You are banned from reviewing here, which includes reporting.")
+        text = check_reason(reason)
+        assert text is not None
+        impression = await self._impressions.get(guild_id, impression_id)
+        if impression is None or impression.status != "published":
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        if impression.author_id == actor.user_id:
+            raise InvalidInput("That is your own impression: edit or delete it instead.")
+        report_id = await self._reports.add(guild_id, impression_id, actor.user_id, text)
+        if report_id is None:
+            raise InvalidInput(f"You already reported impression #{impression_id}; moderators will look at it.")
+        return report_id
+
+    async def next_report(self, guild_id: int, actor: Actor) -> tuple[Report | None, int]:
+        self.require_moderator(actor)
+        return await self._reports.oldest_open(guild_id)
+
+    async def resolve_report(self, guild_id: int, actor: Actor, report_id: int, hide: bool) -> tuple[Report, bool]:
+        """Returns the report and whether this call resolved it (False: someone already had)."""
+        self.require_moderator(actor)
+        current = await self._reports.get(guild_id, report_id)
+        if current is None:
+            raise NotFound(f"No report #{report_id} in this server.")
+        if current.status != "open":
+            return current, False
+        notice = f"A moderator hid your impression #{current.impression_id} after a report: {current.reason}"
+        resolved = await self._reports.resolve(guild_id, report_id, actor.user_id, hide, notice if hide else None)
+        assert resolved is not None
+        return resolved, resolved.resolved_by == actor.user_id and resolved.status != current.status

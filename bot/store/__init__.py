@@ -8,7 +8,7 @@ from bot.store.catalog import CatalogStore
 from bot.store.database import Database
 from bot.store.impressions import ImpressionStore
 from bot.store.migrate import SchemaTooNewError
-from bot.store.moderation import ModerationStore, QueueStore
+from bot.store.moderation import ModerationStore, QueueStore, ReportStore
 from bot.store.stats import StatsStore, StoreCounts
 
 __all__ = ["Database", "SchemaTooNewError", "Store", "StoreCounts"]
@@ -24,6 +24,7 @@ class Store:
         self.impressions = ImpressionStore(db)
         self.moderation = ModerationStore(db)
         self.queue = QueueStore(db)
+        self.reports = ReportStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

@@ -254,6 +254,22 @@ class Member:
         reply = await self.send(self._interaction(4, data))
         return reply.choices
 
+    async def context_menu(self, name: str, message: Json) -> Reply:
+        """Use a message context-menu command (Apps → name) on a message."""
+        command = next(
+            (c for c in self.fake.commands_for(self.guild.id) if c["name"] == name and c.get("type") == 3), None
+        )
+        if command is None:
+            raise AssertionError(f"no message command {name!r} was synced")
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 3,
+            "target_id": message["id"],
+            "resolved": {"messages": {message["id"]: message}},
+        }
+        return await self.send(self._interaction(2, data, channel_id=int(message["channel_id"])))
+
     async def click(self, reply_or_message: Reply | Json, label_or_id: str) -> Reply:
         message = reply_or_message.last if isinstance(reply_or_message, Reply) else reply_or_message
         component = None

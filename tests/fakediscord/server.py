@@ -409,6 +409,7 @@ class FakeDiscord:
         for command in body:
             command = dict(command)
             command.setdefault("type", 1)
+            command.setdefault("description", "")  # Discord answers "" for context-menu commands
             command.update(
                 id=str(self.snowflake()),
                 application_id=str(self.application_id),

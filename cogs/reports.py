@@ -1,0 +1,136 @@
+"""The "Report impression" context menu, and the Dismiss / Hide impression buttons of /mod reports."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ReviewBot
+from bot.errors import InvalidInput
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card
+from bot.render.impressions import modal_text, render_reason_modal
+from bot.render.moderation import render_report_buttons
+
+_CARD_FOOTER = re.compile(r"^series:\d{1,18}#(\d{1,18})")
+_REPORT_FORM = re.compile(r"^rep:form:(\d{1,18})$")
+
+
+def impression_on(message: discord.Message, bot_id: int) -> int:
+    """The impression a message of the bot shows, from its card's footer (series:4772#628)."""
+    if message.author.id != bot_id or not message.embeds:
+        raise InvalidInput("That message is not an impression card; report impressions from their cards.")
+    match = _CARD_FOOTER.match(message.embeds[0].footer.text or "")
+    if match is None:
+        raise InvalidInput("That message is not an impression card; report impressions from their cards.")
+    return int(match[1])
+
+
+class Reports(commands.Cog):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name="Report impression", callback=self.report_menu)
+        self.menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    async def report_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        assert self.bot.user is not None
+        impression_id = impression_on(message, self.bot.user.id)
+        # Checked before the form opens (ban, visibility), and again when it is sent.
+        await self.bot.services.impressions.find(interaction.guild_id or 0, str(impression_id))
+        if await self.bot.store.impressions.is_banned(interaction.guild_id or 0, interaction.user.id):
+            raise InvalidInput("You are banned from reviewing here, which includes reporting.")
+        await interaction.response.send_modal(
+            render_reason_modal(f"rep:form:{impression_id}", f"Report impression #{impression_id}")
+        )
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        match = _REPORT_FORM.match(str((interaction.data or {}).get("custom_id", "")))
+        if match is None:
+            return
+        try:
+            impression_id = int(match[1])
+            guild_id = interaction.guild_id or 0
+            reason = modal_text(interaction.data or {})  # type: ignore[arg-type]
+            report_id = await self.bot.services.moderation.report(
+                guild_id, await actor_of(interaction), impression_id, reason
+            )
+            await interaction.response.send_message(
+                f"Thank you: report #{report_id} is with the moderators.", ephemeral=True
+            )
+            settings = await self.bot.services.moderation.settings_for_check(guild_id)
+            impression, series = await self.bot.services.impressions.find(guild_id, str(impression_id))
+            await post_card(
+                interaction.guild, settings.queue_channel_id, impression, series,
+                content=f"Reported (report #{report_id})", view=render_report_buttons(report_id),
+            )  # fmt: skip
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
+
+async def resolve(interaction: discord.Interaction, report_id: int, *, hide: bool) -> None:
+    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    report, resolved_now = await bot.services.moderation.resolve_report(
+        interaction.guild_id or 0, await actor_of(interaction), report_id, hide
+    )
+    if not resolved_now:
+        when = (
+            ""
+            if report.resolved_at is None
+            else f" {discord.utils.format_dt(discord.utils.parse_time(report.resolved_at), 'R')}"
+        )
+        await interaction.response.send_message(
+            f"Report #{report_id} was already {report.status} by <@{report.resolved_by}>{when}.", ephemeral=True
+        )
+        return
+    verdict = "the impression is hidden" if hide else "dismissed"
+    await interaction.response.edit_message(
+        content=f"Report #{report_id}: {verdict} by {interaction.user.mention}.", view=None
+    )
+
+
+class DismissReport(
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:dismiss:(?P<id>\d{1,18})"
+):
+    def __init__(self, report_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Dismiss", custom_id=f"rep:dismiss:{report_id}"))
+        self.report_id = report_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> DismissReport:
+        return cls(int(match["id"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await resolve(interaction, self.report_id, hide=False)
+
+
+class HideReported(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:hide:(?P<id>\d{1,18})"):
+    def __init__(self, report_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Hide impression", custom_id=f"rep:hide:{report_id}"))
+        self.report_id = report_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> HideReported:
+        return cls(int(match["id"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        await resolve(interaction, self.report_id, hide=True)
+
+
+async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(DismissReport, HideReported)
+    await bot.add_cog(Reports(bot))
