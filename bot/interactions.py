@@ -117,3 +117,13 @@ async def post_card(
         )
     except discord.HTTPException:
         log.warning("Could not post impression %s in channel %s", impression.id, channel.id, exc_info=True)
+
+
+def modal_values(data: dict[str, object]) -> dict[str, str]:
+    """custom_id → value of every text input in a modal submission (action rows or labels)."""
+    values: dict[str, str] = {}
+    for row in data.get("components", []) or []:  # type: ignore[union-attr]
+        children = row.get("components") or ([row["component"]] if "component" in row else [])
+        for child in children:
+            values[str(child.get("custom_id"))] = str(child.get("value") or "")
+    return values

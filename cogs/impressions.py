@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, modal_values, post_card
 from bot.models import Impression, Scores, Series
 from bot.render import shorten
 from bot.render.impressions import (
@@ -193,7 +193,7 @@ class Impressions(commands.Cog):
 
     async def quick_plan(self, interaction: discord.Interaction, series_id: int, nonce: str) -> Plan:
         """The card's "Post impression" form: scope and overall score typed as text."""
-        fields = _modal_values(interaction.data or {})  # type: ignore[arg-type]
+        fields = modal_values(interaction.data or {})  # type: ignore[arg-type]
         scope, episodes = _parse_scope(fields.get(_QUICK_EPISODES, ""))
         overall_raw = fields.get(_QUICK_OVERALL, "").strip()
         if overall_raw and not overall_raw.isdigit():
@@ -314,15 +314,6 @@ class Impressions(commands.Cog):
     @mine.autocomplete("series")
     async def mine_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self.post_series(interaction, current)
-
-
-def _modal_values(data: dict[str, object]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for row in data.get("components", []) or []:  # type: ignore[union-attr]
-        children = row.get("components") or ([row["component"]] if "component" in row else [])
-        for child in children:
-            values[str(child.get("custom_id"))] = str(child.get("value") or "")
-    return values
 
 
 def _parse_scope(raw: str) -> tuple[str, int | None]:

@@ -12,16 +12,18 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import PermissionDenied
-from bot.interactions import GuardedCallback
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, modal_values
 from bot.render.impressions import send_pager
 from bot.render.series import (
     pick_options,
     render_choice_name,
+    render_curation_modal,
     render_no_match,
     render_pick_prompt,
     render_series_buttons,
     render_series_card,
 )
+from bot.services.curation import parse_curation_form
 from bot.services.impressions import Page
 from bot.services.series import parse_series_ref, series_ref
 
@@ -137,6 +139,91 @@ class Series(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await self.lookup_autocomplete(interaction, current)
+
+    # -- curation ---------------------------------------------------------------------------------------
+
+    @series.command(name="add", description="Add a series to the catalog (curators).")
+    @app_commands.describe(
+        title="Its title", format="TV, Movie, OVA, ONA or Special", episodes="How many episodes",
+        premiered="First broadcast, the day in Japan: YYYY-MM-DD",
+    )  # fmt: skip
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        format: Literal["TV", "Movie", "OVA", "ONA", "Special"] | None = None,
+        episodes: int | None = None,
+        premiered: str | None = None,
+    ) -> None:
+        series = await self.bot.services.curation.add(
+            await actor_of(interaction), interaction.guild_id, title, format, episodes, premiered
+        )
+        await interaction.response.send_message(f"Added {series_ref(series.id)}.", ephemeral=True)
+
+    @series.command(name="edit", description="Fix a series' data (curators); without options, edit its texts.")
+    @app_commands.describe(
+        title="The series (start typing its name)", new_title="A corrected title",
+        format="TV, Movie, OVA, ONA or Special", episodes="How many episodes",
+        premiered="First broadcast, the day in Japan: YYYY-MM-DD",
+    )  # fmt: skip
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        new_title: str | None = None,
+        format: Literal["TV", "Movie", "OVA", "ONA", "Special"] | None = None,
+        episodes: int | None = None,
+        premiered: str | None = None,
+    ) -> None:
+        actor = await actor_of(interaction)
+        self.bot.services.curation.require_curator(actor, interaction.guild_id)
+        series = await self.service.find_ref(title)
+        given = {"title": new_title, "format": format, "episodes": episodes, "premiered": premiered}
+        changes = {key: value for key, value in given.items() if value is not None}
+        if not changes:
+            await interaction.response.send_modal(render_curation_modal(series))
+            return
+        series = await self.bot.services.curation.edit(actor, interaction.guild_id, series.id, changes)
+        await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
+
+    @series.command(name="merge", description="Merge a duplicate into the series it duplicates (curators).")
+    @app_commands.describe(source="The duplicate (start typing)", into="The series that stays (start typing)")
+    async def merge(self, interaction: discord.Interaction, source: str, into: str) -> None:
+        actor = await actor_of(interaction)
+        self.bot.services.curation.require_curator(actor, interaction.guild_id)
+        old = parse_series_ref(source) or (await self.service.find_ref(source)).id
+        new = parse_series_ref(into) or (await self.service.find_ref(into)).id
+        survivor, moved = await self.bot.services.curation.merge(actor, interaction.guild_id, old, new)
+        await interaction.response.send_message(
+            f"Merged series:{old} into {series_ref(survivor.id)}; {moved} impressions moved. "
+            f"series:{old} now opens {survivor.title}.",
+            ephemeral=True,
+        )
+
+    @edit.autocomplete("title")
+    @merge.autocomplete("source")
+    @merge.autocomplete("into")
+    async def curation_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.lookup_autocomplete(interaction, current)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """The curation form's submission, answered from its custom_id."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        match = re.fullmatch(r"cur:edit:(\d{1,18})", str((interaction.data or {}).get("custom_id", "")))
+        if match is None:
+            return
+        try:
+            values = parse_curation_form(modal_values(interaction.data or {}))  # type: ignore[arg-type]
+            series = await self.bot.services.curation.edit(
+                await actor_of(interaction), interaction.guild_id, int(match[1]), values
+            )
+            await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
 
 
 async def setup(bot: ReviewBot) -> None:

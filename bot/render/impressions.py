@@ -9,7 +9,7 @@ from datetime import datetime
 import discord
 from discord.utils import escape_markdown
 
-from bot.interactions import handle_interaction_error
+from bot.interactions import handle_interaction_error, modal_values
 from bot.models import CATEGORIES, Impression, Scores, Series
 from bot.render import COLOUR_CARD, shorten
 from bot.services.impressions import Page, Ratings
@@ -152,12 +152,7 @@ def render_impression_modal(custom_id: str, title: str, text: str | None = None)
 
 def modal_text(data: dict[str, object]) -> str:
     """The text input's value from a modal submission's raw data."""
-    for row in data.get("components", []) or []:  # type: ignore[union-attr]
-        children = row.get("components") or ([row["component"]] if "component" in row else [])
-        for child in children:
-            if child.get("custom_id") == TEXT_INPUT_ID:
-                return str(child.get("value") or "")
-    return ""
+    return modal_values(data).get(TEXT_INPUT_ID, "")
 
 
 def render_delete_prompt(impression: Impression, series: Series) -> discord.Embed:

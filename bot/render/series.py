@@ -205,3 +205,41 @@ def pick_options(suggestions: list[Suggestion]) -> list[discord.SelectOption]:
             )
         )
     return options
+
+
+CURATION_INPUTS = ("synopsis", "synopsis_credit", "keywords", "notables", "links")
+
+
+def _links_text(series: Series) -> str:
+    return "\n".join(f"{link.label} | {link.url}" for link in series.links)
+
+
+def render_curation_modal(series: Series) -> discord.ui.Modal:
+    """The texts of a series: synopsis and credit, keywords, notables, links (Label | URL per line)."""
+    modal = discord.ui.Modal(title=shorten(f"Edit {series.title}", 45), custom_id=f"cur:edit:{series.id}", timeout=None)
+    fields = (
+        ("synopsis", "Synopsis", discord.TextStyle.paragraph, series.synopsis or "", 3000),
+        (
+            "synopsis_credit",
+            "Synopsis credit (e.g. AniList)",
+            discord.TextStyle.short,
+            series.synopsis_credit or "",
+            100,
+        ),
+        ("keywords", "Keywords, comma-separated", discord.TextStyle.short, ", ".join(series.keywords), 400),
+        ("notables", "Notables, one per line", discord.TextStyle.paragraph, "\n".join(series.notables), 1000),
+        ("links", "Links: Label | https://… per line", discord.TextStyle.paragraph, _links_text(series), 2000),
+    )
+    for custom_id, label, style, value, limit in fields:
+        modal.add_item(
+            discord.ui.TextInput(
+                label=label,
+                custom_id=custom_id,
+                style=style,
+                default=value[:limit] or None,
+                required=False,
+                max_length=limit,
+            )
+        )
+    modal.stop()  # answered from its custom_id by the series cog's listener
+    return modal

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.services.anilist import AniListClient
+from bot.services.curation import CurationService
 from bot.services.impressions import ImpressionService
 from bot.services.moderation import ModerationService
 from bot.services.search import SeriesSearch
@@ -21,6 +22,7 @@ class Services:
     series: SeriesService
     impressions: ImpressionService
     moderation: ModerationService
+    curation: CurationService
     anilist: AniListClient | None
 
     @classmethod
@@ -32,6 +34,9 @@ class Services:
             series=SeriesService(store.catalog, search, anilist),
             impressions=ImpressionService(store.impressions, store.catalog),
             moderation=ModerationService(store.moderation, store.impressions, store.queue, store.reports),
+            curation=CurationService(
+                store.catalog, store.curation, search, settings.owner_ids, settings.curator_guild_ids
+            ),
             anilist=anilist,
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.catalog import CatalogStore
+from bot.store.catalog import CatalogStore, CurationStore
 from bot.store.database import Database
 from bot.store.impressions import ImpressionStore
 from bot.store.migrate import SchemaTooNewError
@@ -21,6 +21,7 @@ class Store:
         self.db = db
         self.stats = StatsStore(db)
         self.catalog = CatalogStore(db)
+        self.curation = CurationStore(db)
         self.impressions = ImpressionStore(db)
         self.moderation = ModerationStore(db)
         self.queue = QueueStore(db)

@@ -1,0 +1,138 @@
+"""Catalog curation: curators are OWNER_IDS, or moderators of a server listed in CURATOR_GUILD_IDS."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.models import CatalogEntry, Series
+from bot.services.impressions import Actor
+from bot.services.search import SeriesSearch
+from bot.store.catalog import CatalogStore, CurationStore
+
+FORMATS = ("TV", "Movie", "OVA", "ONA", "Special")
+_LINK = re.compile(r"^\s*(.{1,80}?)\s*\|\s*(https?://\S{1,500})\s*$")
+
+
+def parse_links(text: str) -> list[dict[str, str]]:
+    """One link per line: `Label | https://…`."""
+    links = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = _LINK.match(line)
+        if match is None:
+            raise InvalidInput(f"Link line {number} should read `Label | https://…`.")
+        links.append({"label": match[1], "url": match[2]})
+    if len(links) > 10:
+        raise InvalidInput("At most 10 links fit on the card.")
+    return links
+
+
+def parse_premiered(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InvalidInput("Write the premiere date as YYYY-MM-DD, the day in Japan (e.g. 2024-01-11).") from None
+
+
+class CurationService:
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        curation: CurationStore,
+        search: SeriesSearch,
+        owner_ids: frozenset[int],
+        curator_guild_ids: frozenset[int],
+    ) -> None:
+        self._catalog = catalog
+        self._curation = curation
+        self._search = search
+        self._owner_ids = owner_ids
+        self._curator_guild_ids = curator_guild_ids
+
+    def require_curator(self, actor: Actor, guild_id: int | None) -> None:
+        if actor.user_id in self._owner_ids:
+            return
+        if guild_id in self._curator_guild_ids and actor.is_moderator:
+            return
+        raise PermissionDenied(
+            "Only curators can change the catalog (the bot's owners, or moderators of a curator server)."
+        )
+
+    @staticmethod
+    def _check_facts(title: str | None, kind: str | None, episodes: int | None) -> None:
+        if title is not None and not 1 <= len(title.strip()) <= 200:
+            raise InvalidInput("A title has 1 to 200 characters.")
+        if kind is not None and kind not in FORMATS:
+            raise InvalidInput(f"The format is one of {', '.join(FORMATS)}.")
+        if episodes is not None and not 1 <= episodes <= 5000:
+            raise InvalidInput("Episodes go from 1 to 5000.")
+
+    async def add(
+        self,
+        actor: Actor,
+        guild_id: int | None,
+        title: str,
+        kind: str | None,
+        episodes: int | None,
+        premiered: str | None,
+    ) -> Series:
+        self.require_curator(actor, guild_id)
+        self._check_facts(title, kind, episodes)
+        day = parse_premiered(premiered)
+        entry = CatalogEntry(
+            title=title.strip(), sources=[], format=kind, episodes=episodes, premiered=day,
+            year=int(day[:4]) if day else None,
+        )  # fmt: skip
+        series_id = await self._curation.add(entry, actor.user_id, guild_id)
+        await self._search.refresh()
+        series = await self._catalog.get(series_id)
+        assert series is not None
+        return series
+
+    async def edit(self, actor: Actor, guild_id: int | None, series_id: int, changes: dict[str, Any]) -> Series:
+        self.require_curator(actor, guild_id)
+        self._check_facts(changes.get("title"), changes.get("format"), changes.get("episodes"))
+        if "premiered" in changes:
+            changes["premiered"] = parse_premiered(changes["premiered"])
+        for key, limit in (("synopsis", 3000), ("synopsis_credit", 100)):
+            if key in changes and changes[key] is not None and len(changes[key]) > limit:
+                raise InvalidInput(f"The {key.replace('_', ' ')} has at most {limit} characters.")
+        if not await self._curation.edit(series_id, changes, actor.user_id, guild_id):
+            raise NotFound(f"There is no series series:{series_id} to edit (it may have been merged).")
+        await self._search.refresh()
+        series = await self._catalog.get(series_id)
+        assert series is not None
+        return series
+
+    async def merge(self, actor: Actor, guild_id: int | None, source: int, target: int) -> tuple[Series, int]:
+        self.require_curator(actor, guild_id)
+        if source == target:
+            raise InvalidInput("A series cannot be merged into itself.")
+        for series_id in (source, target):
+            facts = await self._catalog.facts(series_id)
+            if facts is None:
+                raise NotFound(f"There is no series series:{series_id}.")
+            if facts.merged_into is not None:
+                raise InvalidInput(f"series:{series_id} was already merged into series:{facts.merged_into}.")
+        moved = await self._curation.merge(source, target, actor.user_id, guild_id)
+        await self._search.refresh()
+        survivor = await self._catalog.get(target)
+        assert survivor is not None
+        return survivor, moved
+
+
+def parse_curation_form(raw: dict[str, str]) -> dict[str, Any]:
+    """The curation form's texts, as the fields the catalog stores."""
+    return {
+        "synopsis": raw.get("synopsis", "").strip() or None,
+        "synopsis_credit": raw.get("synopsis_credit", "").strip() or None,
+        "keywords": [k.strip() for k in raw.get("keywords", "").split(",") if k.strip()][:20],
+        "notables": [n.strip() for n in raw.get("notables", "").splitlines() if n.strip()][:10],
+        "links": parse_links(raw.get("links", "")),
+    }
