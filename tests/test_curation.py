@@ -1,0 +1,113 @@
+"""Curators fix the catalog: add, edit (facts and texts) and merge; nobody else can."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.client import ReviewBot
+from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
+from tests.harness import join
+
+
+@pytest.fixture
+def curator(fake: FakeDiscord, guild: FakeGuild) -> Member:
+    return join(fake, guild, "owner", user=fake.owner_user)  # OWNER_IDS
+
+
+async def added(curator: Member, title: str, **options: object) -> int:
+    reply = await curator.slash("series add", title=title, **options)
+    assert reply.ephemeral and reply.content.startswith("Added series:"), reply.text
+    return int(reply.content.removeprefix("Added series:").rstrip("."))
+
+
+def series_count(bot: ReviewBot) -> int:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        return conn.execute("SELECT count(*) FROM series").fetchone()[0]
+
+
+async def test_a_curator_adds_and_edits_a_series(bot: ReviewBot, alice: Member, curator: Member) -> None:
+    number = await added(curator, "Fixture Curated Show", format="TV", episodes=12, premiered="2025-04-05")
+
+    form = await curator.slash("series edit", title=f"series:{number}")
+    assert form.modal["title"] == "Edit Fixture Curated Show"
+    done = await curator.submit(
+        form,
+        synopsis="Pilots race through the rings of Saturn.",
+        synopsis_credit="the curators",
+        keywords="mecha, space",
+        notables="Animation - TEST STUDIO",
+        links="Official site | https://example.org/curated\nWiki | https://example.org/wiki",
+    )
+    assert done.ephemeral and done.content == f"Updated series:{number}."
+
+    card = (await alice.slash("series lookup", title="fixture curated show")).embed
+    assert "Pilots race through the rings of Saturn." in card["description"]
+    assert "*(Summary courtesy of the curators)*" in card["description"]
+    assert "TV anime that premiered on April 5, 2025." in card["description"]
+    fields = {f["name"]: f["value"] for f in card["fields"]}
+    assert fields["Keywords"] == "mecha, space"
+    assert fields["Notables"] == "Animation - TEST STUDIO"
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        curated = conn.execute("SELECT curated_fields FROM series WHERE id = ?", (number,)).fetchone()[0]
+    assert "synopsis" in curated and "links" in curated
+
+
+async def test_editing_facts_is_checked(curator: Member) -> None:
+    number = await added(curator, "Fixture Facts Show")
+    bad = await curator.slash("series edit", title=f"series:{number}", episodes=0)
+    assert bad.ephemeral and "Episodes go from 1 to 5000" in bad.text
+    bad_date = await curator.slash("series edit", title=f"series:{number}", premiered="April 5th")
+    assert bad_date.ephemeral and "YYYY-MM-DD" in bad_date.text
+    good = await curator.slash("series edit", title=f"series:{number}", new_title="Fixture Facts Show (2025)")
+    assert good.content == f"Updated series:{number}."
+
+
+async def test_a_bad_link_line_is_explained(curator: Member) -> None:
+    number = await added(curator, "Fixture Link Show")
+    form = await curator.slash("series edit", title=f"series:{number}")
+    reply = await curator.submit(form, links="not a link")
+    assert reply.ephemeral and "Link line 1 should read" in reply.text
+
+
+async def test_merging_moves_impressions_and_keeps_the_old_id_working(
+    bot: ReviewBot, alice: Member, curator: Member
+) -> None:
+    keep = await added(curator, "Fixture Keeper")
+    duplicate = await added(curator, "Fixture Keeper Duplicate")
+    form = await alice.slash("impression post", series=f"series:{duplicate}", scope="completed", overall=8)
+    await alice.submit(form, text="Posted on the duplicate.")
+
+    done = await curator.slash("series merge", source=f"series:{duplicate}", into=f"series:{keep}")
+    assert done.ephemeral and "1 impressions moved" in done.content
+
+    old = await alice.slash("series lookup", title=f"series:{duplicate}")
+    assert old.embed["title"] == "Fixture Keeper"
+    ratings = next(f["value"] for f in old.embed["fields"] if f["name"].startswith("Ratings"))
+    assert "Alice #" in ratings
+
+    into_itself = await curator.slash("series merge", source=f"series:{keep}", into=f"series:{keep}")
+    assert into_itself.ephemeral and "cannot be merged into itself" in into_itself.text
+    into_merged = await curator.slash("series merge", source=f"series:{keep}", into=f"series:{duplicate}")
+    assert into_merged.ephemeral and "was already merged" in into_merged.text
+
+
+async def test_members_and_moderators_elsewhere_cannot_curate(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, curator: Member
+) -> None:
+    number = await added(curator, "Fixture Guarded Show")
+    other = await added(curator, "Fixture Guarded Other")
+    moderator = join(fake, alice.guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)  # not a curator server
+    count = series_count(bot)
+    for member in (alice, moderator):
+        attempts = [
+            ("series add", {"title": "Sneaky"}),
+            ("series edit", {"title": f"series:{number}", "episodes": 3}),
+            ("series edit", {"title": f"series:{number}"}),
+            ("series merge", {"source": f"series:{number}", "into": f"series:{other}"}),
+        ]
+        for command, options in attempts:
+            reply = await member.slash(command, **options)
+            assert reply.ephemeral and "Only curators" in reply.text, (member.user["username"], command)
+    assert series_count(bot) == count
