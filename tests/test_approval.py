@@ -49,8 +49,9 @@ async def test_a_pending_impression_is_seen_only_by_its_author_and_moderators(
     assert f"#{number}" not in ratings
 
     stale = copy.deepcopy(queued)  # what another moderator's client still shows after the decision
-    refused = await bob.click(queued, "Approve")
-    assert refused.ephemeral and "Only moderators" in refused.text
+    for label in ("Approve", "Reject"):
+        refused = await bob.click(queued, label)
+        assert refused.ephemeral and "Only moderators" in refused.text, label
 
     approved = await mira.click(queued, "Approve")
     assert approved.message["content"].startswith(f"Impression #{number} was approved by")
@@ -101,3 +102,21 @@ async def test_a_forged_approve_for_another_servers_impression_is_refused(
     reply = await their_mod.click(forged, "Approve")
     assert reply.ephemeral and f"No impression #{number} in this server." in reply.text
     assert status_of(bot.settings.database_path, number) == "pending"
+
+
+async def test_an_edit_of_a_published_impression_waits_for_approval_again(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
+    card = await alice.submit(
+        await alice.slash("impression post", series=choice["value"], scope="completed"), text="v1"
+    )
+    number = int(card.embed["footer"]["text"].split("#")[1])
+    await mira.slash("mod settings", approval=True)
+
+    edited = await alice.submit(await alice.slash("impression edit", id=str(number)), text="v2, with a slur")
+
+    assert edited.embed["footer"]["text"].endswith("Pending")
+    assert status_of(bot.settings.database_path, number) == "pending"
+    bob = join(fake, alice.guild, "bob")
+    assert (await bob.slash("impression show", id=str(number))).ephemeral
