@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import pkgutil
+import re
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -15,12 +17,15 @@ from discord.ext import commands
 import cogs
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
-from bot.interactions import handle_interaction_error
+from bot.interactions import handle_interaction_error, reply_ephemeral
+from bot.render.errors import render_user_error
 from bot.services import Services
 from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+# Namespaces of the persistent components this bot sends (series:pick:…, mod:approve:…, rep:hide:…).
+OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:")
 
 
 def discover_cogs() -> list[str]:
@@ -58,6 +63,7 @@ class ReviewBot(commands.Bot):
         self.started_at = datetime.now(UTC)
         self._store: Store | None = None
         self._services: Services | None = None
+        self._component_patterns: list[re.Pattern[str]] = []
 
     @property
     def store(self) -> Store:
@@ -98,6 +104,23 @@ class ReviewBot(commands.Bot):
             return []
         log.info("Synced %d commands (%s)", len(synced), mode.value)
         return synced
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().add_dynamic_items(*items)
+        self._component_patterns += [item.__discord_ui_compiled_template__ for item in items]
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A button of ours whose id no handler accepts (forged, or from an older version) gets an answer."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(OWN_COMPONENT_PREFIXES):
+            return  # a view's own buttons (pagers, confirmations) are answered by the view
+        if any(pattern.fullmatch(custom_id) for pattern in self._component_patterns):
+            return
+        await reply_ephemeral(
+            interaction, render_user_error("This button is not valid (any more); nothing was changed.")
+        )
 
     async def on_ready(self) -> None:
         assert self.user is not None

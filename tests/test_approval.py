@@ -120,3 +120,15 @@ async def test_an_edit_of_a_published_impression_waits_for_approval_again(
     assert status_of(bot.settings.database_path, number) == "pending"
     bob = join(fake, alice.guild, "bob")
     assert (await bob.slash("impression show", id=str(number))).ephemeral
+
+
+async def test_a_forged_non_numeric_button_is_answered_and_changes_nothing(
+    bot: ReviewBot, alice: Member, mira: Member, queue_channel: dict[str, str]
+) -> None:
+    number = await post_pending(alice)
+    forged = copy.deepcopy((await mira.slash("about")).message)
+    button = {"type": 2, "style": 3, "label": "Approve", "custom_id": "mod:approve:abc"}
+    forged["components"] = [{"type": 1, "components": [button]}]
+    reply = await mira.click(forged, "Approve")
+    assert reply.ephemeral and "This button is not valid" in reply.text
+    assert status_of(bot.settings.database_path, number) == "pending"

@@ -181,3 +181,24 @@ async def test_another_servers_moderator_cannot_touch_this_servers_impressions(
         reply = await their_mod.slash(command, id=str(number), **options)
         assert reply.ephemeral and f"No impression #{number} in this server." in reply.text
     assert status_of(bot, number) == ("published", 0)
+
+
+async def test_a_banned_member_cannot_edit_or_report(fake: FakeDiscord, alice: Member, mira: Member) -> None:
+    bob = join(fake, alice.guild, "bob")
+    number = await posted(bob)
+    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
+    card = await alice.submit(await alice.slash("impression post", series=choice["value"], scope="completed"), text="x")
+    await mira.slash("mod ban", member=bob, reason="Trolling")
+
+    edit = await bob.slash("impression edit", id=str(number))
+    assert edit.ephemeral and "banned from posting" in edit.text
+    report = await bob.context_menu("Report impression", card.message)
+    assert report.ephemeral and "banned from reviewing" in report.text
+
+
+async def test_the_bot_itself_cannot_be_banned(bot: ReviewBot, fake: FakeDiscord, mira: Member) -> None:
+    itself = join(fake, mira.guild, "impressions", user=fake.bot_user)
+    before = audit_rows(bot)
+    reply = await mira.slash("mod ban", member=itself, reason="test")
+    assert reply.ephemeral and "Bots do not post impressions" in reply.text
+    assert audit_rows(bot) == before
