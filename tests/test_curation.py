@@ -111,3 +111,16 @@ async def test_members_and_moderators_elsewhere_cannot_curate(
             reply = await member.slash(command, **options)
             assert reply.ephemeral and "Only curators" in reply.text, (member.user["username"], command)
     assert series_count(bot) == count
+
+
+def test_curators_are_owners_or_moderators_of_curator_servers() -> None:
+    from bot.errors import PermissionDenied
+    from bot.services.curation import CurationService
+    from bot.services.impressions import Actor
+
+    service = CurationService(None, None, None, frozenset({1}), frozenset({500}))  # type: ignore[arg-type]
+    service.require_curator(Actor(1, "owner"), guild_id=None)
+    service.require_curator(Actor(2, "mod", is_moderator=True), guild_id=500)
+    for actor, guild_id in [(Actor(2, "mod", is_moderator=True), 600), (Actor(3, "member"), 500)]:
+        with pytest.raises(PermissionDenied):
+            service.require_curator(actor, guild_id)
