@@ -231,6 +231,11 @@ async def run_suites(suite: str, quick: bool) -> list[Row]:
     if suite in ("impressions", "all"):
         with tempfile.TemporaryDirectory(prefix="bot-bench-") as scratch:
             rows += await measure_impressions(Path(scratch), quick)
+    if suite in ("e2e", "all"):
+        from bot.bench.e2e import measure_e2e
+
+        with tempfile.TemporaryDirectory(prefix="bot-bench-") as scratch:
+            rows += [Row(*row) for row in await measure_e2e(Path(scratch), quick)]
     return rows
 
 
@@ -251,7 +256,7 @@ def print_table(rows: list[Row]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__)
-    parser.add_argument("suite", choices=["lookup", "impressions", "all"], help="what to measure")
+    parser.add_argument("suite", choices=["lookup", "impressions", "e2e", "all"], help="what to measure")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for CI (well under 2 minutes)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)

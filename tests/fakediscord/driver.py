@@ -250,9 +250,11 @@ class Member:
         return await self.send(self._interaction(2, self._command_data(path, options)))
 
     async def autocomplete(self, path: str, option: str, typed: str, **others: Any) -> list[Json]:
+        return (await self.autocomplete_reply(path, option, typed, **others)).choices
+
+    async def autocomplete_reply(self, path: str, option: str, typed: str, **others: Any) -> Reply:
         data = self._command_data(path, {**others, option: typed}, focused=option)
-        reply = await self.send(self._interaction(4, data))
-        return reply.choices
+        return await self.send(self._interaction(4, data))
 
     async def context_menu(self, name: str, message: Json) -> Reply:
         """Use a message context-menu command (Apps → name) on a message."""

@@ -97,6 +97,7 @@ class SentInteraction:
     original_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     edited: bool = False
+    answered_at: float | None = None  # monotonic time of the first callback, for latency figures
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def touch(self) -> None:
@@ -511,6 +512,7 @@ class FakeDiscord:
             return self._reject(f"interaction callback type {kind}", problems)
 
         interaction.callback = body
+        interaction.answered_at = time.monotonic()
         channel_id = int(interaction.payload["channel_id"])
         resource: Json | None = None
         if kind in (4, 5):
