@@ -63,10 +63,15 @@ def alice(fake: FakeDiscord, guild: FakeGuild) -> Member:
 
 
 @pytest.fixture
-def moderator(fake: FakeDiscord, guild: FakeGuild) -> Member:
-    return join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+def database_path(tmp_path: Path) -> Path:
+    return tmp_path / "reviews.sqlite3"
 
 
 @pytest.fixture
-def database_path(tmp_path: Path) -> Path:
-    return tmp_path / "reviews.sqlite3"
+async def mira(fake: FakeDiscord, guild: FakeGuild) -> Member:
+    """A moderator: a role with Manage Messages, known to the bot like any role."""
+    role = fake.add_role(guild, "Mods", MANAGE_MESSAGES)
+    await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role})
+    moderator = join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    moderator.role_ids.append(role["id"])
+    return moderator

@@ -14,15 +14,6 @@ from tests.harness import join, new_guild
 
 
 @pytest.fixture
-async def mira(fake: FakeDiscord, guild: FakeGuild) -> Member:
-    role = fake.add_role(guild, "Mods", MANAGE_MESSAGES)
-    await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role})
-    moderator = join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
-    moderator.role_ids.append(role["id"])
-    return moderator
-
-
-@pytest.fixture
 async def queue_channel(fake: FakeDiscord, guild: FakeGuild, mira: Member) -> dict[str, str]:
     channel = fake.add_channel(guild, "mod-queue")
     await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(guild.id)})

@@ -8,19 +8,8 @@ import sqlite3
 import pytest
 
 from bot.client import ReviewBot
-from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
+from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, Member, Reply
 from tests.harness import join, new_guild
-
-
-@pytest.fixture
-async def mira(fake: FakeDiscord, guild: FakeGuild) -> Member:
-    """A moderator: a role with Manage Messages, known to the bot like any role."""
-    role = fake.add_role(guild, "Mods", MANAGE_MESSAGES)
-    await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role})
-    moderator = join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
-    moderator.role_ids.append(role["id"])
-    guild.members[-1]["roles"] = moderator.role_ids
-    return moderator
 
 
 async def posted(member: Member, text: str = "Worth a look.", **options: object) -> int:

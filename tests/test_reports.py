@@ -5,16 +5,9 @@ from __future__ import annotations
 import copy
 import sqlite3
 
-import pytest
-
 from bot.client import ReviewBot
-from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
+from tests.fakediscord import FakeDiscord, Member, Reply
 from tests.harness import join
-
-
-@pytest.fixture
-def mira(fake: FakeDiscord, guild: FakeGuild) -> Member:
-    return join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
 
 
 async def card_of(member: Member, text: str = "Spoilers everywhere, no tags.") -> Reply:

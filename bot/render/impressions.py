@@ -131,23 +131,26 @@ def render_impression_card(impression: Impression, series: Series) -> discord.Em
     return embed
 
 
-def render_impression_modal(custom_id: str, title: str, text: str | None = None) -> discord.ui.Modal:
+def _text_modal(custom_id: str, title: str, text_input: discord.ui.TextInput[discord.ui.Modal]) -> discord.ui.Modal:
     modal = discord.ui.Modal(title=shorten(title, 45), custom_id=custom_id, timeout=None)
-    modal.add_item(
-        discord.ui.TextInput(
-            label="Your impression",
-            custom_id=TEXT_INPUT_ID,
-            style=discord.TextStyle.paragraph,
-            min_length=1,
-            max_length=4000,
-            default=text,
-            placeholder="What did you think of the episodes you watched?",
-        )
-    )
-    # Submissions are answered by the cog's interaction listener, from the custom_id alone, so they
+    modal.add_item(text_input)
+    # Submissions are answered by a cog's interaction listener, from the custom_id alone, so they
     # work after a restart and a second submission is recognised; the modal is not kept in memory.
     modal.stop()
     return modal
+
+
+def render_impression_modal(custom_id: str, title: str, text: str | None = None) -> discord.ui.Modal:
+    text_input: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
+        label="Your impression",
+        custom_id=TEXT_INPUT_ID,
+        style=discord.TextStyle.paragraph,
+        min_length=1,
+        max_length=4000,
+        default=text,
+        placeholder="What did you think of the episodes you watched?",
+    )
+    return _text_modal(custom_id, title, text_input)
 
 
 def modal_text(data: dict[str, object]) -> str:
@@ -299,14 +302,7 @@ def render_queue_buttons(impression_id: int) -> discord.ui.View:
 
 
 def render_reason_modal(custom_id: str, title: str) -> discord.ui.Modal:
-    modal = discord.ui.Modal(title=shorten(title, 45), custom_id=custom_id, timeout=None)
-    modal.add_item(
-        discord.ui.TextInput(
-            label="Reason (the author sees it)",
-            custom_id=TEXT_INPUT_ID,
-            style=discord.TextStyle.paragraph,
-            max_length=500,
-        )
+    text_input: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
+        label="Reason (the author sees it)", custom_id=TEXT_INPUT_ID, style=discord.TextStyle.paragraph, max_length=500
     )
-    modal.stop()  # answered from its custom_id by a listener, like the impression forms
-    return modal
+    return _text_modal(custom_id, title, text_input)
