@@ -19,6 +19,7 @@ MAX_QUERY = 100
 MATCH_THRESHOLD = 75  # below this a candidate is a "did you mean", not a match
 SERIES_REF_PREFIX = "series:"
 ENRICH_RETRY_S = 600.0  # after AniList failed for a series, do not ask again for this long
+CREDITS_TTL_S = 30.0  # as often as the lookup index looks for a new catalog revision
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class SeriesService:
         self._search = search
         self._anilist = anilist
         self._enrich_failed_at: dict[int, float] = {}
+        self._credits: tuple[float, dict[str, str]] | None = None
 
     async def suggest(self, typed: str, today: date, limit: int = 25) -> list[Suggestion]:
         """Autocomplete: the best matches for what has been typed, or recent series for nothing."""
@@ -124,4 +126,9 @@ class SeriesService:
         return await self.find(series.id)
 
     async def credits(self) -> dict[str, str]:
-        return {key.removeprefix("credit:"): value for key, value in (await self._catalog.meta("credit:")).items()}
+        """Dataset credits for card footers; they change only with an import, so they are kept a while."""
+        now = time.monotonic()
+        if self._credits is None or now - self._credits[0] > CREDITS_TTL_S:
+            found = {key.removeprefix("credit:"): value for key, value in (await self._catalog.meta("credit:")).items()}
+            self._credits = (now, found)
+        return self._credits[1]

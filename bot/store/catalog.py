@@ -115,16 +115,17 @@ class CatalogStore:
         return {row["key"]: row["value"] for row in rows}
 
     async def get(self, series_id: int) -> Series | None:
-        """The series with this id, following merges to the surviving one."""
+        """The series with this id, following merges to the surviving one (one query per hop)."""
         for _ in range(16):  # merges never chain this deep; the bound only guards against a cycle
-            row = await self._db.fetch_one("SELECT * FROM series WHERE id = ?", (series_id,))
+            row = await self._db.fetch_one(
+                "SELECT s.*, (SELECT group_concat(url, char(10)) FROM (SELECT url FROM series_sources "
+                "WHERE series_id = s.id ORDER BY url)) AS source_urls FROM series s WHERE s.id = ?",
+                (series_id,),
+            )
             if row is None:
                 return None
             if row["merged_into"] is None:
-                sources = await self._db.fetch_all(
-                    "SELECT url FROM series_sources WHERE series_id = ? ORDER BY url", (series_id,)
-                )
-                return _series_from_row(row, [r["url"] for r in sources])
+                return _series_from_row(row, (row["source_urls"] or "").split("\n") if row["source_urls"] else [])
             series_id = row["merged_into"]
         return None
 
