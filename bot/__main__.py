@@ -115,10 +115,37 @@ def import_catalog(source: str, *, progress: bool = True) -> int:
     return 0
 
 
+def backup_database(target: str) -> int:
+    """An online, consistent copy through SQLite's backup API; safe while the bot runs."""
+    import sqlite3
+
+    try:
+        settings = load_settings(require_token=False)
+    except ConfigError as error:
+        return _fail(str(error), EXIT_CONFIG)
+    if not settings.database_path.is_file():
+        return _fail(f"There is no database at {settings.database_path} (DATABASE_PATH) to back up.", 1)
+    destination = Path(target)
+    if destination.exists():
+        return _fail(f"{destination} exists already; give a new file name so nothing is overwritten.", 1)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(settings.database_path) as source, sqlite3.connect(destination) as copy:
+        source.backup(copy)
+        verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+    source.close()
+    copy.close()
+    if verdict != "ok":
+        return _fail(f"The copy failed its integrity check: {verdict}", 1)
+    print(f"Backed up {settings.database_path} to {destination} ({destination.stat().st_size:,} bytes, integrity ok).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
-    tools = parser.add_subparsers(dest="tool", metavar="{catalog}")
+    tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup}")
+    backup = tools.add_parser("backup", help="copy the database, consistently, while the bot runs")
+    backup.add_argument("path", help="the new file to write")
     catalog = tools.add_parser("catalog", help="manage the series catalog").add_subparsers(dest="action", required=True)
     importing = catalog.add_parser(
         "import", help="merge an anime-offline-database release file (.json, .jsonl, .gz) from a path or URL"
@@ -126,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("source", help="a path or an http(s) URL")
     importing.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     args = parser.parse_args(argv)
+    if args.tool == "backup":
+        return backup_database(args.path)
     if args.tool == "catalog":
         return import_catalog(args.source, progress=not args.no_progress)
     return run_bot()
