@@ -128,6 +128,8 @@ class FakeDiscord:
         self.dm_channels: dict[str, Json] = {}
         self.channel_posts: asyncio.Queue[Json] = asyncio.Queue()
         self.violations: list[str] = []
+        # Called as each interaction is acknowledged; tests use it to act at an exact moment.
+        self.on_acknowledged: Callable[[SentInteraction], None] | None = None
         self.unhandled: list[str] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._sequence = 0
@@ -531,6 +533,8 @@ class FakeDiscord:
                     self._edit_message(message, data)
                 resource = {"type": kind, "message": message}
         interaction.touch()
+        if self.on_acknowledged is not None:
+            self.on_acknowledged(interaction)
         original = self.messages.get(interaction.original_id or 0)
         answer: Json = {
             "interaction": {
