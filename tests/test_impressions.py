@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -371,3 +372,14 @@ async def test_the_edit_form_is_prefilled_and_ids_autocomplete(alice: Member, ro
     form = await alice.slash("impression edit", id=choices[0]["value"])
     inputs = [c for row in form.modal["components"] for c in (row.get("components") or [row.get("component")])]
     assert [i["value"] for i in inputs if i and i.get("custom_id") == "text"] == ["Draft words."]
+
+
+async def test_a_duplicate_delivery_of_a_form_stores_one_impression(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, rouge: str
+) -> None:
+    before = stored(bot)
+    first = await alice.submit(await alice.slash("impression post", series=rouge, scope="completed"), text="Just once.")
+    await fake.dispatch("INTERACTION_CREATE", first.sent.payload)  # Discord delivers the same interaction again
+    await asyncio.sleep(0.5)
+    assert stored(bot) == before + 1
+    assert not first.followups, "the duplicate produced nothing the member sees"
