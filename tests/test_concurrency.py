@@ -1,0 +1,45 @@
+"""Fifty members post and then edit at the same moment on the same series: nothing lost, nothing locked."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from bot.client import ReviewBot
+from tests.fakediscord import FakeDiscord, Member
+from tests.harness import join
+
+MEMBERS = 50
+
+
+async def test_fifty_members_post_and_edit_at_once(bot: ReviewBot, fake: FakeDiscord, alice: Member) -> None:
+    members = [join(fake, alice.guild, f"member{n}") for n in range(MEMBERS)]
+    forms = [await m.slash("impression post", series="series:1", scope="completed", overall=1 + n % 10)
+             for n, m in enumerate(members)]  # fmt: skip
+
+    posted = await asyncio.gather(
+        *(m.submit(f, text=f"First take of {m.user['username']}.") for m, f in zip(members, forms, strict=True))
+    )
+
+    assert all(not reply.ephemeral for reply in posted), [r.text for r in posted if r.ephemeral][:3]
+    numbers = [int(reply.embed["footer"]["text"].split("#")[1]) for reply in posted]
+    assert len(set(numbers)) == MEMBERS
+
+    edit_forms = [
+        await m.slash("impression edit", id=str(n), overall=10) for m, n in zip(members, numbers, strict=True)
+    ]
+    edited = await asyncio.gather(
+        *(m.submit(f, text=f"Second take of {m.user['username']}.") for m, f in zip(members, edit_forms, strict=True))
+    )
+    assert all("is updated" in reply.content for reply in edited), [r.text for r in edited][:3]
+
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        rows = conn.execute(
+            f"SELECT text, score_overall FROM impressions WHERE id IN ({','.join('?' * MEMBERS)})", numbers
+        ).fetchall()
+        revisions = conn.execute(
+            f"SELECT count(*) FROM impression_revisions WHERE impression_id IN ({','.join('?' * MEMBERS)})", numbers
+        ).fetchone()[0]
+    assert sorted(text for text, _ in rows) == sorted(f"Second take of member{n}." for n in range(MEMBERS))
+    assert {score for _, score in rows} == {10}
+    assert revisions == MEMBERS
