@@ -59,3 +59,11 @@ async def test_the_token_never_appears_in_logs_or_replies(
     logged = "\n".join(record.getMessage() + str(record.args) for record in caplog.records)
     assert fake.token not in logged
     assert all(fake.token not in reply.text for reply in replies)
+
+
+async def test_each_command_is_logged_once_with_its_outcome(alice: Member, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.interactions"):
+        await alice.slash("about")
+        await asyncio.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.interactions"]
+    assert len(lines) == 1 and lines[0].startswith(f"/about guild={alice.guild.id} user={alice.id} ok ")
