@@ -128,6 +128,12 @@ class FakeDiscord:
         self.dm_channels: dict[str, Json] = {}
         self.channel_posts: asyncio.Queue[Json] = asyncio.Queue()
         self.violations: list[str] = []
+        # Injected faults: (method, path prefix, HTTP status), each used once, in order.
+        self.rest_faults: list[tuple[str, str, int]] = []
+        self.faults_served: list[str] = []
+        self.identifies = 0
+        self.resumes = 0
+        self.refuse_next_resume = False
         # Called as each interaction is acknowledged; tests use it to act at an exact moment.
         self.on_acknowledged: Callable[[SentInteraction], None] | None = None
         self.unhandled: list[str] = []
@@ -267,12 +273,19 @@ class FakeDiscord:
                 if op == 1:
                     await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
                 elif op == 2:
+                    self.identifies += 1
                     if data["d"].get("token") != self.token:
                         await socket.close(code=4004, message=b"Authentication failed.")
                         break
                     await self._send_ready(socket)
                 elif op == 6:
-                    await self.dispatch("RESUMED", {}, socket)
+                    self.resumes += 1
+                    if self.refuse_next_resume:
+                        # The session is gone: Discord answers INVALID_SESSION (not resumable).
+                        self.refuse_next_resume = False
+                        await socket.send_json({"op": 9, "d": False, "s": None, "t": None})
+                    else:
+                        await self.dispatch("RESUMED", {}, socket)
         finally:
             self._sockets.remove(socket)
         return socket
@@ -291,6 +304,16 @@ class FakeDiscord:
         await self.dispatch("READY", ready, socket)
         for guild in self.guilds.values():
             await self.dispatch("GUILD_CREATE", guild.payload(), socket)
+
+    async def drop_gateway(self, code: int) -> None:
+        """Close the bot's gateway connection as Discord would (e.g. 4000 to resume, 4009 to re-identify)."""
+        for socket in list(self._sockets):
+            await socket.close(code=code, message=b"dropped by the fake")
+
+    async def wait_connected(self) -> None:
+        async with asyncio.timeout(20):
+            while not self._sockets:  # noqa: ASYNC110 - a poll of the server's own list, briefly
+                await asyncio.sleep(0.05)
 
     async def dispatch(self, event: str, data: Json, socket: web.WebSocketResponse | None = None) -> None:
         self._sequence += 1
@@ -328,6 +351,18 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["tail"].rstrip("/")
+        for fault in self.rest_faults:
+            method, prefix, status = fault
+            if request.method == method and path.startswith(prefix):
+                self.rest_faults.remove(fault)
+                self.faults_served.append(f"{status} {method} {path}")
+                if status == 429:
+                    body = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}
+                    return web.Response(
+                        body=json.dumps(body).encode(), status=429, content_type="application/json",
+                        headers={"Retry-After": "0.2", "X-RateLimit-Scope": "user", "Via": "1.1 google"},
+                    )  # fmt: skip
+                return web.Response(status=status, text="upstream trouble")
         if request.headers.get("Authorization") != f"Bot {self.token}" and not (
             path.startswith(("webhooks/", "interactions/"))
         ):
