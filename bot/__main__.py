@@ -140,10 +140,65 @@ def backup_database(target: str) -> int:
     return 0
 
 
+def export_data(guild_id: int, kind: str, out: str | None) -> int:
+    import csv
+    import json
+    from datetime import UTC, datetime
+
+    from bot.store.export import GUILD_TABLES, export_guild
+
+    try:
+        settings = load_settings(require_token=False)
+    except ConfigError as error:
+        return _fail(str(error), EXIT_CONFIG)
+    if not settings.database_path.is_file():
+        return _fail(f"There is no database at {settings.database_path} (DATABASE_PATH).", 1)
+    document = export_guild(settings.database_path, guild_id, datetime.now(UTC).isoformat(timespec="seconds"))
+    target = Path(out or (f"export-{guild_id}.json" if kind == "json" else f"export-{guild_id}"))
+    if kind == "json":
+        target.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        target.mkdir(parents=True, exist_ok=True)
+        for table in (*GUILD_TABLES, "series"):
+            rows = document[table]
+            with (target / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
+                if rows:
+                    writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                    writer.writeheader()
+                    writer.writerows(
+                        {k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows
+                    )
+    print(f"Exported {len(document['impressions']):,} impressions of server {guild_id} to {target}.")
+    return 0
+
+
+def import_export(source: str) -> int:
+    import json
+
+    from bot.store.export import ExportError, import_guild
+
+    try:
+        settings = load_settings(require_token=False)
+        asyncio.run(_migrate(settings))
+        counts = import_guild(settings.database_path, json.loads(Path(source).read_text(encoding="utf-8")))
+    except ConfigError as error:
+        return _fail(str(error), EXIT_CONFIG)
+    except (ExportError, OSError, ValueError, KeyError) as error:
+        return _fail(f"Cannot restore {source}: {error}", 1)
+    print("Restored " + ", ".join(f"{n:,} {table}" for table, n in counts.items()) + ".")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
-    tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup}")
+    tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup,export,import-export}")
+    exporting = tools.add_parser("export", help="write one server's impressions, revisions, audit log …")
+    exporting.add_argument("--guild", type=int, required=True, help="the server's id")
+    exporting.add_argument("--format", choices=["json", "csv"], default="json")
+    exporting.add_argument("--out", help="file (json) or folder (csv) to write")
+    restoring = tools.add_parser("import-export", help="restore a JSON export into a database without that server")
+    restoring.add_argument("path")
     backup = tools.add_parser("backup", help="copy the database, consistently, while the bot runs")
     backup.add_argument("path", help="the new file to write")
     catalog = tools.add_parser("catalog", help="manage the series catalog").add_subparsers(dest="action", required=True)
@@ -153,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("source", help="a path or an http(s) URL")
     importing.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     args = parser.parse_args(argv)
+    if args.tool == "export":
+        return export_data(args.guild, args.format, args.out)
+    if args.tool == "import-export":
+        return import_export(args.path)
     if args.tool == "backup":
         return backup_database(args.path)
     if args.tool == "catalog":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ReviewBot
+from bot.errors import InvalidInput
 from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card
 from bot.render.impressions import (
     approve_id,
@@ -27,6 +29,8 @@ from bot.render.moderation import (
     render_settings,
 )
 from bot.services.moderation import LOG_PAGE, BanTarget, ModerationService
+
+MAX_ATTACHMENT = 8 * 1024 * 1024  # what any server may receive
 
 
 class Moderation(commands.Cog):
@@ -149,6 +153,18 @@ class Moderation(commands.Cog):
             f"{waiting} waiting for approval; the oldest first.",
             embed=render_impression_card(impression, series),
             view=render_queue_buttons(impression.id),
+            ephemeral=True,
+        )
+
+    @mod.command(name="export", description="This server's impressions, revisions and audit log as a JSON file.")
+    async def export(self, interaction: discord.Interaction) -> None:
+        guild_id = interaction.guild_id or 0
+        data = await self.service.export(guild_id, await actor_of(interaction), self.bot.settings.database_path)
+        if len(data) > MAX_ATTACHMENT:
+            raise InvalidInput("The export is too large for Discord; ask the operator for `python -m bot export`.")
+        await interaction.response.send_message(
+            "This server's data:",
+            file=discord.File(io.BytesIO(data), filename=f"export-{guild_id}.json"),
             ephemeral=True,
         )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -67,3 +69,78 @@ async def test_each_command_is_logged_once_with_its_outcome(alice: Member, caplo
         await asyncio.sleep(0.1)
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.interactions"]
     assert len(lines) == 1 and lines[0].startswith(f"/about guild={alice.guild.id} user={alice.id} ok ")
+
+
+async def run_cli(database: Path, *args: str) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=env, cwd=database.parent,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+def table(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def test_an_export_restores_everything_into_an_empty_database(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, tmp_path: Path, seeded_database: Path
+) -> None:
+    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
+    first = await alice.submit(
+        await alice.slash("impression post", series=choice["value"], scope="completed", overall=7), text="One."
+    )
+    number = int(first.embed["footer"]["text"].split("#")[1])
+    await alice.submit(await alice.slash("impression edit", id=str(number), overall=9), text="One, revised.")
+    second = await alice.submit(await alice.slash("impression post", series="series:2", scope="completed"), text="Two.")
+    await mira.slash("mod hide", id=second.embed["footer"]["text"].split("#")[1], reason="Testing the log")
+    guild_id = alice.guild.id
+
+    export = tmp_path / "export.json"
+    status, output = await run_cli(bot.settings.database_path, "export", "--guild", str(guild_id), "--out", str(export))
+    assert status == 0, output
+    fresh = tmp_path / "fresh.sqlite3"
+    shutil.copyfile(seeded_database, fresh)
+    status, output = await run_cli(fresh, "import-export", str(export))
+    assert status == 0, output
+
+    for sql in (
+        "SELECT id, series_id, author_id, text, score_overall, status, created_at, updated_at FROM impressions "
+        "WHERE guild_id = ? ORDER BY id",
+        "SELECT r.impression_id, r.text, r.score_overall FROM impression_revisions r JOIN impressions i "
+        "ON i.id = r.impression_id WHERE i.guild_id = ? ORDER BY r.id",
+        "SELECT actor_id, action, target_id, reason, before, after FROM audit_log WHERE guild_id = ? ORDER BY id",
+        "SELECT text FROM member_notices WHERE guild_id = ? ORDER BY id",
+    ):
+        original = table(bot.settings.database_path, sql, guild_id)
+        assert original, sql
+        assert table(fresh, sql, guild_id) == original, sql
+
+    again, output = await run_cli(fresh, "import-export", str(export))
+    assert again == 1 and "already holds impressions" in output
+
+    csv_dir = tmp_path / "csv"
+    status, _ = await run_cli(
+        bot.settings.database_path, "export", "--guild", str(guild_id), "--format", "csv", "--out", str(csv_dir)
+    )
+    assert status == 0 and (csv_dir / "impressions.csv").read_text().count("\n") == 3  # header and two rows
+
+
+async def test_moderators_download_the_export(alice: Member, mira: Member) -> None:
+    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
+    await alice.submit(
+        await alice.slash("impression post", series=choice["value"], scope="completed"), text="Exported."
+    )
+
+    reply = await mira.slash("mod export")
+
+    assert reply.ephemeral
+    [attachment] = reply.last["files"]
+    assert attachment["filename"] == f"export-{alice.guild.id}.json"
+    document = json.loads(attachment["content"])
+    assert [row["text"] for row in document["impressions"]] == ["Exported."]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.impressions import Actor, parse_impression_ref
+from bot.store.export import export_guild
 from bot.store.impressions import ImpressionStore
 from bot.store.moderation import AuditEntry, Decision, GuildSettings, ModerationStore, QueueStore, Report, ReportStore
 
@@ -148,6 +152,13 @@ class ModerationService:
     ) -> tuple[list[AuditEntry], int]:
         self.require_moderator(actor)
         return await self._moderation.audit_page(guild_id, target, number * LOG_PAGE, LOG_PAGE)
+
+    async def export(self, guild_id: int, actor: Actor, database: Path) -> bytes:
+        """This server's data as the JSON `python -m bot export` writes, read in one snapshot."""
+        self.require_moderator(actor)
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        document = await asyncio.to_thread(export_guild, database, guild_id, stamp)
+        return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
     async def take_notices(self, guild_id: int, user_id: int) -> list[str]:
         if not await self._moderation.has_notices(guild_id, user_id):

@@ -387,9 +387,15 @@ class FakeDiscord:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             payload: Json = {}
+            files: list[Json] = []
             async for part in reader:
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     payload = json.loads(await part.text())  # type: ignore[union-attr]
+                elif part.filename:  # type: ignore[union-attr]
+                    content = await part.read()  # type: ignore[union-attr]
+                    files.append({"filename": part.filename, "size": len(content), "content": content.decode()})  # type: ignore[union-attr]
+            target = payload.get("data", payload)
+            target["files"] = files
             return payload
         if not request.can_read_body:
             return {}
@@ -491,6 +497,7 @@ class FakeDiscord:
             "timestamp": now_iso(),
             "edited_timestamp": None,
             "allowed_mentions": payload.get("allowed_mentions"),
+            "files": payload.get("files") or [],
         }
         if interaction is not None:
             message["webhook_id"] = str(self.application_id)
@@ -508,7 +515,7 @@ class FakeDiscord:
         return message
 
     def _edit_message(self, message: Json, payload: Json) -> None:
-        for key in ("content", "embeds", "components", "flags", "allowed_mentions"):
+        for key in ("content", "embeds", "components", "flags", "allowed_mentions", "files"):
             if key in payload:
                 message[key] = payload[key] if payload[key] is not None else message.get(key)
         message["edited_timestamp"] = now_iso()

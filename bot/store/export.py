@@ -1,0 +1,118 @@
+"""A server's data as one document, and back: impressions, revisions, audit log, settings, bans, reports.
+
+Series are carried by title and site ids, so an export restores into a database whose catalog ids differ.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+FORMAT = "anime-impressions-export"
+VERSION = 1
+# Per-guild tables and how each row finds its guild.
+GUILD_TABLES = {
+    "impressions": "guild_id = ?",
+    "impression_revisions": "impression_id IN (SELECT id FROM impressions WHERE guild_id = ?)",
+    "audit_log": "guild_id = ?",
+    "guild_settings": "guild_id = ?",
+    "reviewer_bans": "guild_id = ?",
+    "reports": "guild_id = ?",
+    "member_notices": "guild_id = ?",
+}
+
+
+class ExportError(Exception):
+    """The export cannot be restored here; the message is for the operator."""
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def export_guild(database: Path, guild_id: int, exported_at: str) -> dict[str, Any]:
+    conn = sqlite3.connect(database)
+    try:
+        conn.execute("BEGIN")  # one snapshot for every table
+        document: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "guild_id": guild_id,
+            "exported_at": exported_at,
+        }
+        for table, where in GUILD_TABLES.items():
+            document[table] = _rows(conn, f"SELECT * FROM {table} WHERE {where} ORDER BY rowid", (guild_id,))
+        series_ids = sorted({row["series_id"] for row in document["impressions"]})
+        document["series"] = [
+            {
+                **_rows(conn, "SELECT id, title FROM series WHERE id = ?", (series_id,))[0],
+                "sources": [
+                    r["url"] for r in _rows(conn, "SELECT url FROM series_sources WHERE series_id = ?", (series_id,))
+                ],
+            }
+            for series_id in series_ids
+        ]
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return document
+
+
+def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
+    """Restore an export into a database that holds nothing of that server yet; one transaction."""
+    if document.get("format") != FORMAT or document.get("version") != VERSION:
+        raise ExportError("This file is not an export of this bot (format or version differs).")
+    guild_id = int(document["guild_id"])
+    conn = sqlite3.connect(database, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("SELECT 1 FROM impressions WHERE guild_id = ? LIMIT 1", (guild_id,)).fetchone():
+            raise ExportError(
+                f"This database already holds impressions of server {guild_id}; restore into an empty one."
+            )
+        taken = conn.execute("SELECT 1 FROM impressions WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
+                             (str([row["id"] for row in document["impressions"]]),)).fetchone()  # fmt: skip
+        if taken:
+            raise ExportError("Impression ids of the export are already used in this database.")
+        series_map = {entry["id"]: _series_here(conn, entry) for entry in document["series"]}
+        counts: dict[str, int] = {}
+        for table in GUILD_TABLES:
+            rows = document.get(table, [])
+            for row in rows:
+                if table == "impressions":
+                    row = {**row, "series_id": series_map[row["series_id"]]}
+                columns = ", ".join(row)
+                conn.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+                )
+            counts[table] = len(rows)
+        conn.execute("COMMIT")
+        return counts
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def _series_here(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
+    """The series of this database that an exported one is: by site id, else by exact title, else a new one."""
+    for url in entry.get("sources", []):
+        row = conn.execute("SELECT series_id FROM series_sources WHERE url = ?", (url,)).fetchone()
+        if row:
+            return int(row[0])
+    row = conn.execute("SELECT id FROM series WHERE title = ? AND merged_into IS NULL", (entry["title"],)).fetchone()
+    if row:
+        return int(row[0])
+    cursor = conn.execute(
+        "INSERT INTO series (title, created_at, updated_at) VALUES (?, datetime('now'), datetime('now'))",
+        (entry["title"],),
+    )
+    series_id = int(cursor.lastrowid or 0)
+    conn.execute("INSERT INTO series_names (series_id, name, kind) VALUES (?, ?, 'title')", (series_id, entry["title"]))
+    return series_id
