@@ -13,6 +13,7 @@ from bot.store.catalog import CatalogStore
 from bot.store.impressions import Draft, ImpressionStore, Sort
 
 MAX_TEXT = 4000
+MAX_EPISODES = 10_000  # when the series' own count is unknown, still a sane bound
 BANNED = "You are banned from posting impressions in this server."
 SCOPES = ("episodes", "completed", "dropped")
 TABLE_REVIEWERS = 8
@@ -138,6 +139,8 @@ class ImpressionService:
             raise InvalidInput(f"Say {what} with the `episodes` option.")
         if episodes < 1:
             raise InvalidInput("Episodes watched starts at 1.")
+        if episodes > MAX_EPISODES:
+            raise InvalidInput(f"No series has {episodes:,} episodes; the count goes up to {MAX_EPISODES:,}.")
         if series.episodes and episodes > series.episodes:
             raise InvalidInput(f"{series.title} has {series.episodes} episodes, not {episodes}.")
         return episodes
