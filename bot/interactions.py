@@ -127,3 +127,18 @@ def modal_values(data: dict[str, object]) -> dict[str, str]:
         for child in children:
             values[str(child.get("custom_id"))] = str(child.get("value") or "")
     return values
+
+
+async def announce_impression(interaction: discord.Interaction, impression: Impression, series: Series) -> None:
+    """A newly published impression, in the server's announcement channel when one is set."""
+    services = interaction.client.services  # type: ignore[attr-defined]
+    channel_id = await services.impressions.announce_channel(interaction.guild_id or 0)
+    title = discord.utils.escape_markdown(series.title)
+    await post_card(interaction.guild, channel_id, impression, series, content=f"New impression of **{title}**")
+
+
+def submitted_form_id(interaction: discord.Interaction) -> str | None:
+    """The custom_id of a modal submission (forms are answered by listeners, from this id alone)."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    return str((interaction.data or {}).get("custom_id", ""))

@@ -12,8 +12,16 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, modal_values, post_card
-from bot.models import Impression, Scores, Series
+from bot.interactions import (
+    GuardedCallback,
+    actor_of,
+    announce_impression,
+    handle_interaction_error,
+    modal_values,
+    post_card,
+    submitted_form_id,
+)
+from bot.models import Scores
 from bot.render import shorten
 from bot.render.impressions import (
     ConfirmView,
@@ -24,7 +32,7 @@ from bot.render.impressions import (
     render_queue_buttons,
     send_pager,
 )
-from bot.render.series import render_choice_name
+from bot.render.series import render_choice_name, series_impressions_id, series_post_id
 from bot.services.impressions import (
     ImpressionService,
     Plan,
@@ -144,21 +152,14 @@ class Impressions(commands.Cog):
             )
             return
         await interaction.response.send_message(embed=card)
-        await self.announce(interaction, impression, series)
-
-    async def announce(self, interaction: discord.Interaction, impression: Impression, series: Series) -> None:
-        channel_id = await self.service.announce_channel(interaction.guild_id or 0)
-        title = discord.utils.escape_markdown(series.title)
-        await post_card(interaction.guild, channel_id, impression, series, content=f"New impression of **{title}**")
+        await announce_impression(interaction, impression, series)
 
     # -- modal submissions, answered from their custom_id alone ---------------------------------------
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not custom_id.startswith("imp:"):
+        custom_id = submitted_form_id(interaction)
+        if custom_id is None or not custom_id.startswith("imp:"):
             return
         try:
             await self.submitted(interaction, custom_id, modal_text(interaction.data or {}))  # type: ignore[arg-type]
@@ -337,7 +338,7 @@ class SeriesImpressionsButton(
     """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
 
     def __init__(self, series_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Impressions", custom_id=f"series:impressions:{series_id}"))
+        super().__init__(discord.ui.Button(label="Impressions", custom_id=series_impressions_id(series_id)))
         self.series_id = series_id
 
     @classmethod
@@ -366,7 +367,7 @@ class SeriesPostButton(
     """The series card's "Post impression" button: a short form (scope, overall score, text)."""
 
     def __init__(self, series_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Post impression", custom_id=f"series:post:{series_id}"))
+        super().__init__(discord.ui.Button(label="Post impression", custom_id=series_post_id(series_id)))
         self.series_id = series_id
 
     @classmethod

@@ -12,7 +12,13 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card
+from bot.interactions import (
+    GuardedCallback,
+    actor_of,
+    announce_impression,
+    handle_interaction_error,
+    submitted_form_id,
+)
 from bot.render.impressions import (
     approve_id,
     modal_text,
@@ -186,9 +192,7 @@ class Moderation(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """The reject form's submission, answered from its custom_id (works after a restart)."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        match = _REJECT_FORM.match(str((interaction.data or {}).get("custom_id", "")))
+        match = _REJECT_FORM.match(submitted_form_id(interaction) or "")
         if match is None:
             return
         try:
@@ -229,9 +233,7 @@ async def decide(interaction: discord.Interaction, impression_id: int, *, approv
     )
     if approve:
         impression, series = await bot.services.impressions.find(guild_id, str(impression_id))
-        channel_id = await bot.services.impressions.announce_channel(guild_id)
-        title = discord.utils.escape_markdown(series.title)
-        await post_card(interaction.guild, channel_id, impression, series, content=f"New impression of **{title}**")
+        await announce_impression(interaction, impression, series)
 
 
 class ApproveButton(

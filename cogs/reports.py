@@ -10,9 +10,9 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card, submitted_form_id
 from bot.render.impressions import modal_text, render_reason_modal
-from bot.render.moderation import render_report_buttons
+from bot.render.moderation import dismiss_report_id, hide_report_id, render_report_buttons
 
 _CARD_FOOTER = re.compile(r"^series:\d{1,18}#(\d{1,18})")
 _REPORT_FORM = re.compile(r"^rep:form:(\d{1,18})$")
@@ -53,9 +53,7 @@ class Reports(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        match = _REPORT_FORM.match(str((interaction.data or {}).get("custom_id", "")))
+        match = _REPORT_FORM.match(submitted_form_id(interaction) or "")
         if match is None:
             return
         try:
@@ -103,7 +101,7 @@ class DismissReport(
     GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:dismiss:(?P<id>\d{1,18})"
 ):
     def __init__(self, report_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Dismiss", custom_id=f"rep:dismiss:{report_id}"))
+        super().__init__(discord.ui.Button(label="Dismiss", custom_id=dismiss_report_id(report_id)))
         self.report_id = report_id
 
     @classmethod
@@ -118,7 +116,7 @@ class DismissReport(
 
 class HideReported(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:hide:(?P<id>\d{1,18})"):
     def __init__(self, report_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Hide impression", custom_id=f"rep:hide:{report_id}"))
+        super().__init__(discord.ui.Button(label="Hide impression", custom_id=hide_report_id(report_id)))
         self.report_id = report_id
 
     @classmethod

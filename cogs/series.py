@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import PermissionDenied
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, modal_values
+from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, modal_values, submitted_form_id
 from bot.render.impressions import send_pager
 from bot.render.series import (
     pick_options,
@@ -211,9 +211,7 @@ class Series(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """The curation form's submission, answered from its custom_id."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        match = re.fullmatch(r"cur:edit:(\d{1,18})", str((interaction.data or {}).get("custom_id", "")))
+        match = re.fullmatch(r"cur:edit:(\d{1,18})", submitted_form_id(interaction) or "")
         if match is None:
             return
         try:

@@ -66,13 +66,23 @@ def render_report(report: Report, open_count: int) -> discord.Embed:
     return embed
 
 
+def dismiss_report_id(report_id: int) -> str:
+    return f"rep:dismiss:{report_id}"
+
+
+def hide_report_id(report_id: int) -> str:
+    return f"rep:hide:{report_id}"
+
+
 def render_report_buttons(report_id: int) -> discord.ui.View:
     """Dismiss / Hide impression, persistent: answered from the custom_id after a restart."""
     view = discord.ui.View(timeout=None)
     view.add_item(
-        discord.ui.Button(label="Dismiss", style=discord.ButtonStyle.secondary, custom_id=f"rep:dismiss:{report_id}")
+        discord.ui.Button(label="Dismiss", style=discord.ButtonStyle.secondary, custom_id=dismiss_report_id(report_id))
     )
     view.add_item(
-        discord.ui.Button(label="Hide impression", style=discord.ButtonStyle.danger, custom_id=f"rep:hide:{report_id}")
+        discord.ui.Button(
+            label="Hide impression", style=discord.ButtonStyle.danger, custom_id=hide_report_id(report_id)
+        )
     )
     return view

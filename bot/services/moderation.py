@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.models import Impression
 from bot.services.impressions import Actor, parse_impression_ref
 from bot.store.export import export_guild
 from bot.store.impressions import ImpressionStore
@@ -78,18 +79,18 @@ class ModerationService:
             return await self._moderation.settings(guild_id)
         return await self._moderation.update_settings(guild_id, actor.user_id, changes)
 
-    async def _target(self, guild_id: int, ref: str) -> int:
+    async def _target(self, guild_id: int, ref: str) -> Impression:
         _, impression_id = parse_impression_ref(ref)
-        if await self._impressions.get(guild_id, impression_id) is None:
+        impression = await self._impressions.get(guild_id, impression_id)
+        if impression is None:
             raise NotFound(f"No impression #{impression_id} in this server.")
-        return impression_id
+        return impression
 
     async def hide(self, guild_id: int, actor: Actor, ref: str, reason: str) -> int:
         self.require_moderator(actor)
         text = check_reason(reason)
-        impression_id = await self._target(guild_id, ref)
-        impression = await self._impressions.get(guild_id, impression_id)
-        assert impression is not None
+        impression = await self._target(guild_id, ref)
+        impression_id = impression.id
         if impression.status == "hidden":
             raise InvalidInput(f"Impression #{impression_id} is already hidden.")
         notice = (impression.author_id, f"A moderator hid your impression #{impression_id}: {text}")
@@ -100,9 +101,8 @@ class ModerationService:
 
     async def restore(self, guild_id: int, actor: Actor, ref: str) -> int:
         self.require_moderator(actor)
-        impression_id = await self._target(guild_id, ref)
-        impression = await self._impressions.get(guild_id, impression_id)
-        assert impression is not None
+        impression = await self._target(guild_id, ref)
+        impression_id = impression.id
         if impression.status != "hidden":
             raise InvalidInput(f"Impression #{impression_id} is not hidden.")
         await self._moderation.set_state(
@@ -112,7 +112,7 @@ class ModerationService:
 
     async def feature(self, guild_id: int, actor: Actor, ref: str, featured: bool) -> int:
         self.require_moderator(actor)
-        impression_id = await self._target(guild_id, ref)
+        impression_id = (await self._target(guild_id, ref)).id
         action = "impression.feature" if featured else "impression.unfeature"
         await self._moderation.set_state(
             guild_id, impression_id, actor.user_id, action, {"featured": int(featured)}, None
