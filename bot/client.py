@@ -7,6 +7,7 @@ import logging
 import pkgutil
 import re
 import secrets
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,14 +19,17 @@ import cogs
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
 from bot.interactions import handle_interaction_error, reply_ephemeral
-from bot.render.errors import render_user_error
+from bot.render.errors import render_user_error, user_error_text
 from bot.services import Services
 from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 # Namespaces of the persistent components this bot sends (series:pick:…, mod:approve:…, rep:hide:…).
-OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:")
+OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:", "imp:")
+# Interaction ids remembered to drop a second delivery of the same interaction (Discord redelivers
+# after a resume); a few minutes of traffic, since a token is only valid for 15 minutes anyway.
+SEEN_INTERACTIONS = 10_000
 
 
 def discover_cogs() -> list[str]:
@@ -64,6 +68,27 @@ class ReviewBot(commands.Bot):
         self._store: Store | None = None
         self._services: Services | None = None
         self._component_patterns: list[re.Pattern[str]] = []
+        self._seen_interactions: OrderedDict[int, None] = OrderedDict()
+        self._drop_redelivered_interactions()
+
+    def _drop_redelivered_interactions(self) -> None:
+        """Process each interaction once: a redelivered INTERACTION_CREATE (same id) is dropped before
+        discord.py dispatches it to a command, view or listener, so nothing is written twice and the
+        second delivery's answer does not fail as "already acknowledged"."""
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        def parse_once(data: dict[str, Any]) -> None:
+            interaction_id = int(data["id"])
+            if interaction_id in self._seen_interactions:
+                log.info("Ignored a second delivery of interaction %s", interaction_id)
+                return
+            self._seen_interactions[interaction_id] = None
+            if len(self._seen_interactions) > SEEN_INTERACTIONS:
+                self._seen_interactions.popitem(last=False)
+            parse(data)
+
+        parsers["INTERACTION_CREATE"] = parse_once
 
     @property
     def store(self) -> Store:
@@ -134,7 +159,7 @@ class ReviewBot(commands.Bot):
             return
         original = getattr(error, "original", error)
         if isinstance(original, UserFacingError):
-            await context.reply(str(original), mention_author=False)
+            await context.reply(user_error_text(original), mention_author=False)
             return
         error_id = secrets.token_hex(4)
         log.error("Error %s in text command %s", error_id, context.command, exc_info=original)

@@ -2,11 +2,31 @@
 
 Services raise these; the single tree error handler shows the message ephemerally
 and logs nothing, because nothing went wrong on our side.
+
+A message that repeats something a member, curator or dataset wrote (a typed title, a display
+name) takes it as an argument, never formatted in: `InvalidInput("“{}” is not an id.", typed)`.
+The render layer then passes each argument through the one sanitizer, so an error can never
+carry a live link or mention, while the sentence itself may use our own markdown.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class UserFacingError(Exception):
-    """Base class: `str(error)` is shown to the member as is."""
+    """Base class: `str(error)` is the sentence shown to the member (untrusted parts as typed)."""
+
+    def __init__(self, message: str, *untrusted: object) -> None:
+        self.template = message
+        self.untrusted = tuple(str(value) for value in untrusted)
+        super().__init__(message.format(*self.untrusted) if self.untrusted else message)
+
+    def render(self, quote: Callable[[str], str]) -> str:
+        """The sentence with every untrusted part passed through `quote`."""
+        if not self.untrusted:
+            return self.template
+        return self.template.format(*(quote(value) for value in self.untrusted))
 
 
 class NotFound(UserFacingError):

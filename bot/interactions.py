@@ -11,12 +11,13 @@ from discord import app_commands
 from bot.errors import UserFacingError
 from bot.models import Impression, Series
 from bot.render.errors import render_internal_error, render_user_error
+from bot.render.text import md
 from bot.services.impressions import Actor
 
 log = logging.getLogger("bot.client")
 
 
-def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
+def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFacingError | None:
     """A sentence for the errors discord.py raises before a command runs, or None if it is a bug."""
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works inside a server."
@@ -27,7 +28,7 @@ def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
     if isinstance(error, app_commands.CheckFailure):
         return "You are not allowed to use this command."
     if isinstance(error, app_commands.TransformerError):
-        return f"{error.value!r} is not a valid value here."
+        return UserFacingError("“{}” is not a valid value here.", error.value)
     return None
 
 
@@ -47,7 +48,7 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Exce
     """The one place that turns any failure of a command, button or modal into a reply."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, UserFacingError):
-        await reply_ephemeral(interaction, render_user_error(str(original)))
+        await reply_ephemeral(interaction, render_user_error(original))
         return
     if isinstance(original, app_commands.AppCommandError):
         sentence = describe_check_failure(original)
@@ -82,12 +83,24 @@ class GuardedCallback:
             await handle_interaction_error(interaction, error)
 
 
+def has_moderator_permissions(user: discord.abc.User) -> bool:
+    """Manage Messages, Manage Server or Administrator from the member's roles in the whole server.
+
+    Never `interaction.permissions`: those are the permissions in one channel, where an overwrite can
+    grant Manage Messages to anyone, and a channel is not the server.
+    """
+    if not isinstance(user, discord.Member):
+        return False
+    granted = user.guild_permissions
+    return granted.manage_messages or granted.manage_guild or granted.administrator
+
+
 async def actor_of(interaction: discord.Interaction) -> Actor:
-    """Who is acting, and whether they moderate this server (Manage Messages or its mod role)."""
+    """Who is acting, and whether they moderate this server (guild-level permissions or its mod role)."""
     services = interaction.client.services  # type: ignore[attr-defined]
     roles = [role.id for role in getattr(interaction.user, "roles", [])]
     is_moderator = interaction.guild_id is not None and (
-        interaction.permissions.manage_messages
+        has_moderator_permissions(interaction.user)
         or await services.impressions.is_moderator_role(interaction.guild_id, roles)
     )
     return Actor(interaction.user.id, interaction.user.display_name, is_moderator)
@@ -101,15 +114,15 @@ async def post_card(
     *,
     content: str,
     view: discord.ui.View | None = None,
-) -> None:
+) -> discord.Message | None:
     """Post an impression card to a configured channel of this very server (a stale or foreign id is ignored)."""
     from bot.render.impressions import render_impression_card
 
     channel = guild.get_channel(channel_id) if guild is not None and channel_id else None
     if not isinstance(channel, discord.TextChannel):
-        return
+        return None
     try:
-        await channel.send(
+        return await channel.send(
             content=content,
             embed=render_impression_card(impression, series),
             view=view or discord.utils.MISSING,
@@ -117,6 +130,7 @@ async def post_card(
         )
     except discord.HTTPException:
         log.warning("Could not post impression %s in channel %s", impression.id, channel.id, exc_info=True)
+        return None
 
 
 def modal_values(data: dict[str, object]) -> dict[str, str]:
@@ -133,8 +147,49 @@ async def announce_impression(interaction: discord.Interaction, impression: Impr
     """A newly published impression, in the server's announcement channel when one is set."""
     services = interaction.client.services  # type: ignore[attr-defined]
     channel_id = await services.impressions.announce_channel(interaction.guild_id or 0)
-    title = discord.utils.escape_markdown(series.title)
-    await post_card(interaction.guild, channel_id, impression, series, content=f"New impression of **{title}**")
+    message = await post_card(interaction.guild, channel_id, impression, series, content=announcement(series))
+    if message is not None:
+        await services.impressions.record_post(
+            impression.guild_id, impression.id, message.channel.id, message.id, "announcement"
+        )
+
+
+def announcement(series: Series) -> str:
+    return f"New impression of **{md(series.title, 300, newlines=False)}**"
+
+
+async def record_public_card(interaction: discord.Interaction, message_id: int | None, impression: Impression) -> None:
+    """Remember a public card the bot answered with, so hiding or deleting the impression can edit it."""
+    if message_id is None or interaction.channel_id is None or impression.status != "published":
+        return
+    services = interaction.client.services  # type: ignore[attr-defined]
+    await services.impressions.record_post(
+        impression.guild_id, impression.id, interaction.channel_id, message_id, "card"
+    )
+
+
+async def refresh_public_posts(client: discord.Client, guild_id: int, impression_id: int) -> None:
+    """Bring the bot's earlier public posts of an impression in line with it: its card while it is
+    published, one short line once it is hidden, deleted or rejected (so it stops being readable)."""
+    from bot.render.impressions import render_impression_card, render_withdrawn
+
+    services = client.services  # type: ignore[attr-defined]
+    shown, posts = await services.impressions.public_posts(guild_id, impression_id)
+    for channel_id, message_id, kind in posts:
+        channel = client.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel) or channel.guild.id != guild_id:
+            continue
+        message = channel.get_partial_message(message_id)
+        try:
+            if shown is None:
+                await message.edit(content=render_withdrawn(impression_id), embeds=[], view=None)
+            else:
+                content = announcement(shown[1]) if kind == "announcement" else None
+                await message.edit(content=content, embed=render_impression_card(*shown), view=None)
+        except discord.NotFound:
+            await services.impressions.forget_post(message_id)  # deleted by someone: nothing left to edit
+        except discord.HTTPException:
+            log.warning("Could not update post %s of impression %s", message_id, impression_id, exc_info=True)
 
 
 def submitted_form_id(interaction: discord.Interaction) -> str | None:

@@ -19,26 +19,36 @@ from bot.interactions import (
     handle_interaction_error,
     modal_values,
     post_card,
+    record_public_card,
+    refresh_public_posts,
     submitted_form_id,
 )
-from bot.models import Scores
-from bot.render import shorten
+from bot.models import CATEGORY_FIELDS, Scores
+from bot.render.errors import render_user_error
 from bot.render.impressions import (
     ConfirmView,
     modal_text,
     render_delete_prompt,
     render_impression_card,
     render_impression_modal,
+    render_offer_button,
     render_queue_buttons,
+    render_unsaved_text,
     send_pager,
 )
 from bot.render.series import render_choice_name, series_impressions_id, series_post_id
+from bot.render.text import plain
 from bot.services.impressions import (
+    MAX_EPISODES,
+    DuplicateImpression,
+    EditPlan,
     ImpressionService,
     Plan,
     decode_edit,
+    decode_offer,
     decode_plan,
     encode_edit,
+    encode_offer,
     encode_plan,
     new_nonce,
 )
@@ -47,6 +57,9 @@ from bot.services.series import series_ref
 log = logging.getLogger(__name__)
 
 Scope = Literal["episodes", "completed", "dropped"]
+# Bounded in the command's schema, so a client refuses 11 before sending it; the service checks again.
+Score = app_commands.Range[int, 1, 10]
+Episodes = app_commands.Range[int, 1, MAX_EPISODES]
 _QUICK = re.compile(r"^imp:quick:(\d{1,18}):([\w-]{4,16})$")
 _QUICK_EPISODES = "episodes"
 _QUICK_OVERALL = "overall"
@@ -58,7 +71,7 @@ async def impression_choices(
     bot: ReviewBot = interaction.client  # type: ignore[assignment]
     author = interaction.user.id if own else None
     found = await bot.services.impressions.suggest(interaction.guild_id or 0, author, current)
-    return [app_commands.Choice(name=shorten(f"#{i} {title} — {name}", 100), value=str(i)) for i, title, name in found]
+    return [app_commands.Choice(name=plain(f"#{i} {title} — {name}", 100), value=str(i)) for i, title, name in found]
 
 
 class Impressions(commands.Cog):
@@ -93,14 +106,14 @@ class Impressions(commands.Cog):
         interaction: discord.Interaction,
         series: str,
         scope: Scope,
-        episodes: int | None = None,
-        overall: int | None = None,
-        art: int | None = None,
-        animation: int | None = None,
-        character_design: int | None = None,
-        music: int | None = None,
-        series_story: int | None = None,
-        episode_story: int | None = None,
+        episodes: Episodes | None = None,
+        overall: Score | None = None,
+        art: Score | None = None,
+        animation: Score | None = None,
+        character_design: Score | None = None,
+        music: Score | None = None,
+        series_story: Score | None = None,
+        episode_story: Score | None = None,
         spoiler: bool = False,
     ) -> None:
         scores = Scores(
@@ -112,9 +125,20 @@ class Impressions(commands.Cog):
             series_story=series_story,
             episode_story=episode_story,
         )
-        plan, found = await self.service.plan(
-            interaction.guild_id or 0, await actor_of(interaction), series, scope, episodes, scores, spoiler
-        )
+        actor = await actor_of(interaction)
+        try:
+            plan, found = await self.service.plan(
+                interaction.guild_id or 0, actor, series, scope, episodes, scores, spoiler
+            )
+        except DuplicateImpression as duplicate:
+            # Offer the edit with the scores given here, so nothing the member chose is lost.
+            given = {f: v for f, v in zip(CATEGORY_FIELDS, scores.values(), strict=True) if v is not None}
+            offer = encode_offer(encode_edit(duplicate.impression_id, scope, episodes, given, spoiler or None))
+            await interaction.response.send_message(
+                embed=render_user_error(duplicate), view=render_offer_button(offer, duplicate.impression_id),
+                ephemeral=True,
+            )  # fmt: skip
+            return
         await interaction.response.send_modal(render_impression_modal(encode_plan(plan), f"Impression: {found.title}"))
 
     @post.autocomplete("series")
@@ -125,9 +149,18 @@ class Impressions(commands.Cog):
         ]
 
     async def publish(self, interaction: discord.Interaction, plan: Plan, text: str) -> None:
-        impression, created = await self.service.post(
-            interaction.guild_id or 0, await actor_of(interaction), plan, text
-        )
+        try:
+            impression, created = await self.service.post(
+                interaction.guild_id or 0, await actor_of(interaction), plan, text
+            )
+        except DuplicateImpression as duplicate:
+            offer = encode_offer(encode_edit(duplicate.impression_id, plan.scope, plan.episodes_watched, {}, None))
+            await interaction.response.send_message(
+                embeds=[render_user_error(duplicate), render_unsaved_text(text)],
+                view=render_offer_button(offer, duplicate.impression_id),
+                ephemeral=True,
+            )
+            return
         series = await self.bot.services.series.find(impression.series_id)
         if not created:
             await interaction.response.send_message(
@@ -151,7 +184,8 @@ class Impressions(commands.Cog):
                 view=render_queue_buttons(impression.id),
             )
             return
-        await interaction.response.send_message(embed=card)
+        answer = await interaction.response.send_message(embed=card)
+        await record_public_card(interaction, answer.message_id, impression)
         await announce_impression(interaction, impression, series)
 
     # -- modal submissions, answered from their custom_id alone ---------------------------------------
@@ -170,27 +204,47 @@ class Impressions(commands.Cog):
         if plan := decode_plan(custom_id):
             await self.publish(interaction, plan, text)
         elif edit := decode_edit(custom_id):
-            updated = await self.service.edit(
-                interaction.guild_id or 0,
-                await actor_of(interaction),
-                edit.impression_id,
-                text,
-                scope=edit.scope,
-                episodes=edit.episodes_watched,
-                score_changes=edit.score_changes,
-                spoiler=edit.spoiler,
-            )
-            series = await self.bot.services.series.find(updated.series_id)
-            await interaction.response.send_message(
-                f"Impression #{updated.id} is updated.",
-                embed=render_impression_card(updated, series),
-                ephemeral=True,
-            )
+            await self.edited(interaction, edit, text)
         elif quick := _QUICK.match(custom_id):
             plan = await self.quick_plan(interaction, int(quick[1]), quick[2])
             await self.publish(interaction, plan, text)
         else:
             raise InvalidInput("This form is not one the bot sent; nothing was saved.")
+
+    async def edited(self, interaction: discord.Interaction, edit: EditPlan, text: str) -> None:
+        guild_id = interaction.guild_id or 0
+        revision = await self.service.edit(
+            guild_id,
+            await actor_of(interaction),
+            edit.impression_id,
+            text,
+            scope=edit.scope,
+            episodes=edit.episodes_watched,
+            score_changes=edit.score_changes,
+            spoiler=edit.spoiler,
+        )
+        if revision.outcome == "held":
+            assert revision.edit_id is not None
+            proposed, series = await self.service.pending_edit(guild_id, revision.edit_id)
+            await interaction.response.send_message(
+                f"Thanks! Moderators review edits here: until they approve this one, impression "
+                f"#{proposed.id} stays as it was.",
+                embed=render_impression_card(proposed, series),
+                ephemeral=True,
+            )
+            settings = await self.bot.services.moderation.settings_for_check(guild_id)
+            await post_card(
+                interaction.guild, settings.queue_channel_id, proposed, series,
+                content=f"Edit of impression #{proposed.id} waiting for approval",
+                view=render_queue_buttons(revision.edit_id, edit=True),
+            )  # fmt: skip
+            return
+        updated = revision.impression
+        series = await self.bot.services.series.find(updated.series_id)
+        await interaction.response.send_message(
+            f"Impression #{updated.id} is updated.", embed=render_impression_card(updated, series), ephemeral=True
+        )
+        await refresh_public_posts(self.bot, guild_id, updated.id)
 
     async def quick_plan(self, interaction: discord.Interaction, series_id: int, nonce: str) -> Plan:
         """The card's "Post impression" form: scope and overall score typed as text."""
@@ -232,14 +286,14 @@ class Impressions(commands.Cog):
         interaction: discord.Interaction,
         id: str,
         scope: Scope | None = None,
-        episodes: int | None = None,
-        overall: int | None = None,
-        art: int | None = None,
-        animation: int | None = None,
-        character_design: int | None = None,
-        music: int | None = None,
-        series_story: int | None = None,
-        episode_story: int | None = None,
+        episodes: Episodes | None = None,
+        overall: Score | None = None,
+        art: Score | None = None,
+        animation: Score | None = None,
+        character_design: Score | None = None,
+        music: Score | None = None,
+        series_story: Score | None = None,
+        episode_story: Score | None = None,
         spoiler: bool | None = None,
     ) -> None:
         current = await self.service.editable(interaction.guild_id or 0, await actor_of(interaction), id)
@@ -278,6 +332,7 @@ class Impressions(commands.Cog):
         async def confirmed(click: discord.Interaction) -> None:
             await self.service.delete(guild_id, actor, target.id)
             await click.response.edit_message(content=f"Impression #{target.id} was deleted.", embed=None, view=None)
+            await refresh_public_posts(self.bot, guild_id, target.id)
 
         await interaction.response.send_message(
             embed=render_delete_prompt(target, series),
@@ -287,13 +342,19 @@ class Impressions(commands.Cog):
 
     @delete.autocomplete("id")
     async def delete_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await impression_choices(interaction, current, own=not interaction.permissions.manage_messages)
+        return await impression_choices(interaction, current, own=not (await actor_of(interaction)).is_moderator)
 
     @impression.command(name="show", description="Show one impression: 628 or series:4772#628.")
     @app_commands.describe(id="The impression's number, or series:4772#628", private="Show it only to you")
     async def show(self, interaction: discord.Interaction, id: str, private: bool = False) -> None:
         impression, series = await self.service.find(interaction.guild_id or 0, id, await actor_of(interaction))
-        await interaction.response.send_message(embed=render_impression_card(impression, series), ephemeral=private)
+        # What is not published is only ever shown to its author or a moderator, never to the channel.
+        public = not private and impression.status == "published"
+        answer = await interaction.response.send_message(
+            embed=render_impression_card(impression, series), ephemeral=not public
+        )
+        if public:
+            await record_public_card(interaction, answer.message_id, impression)
 
     @show.autocomplete("id")
     async def show_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -411,6 +472,36 @@ class SeriesPostButton(
         await interaction.response.send_modal(modal)
 
 
+class EditInsteadButton(
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"imp:offer:(?P<rest>[\w:-]{1,90})"
+):
+    """ "Edit #628 instead", offered for a second impression of the same episodes: opens the edit form."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="Edit instead", custom_id=custom_id))
+        self.offer = decode_offer(custom_id)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> EditInsteadButton:
+        return cls(match.string)
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if self.offer is None:
+            raise InvalidInput("This button is not valid (any more); nothing was changed.")
+        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        offer = self.offer
+        # Only the author may edit: checked before the form opens, and again when it is sent.
+        current = await bot.services.impressions.editable(
+            interaction.guild_id or 0, await actor_of(interaction), str(offer.impression_id)
+        )
+        custom_id = encode_edit(current.id, offer.scope, offer.episodes_watched, offer.score_changes, offer.spoiler)
+        await interaction.response.send_modal(
+            render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
+        )
+
+
 async def setup(bot: ReviewBot) -> None:
-    bot.add_dynamic_items(SeriesImpressionsButton, SeriesPostButton)
+    bot.add_dynamic_items(SeriesImpressionsButton, SeriesPostButton, EditInsteadButton)
     await bot.add_cog(Impressions(bot))

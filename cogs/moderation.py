@@ -17,6 +17,8 @@ from bot.interactions import (
     actor_of,
     announce_impression,
     handle_interaction_error,
+    has_moderator_permissions,
+    refresh_public_posts,
     submitted_form_id,
 )
 from bot.render.impressions import (
@@ -34,7 +36,8 @@ from bot.render.moderation import (
     render_report_buttons,
     render_settings,
 )
-from bot.services.moderation import LOG_PAGE, BanTarget, ModerationService
+from bot.services.moderation import LOG_PAGE, MAX_POST_LIMIT, BanTarget, ModerationService
+from bot.store.moderation import QueueKind
 
 MAX_ATTACHMENT = 8 * 1024 * 1024  # what any server may receive
 
@@ -58,6 +61,7 @@ class Moderation(commands.Cog):
         announce_channel="Where new impressions are announced",
         queue_channel="Where impressions waiting for approval are posted",
         mod_role="A role whose members moderate, besides Manage Messages",
+        post_limit="Impressions a member may post per hour (0: no limit; moderators are exempt)",
     )
     async def settings(
         self,
@@ -66,6 +70,7 @@ class Moderation(commands.Cog):
         announce_channel: discord.TextChannel | None = None,
         queue_channel: discord.TextChannel | None = None,
         mod_role: discord.Role | None = None,
+        post_limit: app_commands.Range[int, 0, MAX_POST_LIMIT] | None = None,
     ) -> None:
         changes: dict[str, object] = {}
         if approval is not None:
@@ -76,6 +81,8 @@ class Moderation(commands.Cog):
             changes["queue_channel_id"] = queue_channel.id
         if mod_role is not None:
             changes["mod_role_id"] = mod_role.id
+        if post_limit is not None:
+            changes["post_limit_per_hour"] = post_limit
         guild_id = interaction.guild_id or 0
         settings = await self.service.update_settings(guild_id, await actor_of(interaction), changes)
         await interaction.response.send_message(embed=render_settings(settings), ephemeral=True)
@@ -85,12 +92,14 @@ class Moderation(commands.Cog):
     async def hide(self, interaction: discord.Interaction, id: str, reason: str) -> None:
         number = await self.service.hide(interaction.guild_id or 0, await actor_of(interaction), id, reason)
         await interaction.response.send_message(f"Impression #{number} is hidden.", ephemeral=True)
+        await refresh_public_posts(self.bot, interaction.guild_id or 0, number)
 
     @mod.command(name="restore", description="Show a hidden impression again.")
     @app_commands.describe(id="The impression (628 or series:4772#628)")
     async def restore(self, interaction: discord.Interaction, id: str) -> None:
         number = await self.service.restore(interaction.guild_id or 0, await actor_of(interaction), id)
         await interaction.response.send_message(f"Impression #{number} is visible again.", ephemeral=True)
+        await refresh_public_posts(self.bot, interaction.guild_id or 0, number)
 
     @mod.command(name="feature", description="Feature an impression: it is shown first on the series card.")
     @app_commands.describe(id="The impression (628 or series:4772#628)")
@@ -113,10 +122,19 @@ class Moderation(commands.Cog):
         target = BanTarget(
             user_id=member.id,
             is_bot=member.bot,
-            is_moderator=member.guild_permissions.manage_messages or any(r.id == role for r in member.roles),
+            is_moderator=has_moderator_permissions(member) or any(r.id == role for r in member.roles),
         )
-        until = await self.service.ban(interaction.guild_id or 0, await actor_of(interaction), target, reason, duration)
-        ending = "" if until is None else f" until {discord.utils.format_dt(until, 'f')}"
+        result = await self.service.ban(
+            interaction.guild_id or 0, await actor_of(interaction), target, reason, duration
+        )
+        ending = "" if result.until is None else f" until {discord.utils.format_dt(result.until, 'f')}"
+        if not result.banned_now:
+            await interaction.response.send_message(
+                f"{member.mention} is already banned from reviewing{ending}; nothing was changed. "
+                "Unban them first to change the ban.",
+                ephemeral=True,
+            )
+            return
         await interaction.response.send_message(f"{member.mention} is banned from reviewing{ending}.", ephemeral=True)
 
     @mod.command(name="unban", description="Let a banned member post impressions again.")
@@ -148,17 +166,21 @@ class Moderation(commands.Cog):
     @mod.command(name="queue", description="The oldest impression waiting for approval, with Approve / Reject.")
     async def queue(self, interaction: discord.Interaction) -> None:
         guild_id = interaction.guild_id or 0
-        impression_id, waiting = await self.service.next_pending(guild_id, await actor_of(interaction))
-        if impression_id is None:
+        actor = await actor_of(interaction)
+        item, waiting = await self.service.next_pending(guild_id, actor)
+        if item is None:
             await interaction.response.send_message("Nothing is waiting for approval.", ephemeral=True)
             return
-        impression, series = await self.bot.services.impressions.find(
-            guild_id, str(impression_id), await actor_of(interaction)
-        )
+        if item.kind == "edit":
+            impression, series = await self.bot.services.impressions.pending_edit(guild_id, item.id)
+            what = f"This is an edit of impression #{item.impression_id}."
+        else:
+            impression, series = await self.bot.services.impressions.find(guild_id, str(item.id), actor)
+            what = "This is a new impression."
         await interaction.response.send_message(
-            f"{waiting} waiting for approval; the oldest first.",
+            f"{waiting} waiting for approval; the oldest first. {what}",
             embed=render_impression_card(impression, series),
-            view=render_queue_buttons(impression.id),
+            view=render_queue_buttons(item.id, edit=item.kind == "edit"),
             ephemeral=True,
         )
 
@@ -196,7 +218,8 @@ class Moderation(commands.Cog):
         if match is None:
             return
         try:
-            await decide(interaction, int(match[1]), approve=False, reason=modal_text(interaction.data or {}))  # type: ignore[arg-type]
+            reason = modal_text(interaction.data or {})  # type: ignore[arg-type]
+            await decide(interaction, _kind(match["edit"]), int(match["id"]), approve=False, reason=reason)
         except Exception as error:
             await handle_interaction_error(interaction, error)
 
@@ -210,12 +233,19 @@ class Moderation(commands.Cog):
             await interaction.followup.send(embed=render_notices(notices), ephemeral=True)
 
 
-async def decide(interaction: discord.Interaction, impression_id: int, *, approve: bool, reason: str | None) -> None:
+def _kind(edit_flag: str | None) -> QueueKind:
+    return "edit" if edit_flag else "impression"
+
+
+async def decide(
+    interaction: discord.Interaction, kind: QueueKind, item_id: int, *, approve: bool, reason: str | None
+) -> None:
     bot: ReviewBot = interaction.client  # type: ignore[assignment]
     guild_id = interaction.guild_id or 0
-    decision = await bot.services.moderation.decide(
-        guild_id, await actor_of(interaction), impression_id, approve, reason
+    decision, impression_id = await bot.services.moderation.decide(
+        guild_id, await actor_of(interaction), item_id, approve, reason, kind
     )
+    what = f"The edit of impression #{impression_id}" if kind == "edit" else f"Impression #{impression_id}"
     if not decision.done:
         when = (
             ""
@@ -224,56 +254,61 @@ async def decide(interaction: discord.Interaction, impression_id: int, *, approv
         )
         who = "" if decision.actor_id is None else f" by <@{decision.actor_id}>"
         await interaction.response.send_message(
-            f"Impression #{impression_id} was already decided: {decision.status}{who}{when}.", ephemeral=True
+            f"{what} was already decided: {decision.status}{who}{when}.", ephemeral=True
         )
         return
     verdict = "approved" if approve else "rejected"
-    await interaction.response.edit_message(
-        content=f"Impression #{impression_id} was {verdict} by {interaction.user.mention}.", view=None
-    )
-    if approve:
+    await interaction.response.edit_message(content=f"{what} was {verdict} by {interaction.user.mention}.", view=None)
+    if approve and kind == "impression":
         impression, series = await bot.services.impressions.find(guild_id, str(impression_id))
         await announce_impression(interaction, impression, series)
+    else:
+        await refresh_public_posts(bot, guild_id, impression_id)
 
 
 class ApproveButton(
-    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:approve:(?P<id>\d{1,18})"
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:approve:(?P<edit>e?)(?P<id>\d{1,18})"
 ):
-    def __init__(self, impression_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Approve", custom_id=approve_id(impression_id)))
-        self.impression_id = impression_id
+    def __init__(self, kind: QueueKind, item_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Approve", custom_id=approve_id(item_id, edit=kind == "edit")))
+        self.kind, self.item_id = kind, item_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> ApproveButton:
-        return cls(int(match["id"]))
+        return cls(_kind(match["edit"]), int(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        await decide(interaction, self.impression_id, approve=True, reason=None)
+        await decide(interaction, self.kind, self.item_id, approve=True, reason=None)
 
 
-class RejectButton(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:reject:(?P<id>\d{1,18})"):
-    def __init__(self, impression_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Reject", custom_id=reject_id(impression_id)))
-        self.impression_id = impression_id
+class RejectButton(
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:reject:(?P<edit>e?)(?P<id>\d{1,18})"
+):
+    def __init__(self, kind: QueueKind, item_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Reject", custom_id=reject_id(item_id, edit=kind == "edit")))
+        self.kind, self.item_id = kind, item_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> RejectButton:
-        return cls(int(match["id"]))
+        return cls(_kind(match["edit"]), int(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         bot: ReviewBot = interaction.client  # type: ignore[assignment]
-        # Checked before the form opens too, so a member never writes a reason for nothing.
-        bot.services.moderation.require_moderator(await actor_of(interaction))
-        await interaction.response.send_modal(
-            render_reason_modal(f"mod:rejectform:{self.impression_id}", f"Reject impression #{self.impression_id}")
+        # Checked before the form opens (a moderator, and something of this server still waiting),
+        # so nobody writes a reason for nothing and a forged id never gets a form.
+        await bot.services.moderation.require_pending(
+            interaction.guild_id or 0, await actor_of(interaction), self.kind, self.item_id
         )
+        flag = "e" if self.kind == "edit" else ""
+        title = f"Reject the edit #{self.item_id}" if self.kind == "edit" else f"Reject impression #{self.item_id}"
+        await interaction.response.send_modal(render_reason_modal(f"mod:rejectform:{flag}{self.item_id}", title))
 
 
-_REJECT_FORM = re.compile(r"^mod:rejectform:(\d{1,18})$")
+_REJECT_FORM = re.compile(r"^mod:rejectform:(?P<edit>e?)(?P<id>\d{1,18})$")
 
 
 async def setup(bot: ReviewBot) -> None:

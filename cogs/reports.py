@@ -10,7 +10,14 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, post_card, submitted_form_id
+from bot.interactions import (
+    GuardedCallback,
+    actor_of,
+    handle_interaction_error,
+    post_card,
+    refresh_public_posts,
+    submitted_form_id,
+)
 from bot.render.impressions import modal_text, render_reason_modal
 from bot.render.moderation import dismiss_report_id, hide_report_id, render_report_buttons
 
@@ -95,6 +102,8 @@ async def resolve(interaction: discord.Interaction, report_id: int, *, hide: boo
     await interaction.response.edit_message(
         content=f"Report #{report_id}: {verdict} by {interaction.user.mention}.", view=None
     )
+    if hide:
+        await refresh_public_posts(bot, interaction.guild_id or 0, report.impression_id)
 
 
 class DismissReport(

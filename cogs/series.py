@@ -23,6 +23,7 @@ from bot.render.series import (
     render_series_buttons,
     render_series_card,
 )
+from bot.render.text import md
 from bot.services.curation import parse_curation_form
 from bot.services.impressions import Page
 from bot.services.series import parse_series_ref, series_ref
@@ -131,8 +132,9 @@ class Series(commands.Cog):
         async def load(number: int) -> Page | None:
             return await self.bot.services.impressions.series_page(guild_id, series.id, sort, reviewer_id, number)
 
-        whose = f" by {reviewer.display_name}" if reviewer else ""
-        await send_pager(interaction, load, f"No impressions of {series.title}{whose} here yet.", ephemeral=False)
+        whose = f" by {md(reviewer.display_name, 100, newlines=False)}" if reviewer else ""
+        empty = f"No impressions of {md(series.title, 300, newlines=False)}{whose} here yet."
+        await send_pager(interaction, load, empty, ephemeral=False)
 
     @impressions.autocomplete("title")
     async def impressions_autocomplete(
@@ -196,7 +198,7 @@ class Series(commands.Cog):
         survivor, moved = await self.bot.services.curation.merge(actor, interaction.guild_id, old, new)
         await interaction.response.send_message(
             f"Merged series:{old} into {series_ref(survivor.id)}; {moved} impressions moved. "
-            f"series:{old} now opens {survivor.title}.",
+            f"series:{old} now opens {md(survivor.title, 300, newlines=False)}.",
             ephemeral=True,
         )
 

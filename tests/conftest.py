@@ -10,8 +10,8 @@ import pytest
 from bot.client import ReviewBot
 from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
-from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
-from tests.harness import join, new_guild, running_bot
+from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
+from tests.harness import join, moderator, new_guild, running_bot
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +70,4 @@ def database_path(tmp_path: Path) -> Path:
 @pytest.fixture
 async def mira(fake: FakeDiscord, guild: FakeGuild) -> Member:
     """A moderator: a role with Manage Messages, known to the bot like any role."""
-    role = fake.add_role(guild, "Mods", MANAGE_MESSAGES)
-    await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role})
-    moderator = join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
-    moderator.role_ids.append(role["id"])
-    return moderator
+    return await moderator(fake, guild, "mira")

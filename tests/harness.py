@@ -14,7 +14,7 @@ import yarl
 
 from bot.client import ReviewBot
 from bot.config import load_settings
-from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
+from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
 
 STARTUP_TIMEOUT_S = 20.0
 
@@ -77,6 +77,18 @@ async def new_guild(fake: FakeDiscord, bot: ReviewBot, name: str = "Anime Club")
             raise AssertionError("the bot never saw the new guild")
         await asyncio.sleep(0.01)
     return guild
+
+
+async def moderator(fake: FakeDiscord, guild: FakeGuild, name: str) -> Member:
+    """A moderator as servers make them: a role with Manage Messages, known to the bot like any role.
+
+    Not Manage Messages in one channel's overwrite: that is no moderator of the server.
+    """
+    role = fake.add_role(guild, f"Mods of {name}", MANAGE_MESSAGES)
+    await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role})
+    member = join(fake, guild, name, PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    member.role_ids.append(role["id"])
+    return member
 
 
 def join(

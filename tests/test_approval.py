@@ -9,8 +9,8 @@ import pytest
 
 from bot.client import ReviewBot
 from tests.approval_helpers import post_pending, status_of
-from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
-from tests.harness import join, new_guild
+from tests.fakediscord import FakeDiscord, FakeGuild, Member
+from tests.harness import join, moderator, new_guild
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ async def test_a_pending_impression_is_seen_only_by_its_author_and_moderators(
     assert approved.message["content"].startswith(f"Impression #{number} was approved by")
     assert not (await bob.slash("impression show", id=str(number))).ephemeral
 
-    otto = join(fake, alice.guild, "otto", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    otto = await moderator(fake, alice.guild, "otto")
     again = await otto.click(stale, "Approve")
     assert again.ephemeral
     assert f"Impression #{number} was already decided: published by <@{mira.id}>" in again.content
@@ -85,7 +85,7 @@ async def test_a_forged_approve_for_another_servers_impression_is_refused(
 ) -> None:
     number = await post_pending(alice)
     other = await new_guild(fake, bot, "Elsewhere")
-    their_mod = join(fake, other, "max", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    their_mod = await moderator(fake, other, "max")
     # A modified client shows a message of its own server with another server's id in the button.
     forged = copy.deepcopy((await their_mod.slash("about")).message)
     button = {"type": 2, "style": 3, "label": "Approve", "custom_id": f"mod:approve:{number}"}
@@ -95,22 +95,52 @@ async def test_a_forged_approve_for_another_servers_impression_is_refused(
     assert status_of(bot.settings.database_path, number) == "pending"
 
 
-async def test_an_edit_of_a_published_impression_waits_for_approval_again(
-    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+async def test_an_edit_waits_for_approval_while_the_approved_version_stays_visible(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
 ) -> None:
-    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
-    card = await alice.submit(
-        await alice.slash("impression post", series=choice["value"], scope="completed"), text="v1"
-    )
-    number = int(card.embed["footer"]["text"].split("#")[1])
-    await mira.slash("mod settings", approval=True)
+    number = await post_pending(alice, text="v1, approved")
+    await mira.click(await asyncio.wait_for(fake.channel_posts.get(), 5), "Approve")
+    bob = join(fake, alice.guild, "bob")
 
     edited = await alice.submit(await alice.slash("impression edit", id=str(number)), text="v2, with a slur")
 
-    assert edited.embed["footer"]["text"].endswith("Pending")
-    assert status_of(bot.settings.database_path, number) == "pending"
-    bob = join(fake, alice.guild, "bob")
-    assert (await bob.slash("impression show", id=str(number))).ephemeral
+    assert edited.ephemeral and "stays as it was" in edited.content and "v2, with a slur" in edited.embed["description"]
+    assert status_of(bot.settings.database_path, number) == "published"
+    shown = await bob.slash("impression show", id=str(number))
+    assert not shown.ephemeral and "v1, approved" in shown.embed["description"]
+    card = await bob.slash("series lookup", title="metallic rouge")
+    assert f"#{number}" in next(f["value"] for f in card.embed["fields"] if f["name"].startswith("Ratings"))
+
+    queued = await asyncio.wait_for(fake.channel_posts.get(), 5)
+    assert queued["channel_id"] == queue_channel["id"]
+    assert queued["content"] == f"Edit of impression #{number} waiting for approval"
+    assert "v2, with a slur" in queued["embeds"][0]["description"]
+    await mira.click(queued, "Approve")
+
+    assert "v2, with a slur" in (await bob.slash("impression show", id=str(number))).embed["description"]
+    assert status_of(bot.settings.database_path, number) == "published"
+
+
+async def test_a_rejected_edit_leaves_the_approved_version_and_tells_the_author(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
+) -> None:
+    number = await post_pending(alice, text="v1, approved")
+    await mira.click(await asyncio.wait_for(fake.channel_posts.get(), 5), "Approve")
+    await alice.submit(await alice.slash("impression edit", id=str(number)), text="v2, rude")
+    queued = await asyncio.wait_for(fake.channel_posts.get(), 5)
+
+    form = await mira.click(queued, "Reject")
+    rejected = await mira.submit(form, text="Keep it civil")
+
+    assert rejected.message["content"].startswith(f"The edit of impression #{number} was rejected by")
+    shown = await alice.slash("impression show", id=str(number))
+    assert "v1, approved" in shown.message["embeds"][0]["description"]
+    for _ in range(100):  # the notice follows the answer to the member's next command
+        if shown.followups:
+            break
+        await asyncio.sleep(0.02)
+    notice = shown.followups[0]["embeds"][0]["description"]
+    assert f"rejected your edit of impression #{number}: Keep it civil" in notice
 
 
 async def test_a_forged_non_numeric_button_is_answered_and_changes_nothing(

@@ -43,10 +43,12 @@ async def test_acknowledged_posts_survive_a_kill_mid_burst(
     database = tmp_path / "reviews.sqlite3"
     shutil.copyfile(seeded_database, database)
     guild = fake.add_guild("Crash Club")  # before start-up: it arrives with READY
-    alice = join(fake, guild, "alice")
+    # One post per member: a member's own posts are capped per hour and per scope of a series.
+    members = [join(fake, guild, f"member{n}") for n in range(POSTS)]
+    alice = members[0]
 
     bot = await start_bot(fake, database)
-    forms = [await alice.slash("impression post", series="series:1", scope="completed") for _ in range(POSTS)]
+    forms = [await member.slash("impression post", series="series:1", scope="completed") for member in members]
     answered = 0
 
     def kill_mid_burst(sent: object) -> None:
@@ -57,7 +59,10 @@ async def test_acknowledged_posts_survive_a_kill_mid_burst(
 
     fake.on_acknowledged = kill_mid_burst
     try:
-        submits = [alice.submit(form, text=f"Post number {n}.") for n, form in enumerate(forms)]
+        submits = [
+            member.submit(form, text=f"Post number {n}.")
+            for n, (member, form) in enumerate(zip(members, forms, strict=True))
+        ]
         results = await asyncio.gather(*submits, return_exceptions=True)
     finally:
         fake.on_acknowledged = None

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from bot.client import ReviewBot
-from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
-from tests.harness import join
+from tests.fakediscord import FakeDiscord, FakeGuild, Member
+from tests.harness import join, moderator
 
 
 @pytest.fixture
@@ -98,9 +98,9 @@ async def test_members_and_moderators_elsewhere_cannot_curate(
 ) -> None:
     number = await added(curator, "Fixture Guarded Show")
     other = await added(curator, "Fixture Guarded Other")
-    moderator = join(fake, alice.guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)  # not a curator server
+    mod = await moderator(fake, alice.guild, "mira")  # not a curator server
     count = series_count(bot)
-    for member in (alice, moderator):
+    for member in (alice, mod):
         attempts = [
             ("series add", {"title": "Sneaky"}),
             ("series edit", {"title": f"series:{number}", "episodes": 3}),

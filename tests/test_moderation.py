@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from bot.client import ReviewBot
-from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, Member, Reply
-from tests.harness import join, new_guild
+from tests.fakediscord import FakeDiscord, Member, Reply
+from tests.harness import join, moderator, new_guild
 
 
 async def posted(member: Member, text: str = "Worth a look.", **options: object) -> int:
@@ -135,7 +135,7 @@ async def test_bad_ban_input_is_refused(
 
 
 async def test_moderators_cannot_be_banned(bot: ReviewBot, fake: FakeDiscord, mira: Member) -> None:
-    other = join(fake, mira.guild, "otto", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    other = await moderator(fake, mira.guild, "otto")
     other.role_ids.append(mira.role_ids[0])
     before = audit_rows(bot)
     reply = await other.slash("mod ban", member=mira, reason="coup")
@@ -154,7 +154,7 @@ async def test_settings_belong_to_one_server(bot: ReviewBot, fake: FakeDiscord, 
     assert fields["Announcement channel"] == f"<#{channel['id']}>"
 
     other = await new_guild(fake, bot, "Elsewhere")
-    their_mod = join(fake, other, "max", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    their_mod = await moderator(fake, other, "max")
     theirs = {f["name"]: f["value"] for f in (await their_mod.slash("mod settings")).embed["fields"]}
     assert theirs["Approval required"] == "off"
     assert theirs["Announcement channel"] == "not set"
@@ -165,7 +165,7 @@ async def test_another_servers_moderator_cannot_touch_this_servers_impressions(
 ) -> None:
     number = await posted(alice)
     other = await new_guild(fake, bot, "Elsewhere")
-    their_mod = join(fake, other, "max", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    their_mod = await moderator(fake, other, "max")
     for command, options in [("mod hide", {"reason": "x"}), ("mod feature", {}), ("mod restore", {})]:
         reply = await their_mod.slash(command, id=str(number), **options)
         assert reply.ephemeral and f"No impression #{number} in this server." in reply.text

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 from tests.approval_helpers import post_pending, status_of
-from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord
-from tests.harness import join, new_guild, running_bot
+from tests.fakediscord import FakeDiscord
+from tests.harness import join, moderator, new_guild, running_bot
 
 
 async def test_approve_buttons_keep_working_after_a_restart(
@@ -22,7 +22,7 @@ async def test_approve_buttons_keep_working_after_a_restart(
     async with running_bot(fake, database) as first:
         guild = await new_guild(fake, first, "Restart Club")
         alice = join(fake, guild, "alice")
-        mira = join(fake, guild, "mira", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+        mira = await moderator(fake, guild, "mira")
         channel = fake.add_channel(guild, "mod-queue")
         await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(guild.id)})
         await mira.slash("mod settings", approval=True, queue_channel=channel)

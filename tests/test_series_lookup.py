@@ -138,4 +138,4 @@ async def test_markdown_in_a_title_is_shown_literally(bot: ReviewBot, alice: Mem
 
     reply = await alice.slash("series lookup", title="loud title")
 
-    assert reply.embed["title"] == "\\*\\*Loud\\*\\* \\_Title\\_ @everyone"
+    assert reply.embed["title"] == "\\*\\*Loud\\*\\* \\_Title\\_ @\u200beveryone"

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import discord
 
-from bot.render import COLOUR_CARD, shorten
+from bot.render import COLOUR_CARD
+from bot.render.text import md
 from bot.services.about import AboutInfo
 
 
@@ -42,5 +43,5 @@ def render_about(info: AboutInfo) -> discord.Embed:
         impressions = f"{info.impressions_in_guild:,} here · {info.impressions_total:,} in all"
     embed.add_field(name="Impressions", value=impressions)
     if info.credits:
-        embed.add_field(name="Data", value=shorten("\n".join(info.credits), 1024), inline=False)
+        embed.add_field(name="Data", value=md("\n".join(info.credits), 1024), inline=False)
     return embed

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.interactions import handle_interaction_error, modal_values
 from bot.models import CATEGORIES, Impression, Scores, Series
-from bot.render import COLOUR_CARD, shorten
+from bot.render import COLOUR_CARD
+from bot.render.text import cell, md, plain
 from bot.services.impressions import Page, Ratings
 
 TABLE_WIDTH = 56
@@ -54,13 +54,20 @@ def _cell(value: int | float | None) -> str:
     return str(value).rjust(CELL)
 
 
-def _row(scores: tuple[int | float | None, ...], label: str) -> str:
+def _row(scores: tuple[int | float | None, ...], name: str, suffix: str = "") -> str:
+    """Seven score cells and the reviewer: `name` is untrusted, `suffix` (" #628") is ours and always kept."""
     if all(value is None for value in scores):
         # As on the reference card: a reviewer who rated nothing reads "Unevaluated".
         cells = "Unevaluated".ljust((CELL + 1) * len(CATEGORIES) - 1)
     else:
         cells = " ".join(_cell(value) for value in scores)
-    return f"{cells} {shorten(label, REVIEWER_WIDTH)}".rstrip()
+    reviewer = cell(name, REVIEWER_WIDTH - len(suffix), pad=False) + suffix
+    return f"{cells} {reviewer}".rstrip()
+
+
+def code_block(lines: list[str]) -> str:
+    """A monospace block; every untrusted cell in `lines` went through `cell`, so nothing closes it early."""
+    return "```\n" + "\n".join(lines) + "\n```"
 
 
 def table_header() -> str:
@@ -71,11 +78,11 @@ def render_ratings_table(ratings: Ratings) -> str:
     """A monospace table no wider than 56 columns: one row per recent reviewer, then the average."""
     lines = [table_header()]
     for impression in ratings.rows:
-        lines.append(_row(impression.scores.values(), f"{impression.author_name} #{impression.id}"))
+        lines.append(_row(impression.scores.values(), impression.author_name, f" #{impression.id}"))
     averages: tuple[float | None, ...] = tuple(a.value for a in ratings.averages)
-    lines.append(_row(averages, f"Average of {ratings.reviewers}"))
+    lines.append(_row(averages, "", f"Average of {ratings.reviewers}"))
     lines.append(" ".join(str(a.count).rjust(CELL) for a in ratings.averages) + " rated")
-    return "```\n" + "\n".join(lines) + "\n```"
+    return code_block(lines)
 
 
 def render_ratings_field(ratings: Ratings) -> tuple[str, str]:
@@ -107,21 +114,21 @@ def render_impression_card(impression: Impression, series: Series) -> discord.Em
     warning = "**Spoiler warning:** the text below is hidden; click it to read.\n" if impression.spoiler else ""
     # Budget the text so the description never passes Discord's 4096 characters, escapes included.
     budget = DESCRIPTION_MAX - len(header) - len(stamps) - len(warning) - 16
-    text = escape_markdown(impression.text)
+    text = md(impression.text)
     if len(text) > budget:
-        text = text[: budget - 24].rstrip("\\") + "… *(shortened to fit)*"
+        text = md(impression.text, budget - 22) + " *(shortened to fit)*"
     if impression.spoiler:
         text = f"||{text}||"
     embed = discord.Embed(
-        title=shorten(escape_markdown(series.title), 256),
+        title=md(series.title, 256, newlines=False),
         url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
         description=f"{warning}{header}\n\n{text}\n\n{stamps}",
         colour=COLOUR_CARD,
     )
-    embed.set_author(name=shorten(f"{impression.author_name}'s impression", 256))
+    embed.set_author(name=plain(impression.author_name, 200) + "'s impression")
     embed.add_field(name="Overall", value=overall_text(impression.scores))
     row = _row(impression.scores.values(), impression.author_name)
-    embed.add_field(name="Ratings", value=f"```\n{table_header()}\n{row}\n```", inline=False)
+    embed.add_field(name="Ratings", value=code_block([table_header(), row]), inline=False)
     labels = [impression_ref(impression)]
     if impression.featured:
         labels.append("Featured")
@@ -132,7 +139,7 @@ def render_impression_card(impression: Impression, series: Series) -> discord.Em
 
 
 def _text_modal(custom_id: str, title: str, text_input: discord.ui.TextInput[discord.ui.Modal]) -> discord.ui.Modal:
-    modal = discord.ui.Modal(title=shorten(title, 45), custom_id=custom_id, timeout=None)
+    modal = discord.ui.Modal(title=plain(title, 45), custom_id=custom_id, timeout=None)
     modal.add_item(text_input)
     # Submissions are answered by a cog's interaction listener, from the custom_id alone, so they
     # work after a restart and a second submission is recognised; the modal is not kept in memory.
@@ -161,8 +168,8 @@ def modal_text(data: dict[str, object]) -> str:
 def render_delete_prompt(impression: Impression, series: Series) -> discord.Embed:
     return discord.Embed(
         description=(
-            f"Delete impression **#{impression.id}** of **{escape_markdown(series.title)}** "
-            f"by {escape_markdown(impression.author_name)}? This cannot be undone by you."
+            f"Delete impression **#{impression.id}** of **{md(series.title, 300, newlines=False)}** "
+            f"by {md(impression.author_name, 100, newlines=False)}? This cannot be undone by you."
         ),
         colour=discord.Colour.orange(),
     )
@@ -281,24 +288,45 @@ async def send_pager(interaction: discord.Interaction, load: PageLoader, empty: 
     pager.message = await interaction.original_response()
 
 
-def approve_id(impression_id: int) -> str:
-    return f"mod:approve:{impression_id}"
+def approve_id(item_id: int, *, edit: bool = False) -> str:
+    """mod:approve:628 approves impression #628; mod:approve:e12 approves waiting edit #12."""
+    return f"mod:approve:{'e' if edit else ''}{item_id}"
 
 
-def reject_id(impression_id: int) -> str:
-    return f"mod:reject:{impression_id}"
+def reject_id(item_id: int, *, edit: bool = False) -> str:
+    return f"mod:reject:{'e' if edit else ''}{item_id}"
 
 
-def render_queue_buttons(impression_id: int) -> discord.ui.View:
+def render_queue_buttons(item_id: int, *, edit: bool = False) -> discord.ui.View:
     """Approve / Reject, persistent: the moderation cog answers them from the custom_id after a restart."""
     view = discord.ui.View(timeout=None)
     view.add_item(
-        discord.ui.Button(label="Approve", style=discord.ButtonStyle.success, custom_id=approve_id(impression_id))
+        discord.ui.Button(label="Approve", style=discord.ButtonStyle.success, custom_id=approve_id(item_id, edit=edit))
     )
     view.add_item(
-        discord.ui.Button(label="Reject", style=discord.ButtonStyle.danger, custom_id=reject_id(impression_id))
+        discord.ui.Button(label="Reject", style=discord.ButtonStyle.danger, custom_id=reject_id(item_id, edit=edit))
     )
     return view
+
+
+def render_withdrawn(impression_id: int) -> str:
+    """What an earlier public post of an impression becomes once it is hidden, deleted or rejected."""
+    return f"*Impression #{impression_id} is no longer available.*"
+
+
+def render_offer_button(custom_id: str, impression_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label=f"Edit #{impression_id} instead", style=discord.ButtonStyle.primary, custom_id=custom_id
+        )
+    )
+    return view
+
+
+def render_unsaved_text(text: str) -> discord.Embed:
+    """A form's text that was not saved, shown back so the member can copy it."""
+    return discord.Embed(title="Your text (not saved)", description=md(text, DESCRIPTION_MAX), colour=COLOUR_CARD)
 
 
 def render_reason_modal(custom_id: str, title: str) -> discord.ui.Modal:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import discord
-from discord.utils import escape_markdown
 
-from bot.render import COLOUR_CARD, shorten
+from bot.render import COLOUR_CARD
+from bot.render.text import md
 from bot.store.moderation import AuditEntry, GuildSettings, Report
 
 
@@ -32,11 +32,11 @@ def _describe(entry: AuditEntry) -> str:
         target = "the settings"
     line = f"{when} <@{entry.actor_id}> **{entry.action}** {target}"
     if entry.reason:
-        line += f": {escape_markdown(shorten(entry.reason, 200))}"
+        line += f": {md(entry.reason, 200, newlines=False)}"
     if entry.before is not None and entry.after is not None:
         changed = [f"{k} {entry.before.get(k)} → {v}" for k, v in entry.after.items() if entry.before.get(k) != v]
         if changed:
-            line += f" ({shorten(', '.join(changed), 200)})"
+            line += f" ({md(', '.join(changed), 200, newlines=False)})"
     return line
 
 
@@ -52,14 +52,20 @@ def render_audit_page(entries: list[AuditEntry], number: int, total: int, per_pa
 
 
 def render_notices(notices: list[str]) -> discord.Embed:
-    text = "\n".join(f"• {escape_markdown(shorten(n, 600))}" for n in notices)
-    return discord.Embed(title="While you were away", description=shorten(text, 4000), colour=COLOUR_CARD)
+    lines: list[str] = []
+    for number, notice in enumerate(notices):
+        line = f"• {md(notice, 600, newlines=False)}"
+        if sum(len(kept) + 1 for kept in lines) + len(line) > 3900:
+            lines.append(f"…and {len(notices) - number} more.")
+            break
+        lines.append(line)
+    return discord.Embed(title="While you were away", description="\n".join(lines), colour=COLOUR_CARD)
 
 
 def render_report(report: Report, open_count: int) -> discord.Embed:
     embed = discord.Embed(
         title=f"Report #{report.id} on impression #{report.impression_id}",
-        description=f"<@{report.reporter_id}> wrote:\n> {escape_markdown(shorten(report.reason, 1000))}",
+        description=f"<@{report.reporter_id}> wrote:\n> {md(report.reason, 1000, newlines=False)}",
         colour=discord.Colour.orange(),
     )
     embed.set_footer(text=f"{open_count} open report{'s' if open_count != 1 else ''}; the oldest first.")

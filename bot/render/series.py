@@ -6,11 +6,11 @@ from datetime import date
 from urllib.parse import urlparse
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.models import Series
-from bot.render import COLOUR_CARD, shorten
+from bot.render import COLOUR_CARD
 from bot.render.impressions import render_ratings_field
+from bot.render.text import md, plain
 from bot.services.impressions import Ratings
 from bot.services.series import SeriesCard, Suggestion, series_ref
 
@@ -56,10 +56,12 @@ def render_choice_name(suggestion: Suggestion) -> str:
     label = suggestion.label
     suffix = describe_label(label.year, label.format)
     also = f" · {suggestion.matched_name}" if suggestion.matched_name else ""
+    title = plain(label.title, CHOICE_MAX)
+    also = f" · {plain(suggestion.matched_name, CHOICE_MAX)}" if suggestion.matched_name else ""
     budget = CHOICE_MAX - len(suffix) - 1
-    if also and len(label.title) + len(also) > budget:
-        also = shorten(also, max(0, budget - len(label.title))) if budget - len(label.title) > 8 else ""
-    head = shorten(label.title + also, budget)
+    if also and len(title) + len(also) > budget:
+        also = plain(also, max(0, budget - len(title))) if budget - len(title) > 8 else ""
+    head = plain(title + also, budget)
     return f"{head} {suffix}".strip()
 
 
@@ -94,7 +96,7 @@ def site_links(series: Series) -> list[tuple[str, str]]:
     for label, url in links:
         if url not in seen and url.startswith(("https://", "http://")) and len(url) <= 512:
             seen.add(url)
-            unique.append((shorten(label, 80), url))
+            unique.append((plain(label, 80) or "Link", url))
     return unique[:MAX_LINK_BUTTONS]
 
 
@@ -110,27 +112,27 @@ def render_series_card(card: SeriesCard, ratings: Ratings, today: date) -> disco
     series = card.series
     parts = []
     if series.synopsis:
-        parts.append(shorten(escape_markdown(series.synopsis), SYNOPSIS_MAX))
+        parts.append(md(series.synopsis, SYNOPSIS_MAX))
         if series.synopsis_credit:
-            parts.append(f"*(Summary courtesy of {escape_markdown(series.synopsis_credit)})*")
+            parts.append(f"*(Summary courtesy of {md(series.synopsis_credit, 200, newlines=False)})*")
     facts = [line for line in (premiere_line(series, today),) if line]
     if series.studios:
-        facts.append(f"Animated by {escape_markdown(_join_names(series.studios))}.")
+        facts.append(f"Animated by {md(_join_names(series.studios), 300, newlines=False)}.")
     if facts:
         parts.append("\n".join(facts))
     embed = discord.Embed(
-        title=shorten(escape_markdown(series.title), 256),
+        title=md(series.title, 256, newlines=False),
         url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
         description="\n\n".join(parts) or None,
         colour=COLOUR_CARD,
     )
     if series.title_japanese and series.title_japanese != series.title:
-        embed.add_field(name="Japanese title", value=shorten(escape_markdown(series.title_japanese), 1024))
+        embed.add_field(name="Japanese title", value=md(series.title_japanese, 1024, newlines=False))
     if series.keywords:
-        embed.add_field(name="Keywords", value=shorten(escape_markdown(", ".join(series.keywords)), 1024), inline=False)
+        embed.add_field(name="Keywords", value=md(", ".join(series.keywords), 1024, newlines=False), inline=False)
     notables = series.notables or tuple(f"Animation - {studio.upper()}" for studio in series.studios)
     if notables:
-        embed.add_field(name="Notables", value=shorten(escape_markdown("\n".join(notables)), 1024))
+        embed.add_field(name="Notables", value=md("\n".join(notables), 1024))
     format_bits = [series.format or "Format unknown"]
     if series.episodes:
         format_bits.append(f"{series.episodes} episode{'s' if series.episodes != 1 else ''}")
@@ -141,7 +143,7 @@ def render_series_card(card: SeriesCard, ratings: Ratings, today: date) -> disco
     embed.add_field(name=name, value=value, inline=False)
     credits = " · ".join(CREDIT_SHORT.get(key, key) for key in card.credits)
     footer = series_ref(series.id) + (f" · Data: {credits}" if credits else "")
-    embed.set_footer(text=shorten(footer, 2048))
+    embed.set_footer(text=plain(footer, 2048))
     if series.picture and series.picture.startswith("https://"):
         embed.set_thumbnail(url=series.picture)
     return embed
@@ -172,17 +174,17 @@ def render_series_buttons(series: Series) -> discord.ui.View:
 
 
 def render_no_match(typed: str, suggestions: list[Suggestion]) -> discord.Embed:
-    shown = escape_markdown(shorten(typed, 80))
+    shown = md(typed, 80, newlines=False)
     lines = [f"No series matches “{shown}”."]
     if suggestions:
         lines.append("Did you mean:")
-        lines += [f"• {escape_markdown(render_choice_name(s))}" for s in suggestions[:5]]
+        lines += [f"• {md(render_choice_name(s))}" for s in suggestions[:5]]
     lines.append("Tip: start typing and pick a title from the list.")
     return discord.Embed(description="\n".join(lines), colour=COLOUR_CARD)
 
 
 def render_pick_prompt(typed: str, count: int) -> discord.Embed:
-    shown = escape_markdown(shorten(typed, 80))
+    shown = md(typed, 80, newlines=False)
     return discord.Embed(
         description=f"{count} series match “{shown}”. Pick one:",
         colour=COLOUR_CARD,
@@ -195,9 +197,9 @@ def pick_options(suggestions: list[Suggestion]) -> list[discord.SelectOption]:
         label = suggestion.label
         options.append(
             discord.SelectOption(
-                label=shorten(label.title, 100),
+                label=plain(label.title, 100) or f"series:{label.series_id}",
                 value=str(label.series_id),
-                description=shorten(
+                description=plain(
                     " ".join(p for p in (describe_label(label.year, label.format), suggestion.matched_name or "") if p),
                     100,
                 )
@@ -216,7 +218,7 @@ def _links_text(series: Series) -> str:
 
 def render_curation_modal(series: Series) -> discord.ui.Modal:
     """The texts of a series: synopsis and credit, keywords, notables, links (Label | URL per line)."""
-    modal = discord.ui.Modal(title=shorten(f"Edit {series.title}", 45), custom_id=f"cur:edit:{series.id}", timeout=None)
+    modal = discord.ui.Modal(title=plain(f"Edit {series.title}", 45), custom_id=f"cur:edit:{series.id}", timeout=None)
     fields = (
         ("synopsis", "Synopsis", discord.TextStyle.paragraph, series.synopsis or "", 3000),
         (

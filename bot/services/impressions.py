@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores, Series, SeriesFacts
 from bot.services.series import parse_series_ref
 from bot.store.catalog import CatalogStore
-from bot.store.impressions import Draft, ImpressionStore, Sort
+from bot.store.impressions import Draft, ImpressionStore, PostPolicy, Refusal, Revision, Sort
 
 MAX_TEXT = 4000
 MAX_EPISODES = 10_000  # when the series' own count is unknown, still a sane bound
 BANNED = "You are banned from posting impressions in this server."
 SCOPES = ("episodes", "completed", "dropped")
 TABLE_REVIEWERS = 8
+DEFAULT_POST_LIMIT = 10  # impressions per member per hour in a server, unless its moderators set another
 _SCORE_CHARS = "123456789a"  # 1..10 as one character each, for custom_ids
 _REF = re.compile(r"^\s*(?:series:(\d{1,18}))?\s*#?\s*(\d{1,18})\s*$")
 
@@ -26,6 +29,33 @@ class Actor:
     user_id: int
     name: str
     is_moderator: bool = False
+
+
+class DuplicateImpression(InvalidInput):
+    """The member already has an impression of this series with this scope: offer to edit it instead."""
+
+    def __init__(self, impression_id: int) -> None:
+        super().__init__(
+            f"You already posted impression #{impression_id} of this series with the same episodes watched; "
+            "edit it instead of posting it twice."
+        )
+        self.impression_id = impression_id
+
+
+def refusal_error(refusal: Refusal, now: datetime | None = None) -> InvalidInput | PermissionDenied:
+    """The sentence for a post the store refused."""
+    if refusal.reason == "banned":
+        return PermissionDenied(BANNED)
+    if refusal.reason == "duplicate":
+        assert refusal.impression_id is not None
+        return DuplicateImpression(refusal.impression_id)
+    assert refusal.retry_at is not None
+    wait = datetime.fromisoformat(refusal.retry_at) - (now or datetime.now(UTC))
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return InvalidInput(
+        f"You have posted {refusal.limit} impressions in the last hour, this server's limit; "
+        f"try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +118,7 @@ def parse_impression_ref(text: str) -> tuple[int | None, int]:
     """`628`, `#628` or `series:4772#628` → (series id or None, impression id)."""
     match = _REF.match(text)
     if match is None:
-        raise InvalidInput(f"“{text[:40]}” is not an impression id: use a number like 628 or series:4772#628.")
+        raise InvalidInput("“{}” is not an impression id: use a number like 628 or series:4772#628.", text[:40])
     series, impression = match.groups()
     return (int(series) if series else None), int(impression)
 
@@ -96,8 +126,8 @@ def parse_impression_ref(text: str) -> tuple[int | None, int]:
 def check_scores(scores: Scores) -> None:
     for field, value in zip(CATEGORY_FIELDS, scores.values(), strict=True):
         if value is not None and not 1 <= value <= 10:
-            name = field.replace("_", " ")
-            raise InvalidInput(f"Scores go from 1 to 10; {name} was {value}. Leave it out to keep it unevaluated.")
+            category = field.replace("_", " ")
+            raise InvalidInput(f"Scores go from 1 to 10; {category} was {value}. Leave it out to keep it unevaluated.")
 
 
 def check_text(text: str) -> str:
@@ -142,7 +172,7 @@ class ImpressionService:
         if episodes > MAX_EPISODES:
             raise InvalidInput(f"No series has {episodes:,} episodes; the count goes up to {MAX_EPISODES:,}.")
         if series.episodes and episodes > series.episodes:
-            raise InvalidInput(f"{series.title} has {series.episodes} episodes, not {episodes}.")
+            raise InvalidInput(f"{{}} has {series.episodes} episodes, not {episodes}.", series.title)
         return episodes
 
     async def plan(
@@ -163,26 +193,39 @@ class ImpressionService:
         series = await self._series_to_review(series_id)
         episodes = self._check_scope(series, scope, episodes)
         check_scores(scores)
-        return Plan(series.id, scope, episodes, scores, spoiler, new_nonce()), series
+        plan = Plan(series.id, scope, episodes, scores, spoiler, new_nonce())
+        refused = await self._impressions.refusal(guild_id, self._draft(actor, plan, ""), self._policy(actor))
+        if refused is not None:
+            raise refusal_error(refused)
+        return plan, series
+
+    @staticmethod
+    def _policy(actor: Actor) -> PostPolicy:
+        return PostPolicy(exempt=actor.is_moderator, default_limit=DEFAULT_POST_LIMIT)
+
+    @staticmethod
+    def _draft(actor: Actor, plan: Plan, text: str) -> Draft:
+        return Draft(
+            series_id=plan.series_id,
+            author_id=actor.user_id,
+            author_name=actor.name,
+            scope=plan.scope,
+            episodes_watched=plan.episodes_watched,
+            text=text,
+            spoiler=plan.spoiler,
+            scores=plan.scores,
+        )
 
     async def post(self, guild_id: int, actor: Actor, plan: Plan, text: str) -> tuple[Impression, bool]:
         """Store the impression (once per plan nonce); returns it and whether it is new."""
         series = await self._series_to_review(plan.series_id)
         episodes = self._check_scope(series, plan.scope, plan.episodes_watched)
         check_scores(plan.scores)  # the custom_id came back from the client: check it again
-        draft = Draft(
-            series_id=series.id,
-            author_id=actor.user_id,
-            author_name=actor.name,
-            scope=plan.scope,
-            episodes_watched=episodes,
-            text=check_text(text),
-            spoiler=plan.spoiler,
-            scores=plan.scores,
-        )
-        stored = await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}")
-        if stored is None:  # the ban is checked inside the write, so a ban never races a post
-            raise PermissionDenied(BANNED)
+        draft = self._draft(actor, replace(plan, episodes_watched=episodes), check_text(text))
+        stored = await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}", self._policy(actor))
+        # A ban, the posting limit and duplicates are checked inside the write, so nothing races a post.
+        if isinstance(stored, Refusal):
+            raise refusal_error(stored)
         return stored
 
     async def find(self, guild_id: int, ref: str, actor: Actor | None = None) -> tuple[Impression, Series]:
@@ -206,7 +249,7 @@ class ImpressionService:
             raise NotFound(f"No impression #{impression_id} in this server.")
         if impression.author_id != actor.user_id and not (moderators_too and actor.is_moderator):
             raise PermissionDenied(
-                f"Impression #{impression_id} is {impression.author_name}'s; only they can change it."
+                f"Impression #{impression_id} is {{}}'s; only they can change it.", impression.author_name
             )
         return impression
 
@@ -224,7 +267,8 @@ class ImpressionService:
         episodes: int | None = None,
         score_changes: dict[str, int] | None = None,
         spoiler: bool | None = None,
-    ) -> Impression:
+    ) -> Revision:
+        """Apply an edit, or hold it for approval; an edit that changes nothing is refused."""
         await self._check_not_banned(guild_id, actor)
         current = await self._own(guild_id, actor, str(impression_id), moderators_too=False)
         series = await self._catalog.get(current.series_id)
@@ -245,7 +289,15 @@ class ImpressionService:
             spoiler=current.spoiler if spoiler is None else spoiler,
             scores=new_scores,
         )
-        return await self._impressions.update(guild_id, impression_id, draft, actor.user_id)
+        # Moderators' own edits are not held: they would approve them anyway.
+        revision = await self._impressions.revise(
+            guild_id, impression_id, draft, actor.user_id, hold=not actor.is_moderator
+        )
+        if revision is None:
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        if revision.outcome == "unchanged":
+            raise InvalidInput(f"Nothing changed: impression #{impression_id} already reads like that.")
+        return revision
 
     async def deletable(self, guild_id: int, actor: Actor, ref: str) -> Impression:
         return await self._own(guild_id, actor, ref, moderators_too=True)
@@ -296,6 +348,34 @@ class ImpressionService:
     async def announce_channel(self, guild_id: int) -> int | None:
         return await self._impressions.announce_channel(guild_id)
 
+    async def record_post(self, guild_id: int, impression_id: int, channel_id: int, message_id: int, kind: str) -> None:
+        await self._impressions.record_post(guild_id, impression_id, channel_id, message_id, kind)
+
+    async def forget_post(self, message_id: int) -> None:
+        await self._impressions.forget_post(message_id)
+
+    async def public_posts(
+        self, guild_id: int, impression_id: int
+    ) -> tuple[tuple[Impression, Series] | None, list[tuple[int, int, str]]]:
+        """The bot's public posts of an impression, and the impression if it may be shown publicly now."""
+        posts = await self._impressions.posts(guild_id, impression_id)
+        if not posts:
+            return None, []
+        impression = await self._impressions.get(guild_id, impression_id)
+        if impression is None or impression.status != "published":
+            return None, posts
+        series = await self._catalog.get(impression.series_id)
+        return (None if series is None else (impression, series)), posts
+
+    async def pending_edit(self, guild_id: int, edit_id: int) -> tuple[Impression, Series]:
+        """An edit waiting for approval, as the impression would read once approved."""
+        proposed = await self._impressions.pending_edit(guild_id, edit_id)
+        if proposed is None:
+            raise NotFound(f"No edit #{edit_id} is waiting in this server.")
+        series = await self._catalog.get(proposed.series_id)
+        assert series is not None
+        return proposed, series
+
     async def is_moderator_role(self, guild_id: int, role_ids: list[int]) -> bool:
         role = await self._impressions.mod_role(guild_id)
         return role is not None and role in role_ids
@@ -320,6 +400,19 @@ def encode_edit(
     scores = "".join(_SCORE_CHARS[changes[f] - 1] if f in changes else "-" for f in CATEGORY_FIELDS)
     flag = "-" if spoiler is None else str(int(spoiler))
     return f"imp:edit:{impression_id}:{scope[0] if scope else '-'}{episodes or ''}:{scores}:{flag}:{new_nonce()}"
+
+
+OFFER_PREFIX = "imp:offer:"  # an "Edit #628 instead" button: an edit form's id, opened on click
+
+
+def encode_offer(edit_custom_id: str) -> str:
+    return OFFER_PREFIX + edit_custom_id.removeprefix("imp:edit:")
+
+
+def decode_offer(custom_id: str) -> EditPlan | None:
+    if not custom_id.startswith(OFFER_PREFIX):
+        return None
+    return decode_edit("imp:edit:" + custom_id.removeprefix(OFFER_PREFIX))
 
 
 def decode_edit(custom_id: str) -> EditPlan | None:

@@ -15,12 +15,29 @@ from bot.models import Impression
 from bot.services.impressions import Actor, parse_impression_ref
 from bot.store.export import export_guild
 from bot.store.impressions import ImpressionStore
-from bot.store.moderation import AuditEntry, Decision, GuildSettings, ModerationStore, QueueStore, Report, ReportStore
+from bot.store.moderation import (
+    AuditEntry,
+    Decision,
+    GuildSettings,
+    ModerationStore,
+    QueueItem,
+    QueueKind,
+    QueueStore,
+    Report,
+    ReportStore,
+)
 
 MAX_REASON = 500
+MAX_POST_LIMIT = 1000
 LOG_PAGE = 10
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass(frozen=True, slots=True)
+class BanResult:
+    banned_now: bool  # False: a ban was already in force and nothing was written
+    until: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +92,9 @@ class ModerationService:
 
     async def update_settings(self, guild_id: int, actor: Actor, changes: dict[str, Any]) -> GuildSettings:
         self.require_moderator(actor)
+        limit = changes.get("post_limit_per_hour")
+        if limit is not None and not 0 <= limit <= MAX_POST_LIMIT:
+            raise InvalidInput(f"The posting limit is 0 (none) to {MAX_POST_LIMIT} impressions per hour.")
         if not changes:
             return await self._moderation.settings(guild_id)
         return await self._moderation.update_settings(guild_id, actor.user_id, changes)
@@ -119,9 +139,7 @@ class ModerationService:
         )
         return impression_id
 
-    async def ban(
-        self, guild_id: int, actor: Actor, target: BanTarget, reason: str, duration: str | None
-    ) -> datetime | None:
+    async def ban(self, guild_id: int, actor: Actor, target: BanTarget, reason: str, duration: str | None) -> BanResult:
         self.require_moderator(actor)
         text = check_reason(reason)
         assert text is not None
@@ -133,14 +151,14 @@ class ModerationService:
             raise InvalidInput("You cannot ban yourself.")
         span = parse_duration(duration)
         until = None if span is None else datetime.now(UTC) + span
-        await self._moderation.ban(
+        created, ends = await self._moderation.ban(
             guild_id,
             target.user_id,
             actor.user_id,
             text,
             None if until is None else until.isoformat(timespec="seconds"),
         )
-        return until
+        return BanResult(created, None if ends is None else datetime.fromisoformat(ends))
 
     async def unban(self, guild_id: int, actor: Actor, user_id: int) -> None:
         self.require_moderator(actor)
@@ -165,20 +183,39 @@ class ModerationService:
             return []
         return await self._moderation.take_notices(guild_id, user_id)
 
-    async def next_pending(self, guild_id: int, actor: Actor) -> tuple[int | None, int]:
-        """The oldest impression waiting for approval, and how many wait."""
+    async def next_pending(self, guild_id: int, actor: Actor) -> tuple[QueueItem | None, int]:
+        """The oldest impression or edit waiting for approval, and how many wait."""
         self.require_moderator(actor)
-        return await self._queue.oldest_pending(guild_id)
+        return await self._queue.page(guild_id, 0)
+
+    async def require_pending(self, guild_id: int, actor: Actor, kind: QueueKind, item_id: int) -> None:
+        """Before a reject form opens: a moderator, and something of this server still waiting."""
+        self.require_moderator(actor)
+        if not await self._queue.is_pending(guild_id, kind, item_id):
+            what = "impression" if kind == "impression" else "edit"
+            raise NotFound(f"No {what} #{item_id} is waiting for approval in this server.")
 
     async def decide(
-        self, guild_id: int, actor: Actor, impression_id: int, approve: bool, reason: str | None = None
-    ) -> Decision:
+        self,
+        guild_id: int,
+        actor: Actor,
+        item_id: int,
+        approve: bool,
+        reason: str | None = None,
+        kind: QueueKind = "impression",
+    ) -> tuple[Decision, int]:
+        """Approve or reject a waiting impression or edit; with the impression's id."""
         self.require_moderator(actor)
         text = None if approve else check_reason(reason)
-        decision = await self._queue.decide(guild_id, impression_id, actor.user_id, approve, text)
+        if kind == "edit":
+            outcome = await self._queue.decide_edit(guild_id, item_id, actor.user_id, approve, text)
+            if outcome is None:
+                raise NotFound(f"No edit #{item_id} in this server.")
+            return outcome
+        decision = await self._queue.decide(guild_id, item_id, actor.user_id, approve, text)
         if decision is None:
-            raise NotFound(f"No impression #{impression_id} in this server.")
-        return decision
+            raise NotFound(f"No impression #{item_id} in this server.")
+        return decision, item_id
 
     async def report(self, guild_id: int, actor: Actor, impression_id: int, reason: str) -> int:
         """A member reports a visible impression of this server, once."""

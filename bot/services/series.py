@@ -100,7 +100,7 @@ class SeriesService:
         if series_id is None:
             resolution, _ = await self.resolve(typed)
             if resolution.best is None:
-                raise InvalidInput(f"“{typed[:60]}” does not name one series: pick it from the list as you type.")
+                raise InvalidInput("“{}” does not name one series: pick it from the list as you type.", typed[:60])
             series_id = resolution.best.series_id
         return await self.find(series_id)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores
@@ -14,6 +15,7 @@ SCORE_COLUMNS = tuple(f"score_{field}" for field in CATEGORY_FIELDS)
 _SCORES = ", ".join(SCORE_COLUMNS)
 _BANNED = "SELECT 1 FROM reviewer_bans WHERE guild_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > ?)"
 Sort = Literal["newest", "highest", "lowest"]
+WINDOW = timedelta(hours=1)  # the posting limit counts impressions per member per hour
 ORDER_BY: dict[str, str] = {
     "newest": "featured DESC, id DESC",
     # Unevaluated sorts last either way.
@@ -36,9 +38,78 @@ class Draft:
     scores: Scores
 
 
+@dataclass(frozen=True, slots=True)
+class PostPolicy:
+    """What the service decided about the poster: moderators are exempt from the posting limit."""
+
+    exempt: bool
+    default_limit: int  # impressions per hour when the server set none
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a post is not stored: a ban, the posting limit (until `retry_at`), or a duplicate (`impression_id`)."""
+
+    reason: Literal["banned", "rate_limited", "duplicate"]
+    impression_id: int | None = None
+    retry_at: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """The outcome of an edit: unchanged, applied, or held for approval as edit `edit_id`."""
+
+    outcome: Literal["unchanged", "applied", "held"]
+    impression: Impression  # as it is shown now
+    edit_id: int | None = None
+
+
 def _approval_required(conn: sqlite3.Connection, guild_id: int) -> bool:
     row = conn.execute("SELECT approval_required FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
     return bool(row and row[0])
+
+
+def _post_limit(conn: sqlite3.Connection, guild_id: int, default: int) -> int:
+    row = conn.execute("SELECT post_limit_per_hour FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
+    return default if row is None or row[0] is None else int(row[0])
+
+
+def _refusal(conn: sqlite3.Connection, guild_id: int, draft: Draft, policy: PostPolicy, now: str) -> Refusal | None:
+    """Everything that stops a new post, read in the caller's transaction so nothing races it."""
+    if conn.execute(_BANNED, (guild_id, draft.author_id, now)).fetchone() is not None:
+        return Refusal("banned")
+    duplicate = conn.execute(
+        "SELECT id FROM impressions WHERE guild_id = ? AND author_id = ? AND series_id = ? AND scope = ? "
+        "AND episodes_watched IS ? AND status NOT IN ('removed', 'rejected') ORDER BY id DESC LIMIT 1",
+        (guild_id, draft.author_id, draft.series_id, draft.scope, draft.episodes_watched),
+    ).fetchone()
+    if duplicate is not None:
+        return Refusal("duplicate", impression_id=int(duplicate[0]))
+    limit = _post_limit(conn, guild_id, policy.default_limit)
+    if policy.exempt or limit == 0:
+        return None
+    since = (datetime.fromisoformat(now) - WINDOW).isoformat(timespec="seconds")
+    # Removed impressions count too: deleting and posting again is no way around the limit.
+    recent = [row[0] for row in conn.execute(
+        "SELECT created_at FROM impressions WHERE guild_id = ? AND author_id = ? AND created_at > ? "
+        "ORDER BY created_at", (guild_id, draft.author_id, since),
+    )]  # fmt: skip
+    if len(recent) < limit:
+        return None
+    # A slot frees when the post that keeps the count at the limit leaves the window.
+    frees_at = datetime.fromisoformat(recent[len(recent) - limit]) + WINDOW
+    return Refusal("rate_limited", retry_at=frees_at.isoformat(timespec="seconds"), limit=limit)
+
+
+def _same_content(row: sqlite3.Row, draft: Draft) -> bool:
+    return (
+        row["scope"] == draft.scope
+        and row["episodes_watched"] == draft.episodes_watched
+        and row["text"] == draft.text
+        and bool(row["spoiler"]) == draft.spoiler
+        and tuple(row[column] for column in SCORE_COLUMNS) == draft.scores.values()
+    )
 
 
 def _read_back(conn: sqlite3.Connection, impression_id: int) -> Impression:
@@ -65,23 +136,50 @@ def _impression(row: sqlite3.Row) -> Impression:
     )
 
 
+def _content(draft: Draft) -> tuple[object, ...]:
+    """The editable columns in table order: scope, episodes, text, spoiler, the seven scores."""
+    return (draft.scope, draft.episodes_watched, draft.text, int(draft.spoiler), *draft.scores.values())
+
+
+def _apply(conn: sqlite3.Connection, impression_id: int, edited_by: int, content: tuple[object, ...], now: str) -> None:
+    """Keep the shown version as a revision, then replace it with `content`."""
+    conn.execute(
+        f"INSERT INTO impression_revisions (impression_id, edited_by, scope, episodes_watched, text, spoiler, "
+        f"{_SCORES}, status, created_at) SELECT id, ?, scope, episodes_watched, text, spoiler, {_SCORES}, "
+        f"status, updated_at FROM impressions WHERE id = ?",
+        (edited_by, impression_id),
+    )
+    assignments = ", ".join(
+        f"{column} = ?" for column in ("scope", "episodes_watched", "text", "spoiler", *SCORE_COLUMNS)
+    )
+    conn.execute(f"UPDATE impressions SET {assignments}, updated_at = ? WHERE id = ?", (*content, now, impression_id))
+
+
 class ImpressionStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(self, guild_id: int, draft: Draft, submission_key: str) -> tuple[Impression, bool] | None:
+    async def refusal(self, guild_id: int, draft: Draft, policy: PostPolicy) -> Refusal | None:
+        """Would a post like `draft` be refused now? Asked before the member writes the text."""
+        now = utc_now()
+        return await self._db.write(lambda conn: _refusal(conn, guild_id, draft, policy, now))
+
+    async def add(
+        self, guild_id: int, draft: Draft, submission_key: str, policy: PostPolicy
+    ) -> tuple[Impression, bool] | Refusal:
         """Store a new impression; returns it and whether it is new (a repeated submission_key is not).
 
-        None when the author is banned in this guild (checked in the same transaction).
+        A ban, the posting limit and a duplicate are checked in the same transaction, so none races a post.
         """
         now = utc_now()
 
-        def job(conn: sqlite3.Connection) -> tuple[Impression, bool] | None:
-            if conn.execute(_BANNED, (guild_id, draft.author_id, now)).fetchone() is not None:
-                return None
+        def job(conn: sqlite3.Connection) -> tuple[Impression, bool] | Refusal:
             existing = conn.execute("SELECT id FROM impressions WHERE submission_key = ?", (submission_key,)).fetchone()
             if existing is not None:
                 return _read_back(conn, int(existing[0])), False
+            refused = _refusal(conn, guild_id, draft, policy, now)
+            if refused is not None:
+                return refused
             status = "pending" if _approval_required(conn, guild_id) else "published"
             cursor = conn.execute(
                 f"INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, episodes_watched, "
@@ -114,40 +212,93 @@ class ImpressionStore:
         )
         return None if row is None else _impression(row)
 
-    async def update(self, guild_id: int, impression_id: int, draft: Draft, edited_by: int) -> Impression:
-        """Replace the content, keeping the previous version as a revision (one transaction).
+    async def revise(
+        self, guild_id: int, impression_id: int, draft: Draft, edited_by: int, hold: bool
+    ) -> Revision | None:
+        """Edit an impression in one transaction.
 
-        With approval on, an edited impression waits for a moderator again.
+        The same content as now (or as the edit already waiting) changes nothing. With approval on and
+        `hold`, an edit of a published impression waits in impression_edits while the approved version
+        stays shown; otherwise it is applied at once and the previous version kept as a revision.
         """
 
-        def job(conn: sqlite3.Connection) -> Impression:
+        def job(conn: sqlite3.Connection) -> Revision | None:
+            row = conn.execute(
+                "SELECT * FROM impressions WHERE guild_id = ? AND id = ? AND status != 'removed'",
+                (guild_id, impression_id),
+            ).fetchone()
+            if row is None:
+                return None
+            current = _impression(row)
+            waiting = conn.execute(
+                "SELECT * FROM impression_edits WHERE impression_id = ? AND status = 'pending' ORDER BY id DESC",
+                (impression_id,),
+            ).fetchone()
+            base = waiting or row
+            if _same_content(base, draft):
+                return Revision("unchanged", current, None if waiting is None else int(waiting["id"]))
+            now = utc_now()
             conn.execute(
-                f"INSERT INTO impression_revisions (impression_id, edited_by, scope, episodes_watched, text, spoiler, "
-                f"{_SCORES}, status, created_at) SELECT id, ?, scope, episodes_watched, text, spoiler, {_SCORES}, "
-                f"status, updated_at FROM impressions WHERE guild_id = ? AND id = ?",
-                (edited_by, guild_id, impression_id),
+                "UPDATE impression_edits SET status = 'superseded', decided_at = ? "
+                "WHERE impression_id = ? AND status = 'pending'",
+                (now, impression_id),
             )
-            if _approval_required(conn, guild_id):
-                conn.execute("UPDATE impressions SET status = 'pending' WHERE id = ? AND status = 'published'",
-                             (impression_id,))  # fmt: skip
-            assignments = ", ".join(f"{column} = ?" for column in SCORE_COLUMNS)
-            conn.execute(
-                f"UPDATE impressions SET scope = ?, episodes_watched = ?, text = ?, spoiler = ?, {assignments}, "
-                f"updated_at = ? WHERE guild_id = ? AND id = ?",
-                (
-                    draft.scope,
-                    draft.episodes_watched,
-                    draft.text,
-                    int(draft.spoiler),
-                    *draft.scores.values(),
-                    utc_now(),
-                    guild_id,
-                    impression_id,
-                ),
-            )
-            return _read_back(conn, impression_id)
+            if hold and current.status == "published" and _approval_required(conn, guild_id):
+                cursor = conn.execute(
+                    f"INSERT INTO impression_edits (guild_id, impression_id, edited_by, scope, episodes_watched, "
+                    f"text, spoiler, {_SCORES}, created_at) VALUES ({', '.join('?' * (8 + len(SCORE_COLUMNS)))})",
+                    (guild_id, impression_id, edited_by, *_content(draft), now),
+                )
+                return Revision("held", current, int(cursor.lastrowid or 0))
+            _apply(conn, impression_id, edited_by, _content(draft), now)
+            return Revision("applied", _read_back(conn, impression_id))
 
         return await self._db.write(job)
+
+    async def pending_edit(self, guild_id: int, edit_id: int) -> Impression | None:
+        """The impression as a waiting edit would make it (for the moderators' queue)."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM impression_edits WHERE guild_id = ? AND id = ? AND status = 'pending'", (guild_id, edit_id)
+        )
+        if row is None:
+            return None
+        current = await self.get(guild_id, int(row["impression_id"]))
+        if current is None:
+            return None
+        return replace(
+            current,
+            scope=row["scope"],
+            episodes_watched=row["episodes_watched"],
+            text=row["text"],
+            spoiler=bool(row["spoiler"]),
+            scores=Scores(*(row[column] for column in SCORE_COLUMNS)),
+            updated_at=row["created_at"],
+        )
+
+    async def record_post(self, guild_id: int, impression_id: int, channel_id: int, message_id: int, kind: str) -> None:
+        """Remember a public message of the bot that shows this impression, to edit it when the impression changes."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR IGNORE INTO impression_posts (message_id, guild_id, impression_id, channel_id, kind, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (message_id, guild_id, impression_id, channel_id, kind, utc_now()),
+            )
+
+        await self._db.write(job)
+
+    async def posts(self, guild_id: int, impression_id: int) -> list[tuple[int, int, str]]:
+        """(channel id, message id, kind) of the bot's public posts of an impression."""
+        rows = await self._db.fetch_all(
+            "SELECT channel_id, message_id, kind FROM impression_posts WHERE guild_id = ? AND impression_id = ? "
+            "ORDER BY message_id",
+            (guild_id, impression_id),
+        )
+        return [(int(row[0]), int(row[1]), str(row[2])) for row in rows]
+
+    async def forget_post(self, message_id: int) -> None:
+        await self._db.write(lambda conn: conn.execute("DELETE FROM impression_posts WHERE message_id = ?",
+                                                       (message_id,)) and None)  # fmt: skip
 
     async def remove(self, guild_id: int, impression_id: int, actor_id: int, reason: str | None) -> None:
         """Deleting keeps the row (status removed) and records who did it: nothing is lost."""

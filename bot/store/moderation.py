@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bot.store.catalog import utc_now
 from bot.store.database import Database
+from bot.store.impressions import SCORE_COLUMNS, _apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class GuildSettings:
     announce_channel_id: int | None = None
     queue_channel_id: int | None = None
     mod_role_id: int | None = None
+    post_limit_per_hour: int | None = None  # None: the bot's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,14 @@ class AuditEntry:
     created_at: str
 
 
-SETTING_COLUMNS = ("approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id")
+SETTING_COLUMNS = ("approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id", "post_limit_per_hour")
+
+
+def _settings(guild_id: int, row: sqlite3.Row | tuple[Any, ...] | None) -> GuildSettings:
+    if row is None:
+        return GuildSettings(guild_id)
+    values = dict(zip(SETTING_COLUMNS, row, strict=True))
+    return GuildSettings(guild_id, **{**values, "approval_required": bool(values["approval_required"])})
 
 
 def _audit(
@@ -63,6 +72,14 @@ def _audit(
     )
 
 
+def _notify(conn: sqlite3.Connection, guild_id: int, user_id: int, text: str) -> None:
+    """A notice the member is shown the next time they use the bot here."""
+    conn.execute(
+        "INSERT INTO member_notices (guild_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
+        (guild_id, user_id, text, utc_now()),
+    )
+
+
 class ModerationStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -71,20 +88,20 @@ class ModerationStore:
         row = await self._db.fetch_one(
             f"SELECT {', '.join(SETTING_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
         )
-        if row is None:
-            return GuildSettings(guild_id)
-        return GuildSettings(guild_id, bool(row[0]), row[1], row[2], row[3])
+        return _settings(guild_id, row)
 
     async def update_settings(self, guild_id: int, actor_id: int, changes: dict[str, Any]) -> GuildSettings:
         def job(conn: sqlite3.Connection) -> None:
             row = conn.execute(
                 f"SELECT {', '.join(SETTING_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
             ).fetchone()
-            before = dict(zip(SETTING_COLUMNS, row, strict=True)) if row else dict.fromkeys(SETTING_COLUMNS)
+            # A server that never changed a setting starts from the defaults, not from NULLs.
+            before = {column: getattr(_settings(guild_id, row), column) for column in SETTING_COLUMNS}
+            before["approval_required"] = int(before["approval_required"])
             after = {**before, **changes}
             conn.execute(
                 f"INSERT INTO guild_settings (guild_id, {', '.join(SETTING_COLUMNS)}, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                f"VALUES (?, {', '.join('?' * len(SETTING_COLUMNS))}, ?) ON CONFLICT (guild_id) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in SETTING_COLUMNS)
                 + ", updated_at = excluded.updated_at",
                 (guild_id, *(after[c] for c in SETTING_COLUMNS), utc_now()),
@@ -125,16 +142,24 @@ class ModerationStore:
             )
             _audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, before, changes)
             if notice is not None:
-                conn.execute(
-                    "INSERT INTO member_notices (guild_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
-                    (guild_id, notice[0], notice[1], utc_now()),
-                )
+                _notify(conn, guild_id, notice[0], notice[1])
             return True
 
         return await self._db.write(job)
 
-    async def ban(self, guild_id: int, user_id: int, actor_id: int, reason: str, expires_at: str | None) -> None:
-        def job(conn: sqlite3.Connection) -> None:
+    async def ban(
+        self, guild_id: int, user_id: int, actor_id: int, reason: str, expires_at: str | None
+    ) -> tuple[bool, str | None]:
+        """Ban a member; (False, when the ban ends) and nothing written if one is already in force."""
+
+        def job(conn: sqlite3.Connection) -> tuple[bool, str | None]:
+            active = conn.execute(
+                "SELECT expires_at FROM reviewer_bans WHERE guild_id = ? AND user_id = ? "
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                (guild_id, user_id, utc_now()),
+            ).fetchone()
+            if active is not None:
+                return False, active[0]
             conn.execute(
                 "INSERT INTO reviewer_bans (guild_id, user_id, reason, banned_by, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET reason = excluded.reason, "
@@ -144,8 +169,9 @@ class ModerationStore:
             _audit(
                 conn, guild_id, actor_id, "member.ban", ("member", user_id), reason, None, {"expires_at": expires_at}
             )
+            return True, expires_at
 
-        await self._db.write(job)
+        return await self._db.write(job)
 
     async def unban(self, guild_id: int, user_id: int, actor_id: int) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
@@ -220,16 +246,85 @@ class Decision:
     decided_at: str | None = None
 
 
+QueueKind = Literal["impression", "edit"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """Something waiting for a moderator: a new impression, or an edit (`id` is then the edit's)."""
+
+    kind: QueueKind
+    id: int
+    impression_id: int
+
+
+_QUEUE = (
+    "SELECT 'impression' AS kind, id, id AS impression_id, created_at FROM impressions "
+    "WHERE guild_id = ? AND status = 'pending' UNION ALL "
+    "SELECT 'edit', id, impression_id, created_at FROM impression_edits WHERE guild_id = ? AND status = 'pending'"
+)
+
+
 class QueueStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def oldest_pending(self, guild_id: int) -> tuple[int | None, int]:
-        row = await self._db.fetch_one(
-            "SELECT min(id), count(*) FROM impressions WHERE guild_id = ? AND status = 'pending'", (guild_id,)
+    async def page(self, guild_id: int, offset: int) -> tuple[QueueItem | None, int]:
+        """The waiting item at `offset`, oldest first, and how many wait."""
+        rows = await self._db.fetch_all(
+            f"SELECT kind, id, impression_id, count(*) OVER () FROM ({_QUEUE}) ORDER BY created_at, id "
+            "LIMIT 1 OFFSET ?",
+            (guild_id, guild_id, offset),
         )
-        assert row is not None
-        return row[0], int(row[1])
+        if not rows:
+            total = await self._db.fetch_value(f"SELECT count(*) FROM ({_QUEUE})", (guild_id, guild_id))
+            return None, int(total)
+        kind, item_id, impression_id, total = rows[0]
+        return QueueItem(kind, int(item_id), int(impression_id)), int(total)
+
+    async def is_pending(self, guild_id: int, kind: QueueKind, item_id: int) -> bool:
+        table = "impressions" if kind == "impression" else "impression_edits"
+        found = await self._db.fetch_value(
+            f"SELECT 1 FROM {table} WHERE guild_id = ? AND id = ? AND status = 'pending'", (guild_id, item_id)
+        )
+        return found is not None
+
+    async def decide_edit(
+        self, guild_id: int, edit_id: int, actor_id: int, approve: bool, reason: str | None
+    ) -> tuple[Decision, int] | None:
+        """Approve (apply) or reject a waiting edit; with the impression's id. None if not in this guild."""
+
+        def job(conn: sqlite3.Connection) -> tuple[Decision, int] | None:
+            row = conn.execute(
+                "SELECT * FROM impression_edits WHERE guild_id = ? AND id = ?", (guild_id, edit_id)
+            ).fetchone()
+            if row is None:
+                return None
+            impression_id = int(row["impression_id"])
+            if row["status"] != "pending":
+                return Decision(False, row["status"], row["decided_by"], row["decided_at"]), impression_id
+            shown = conn.execute("SELECT status, author_id FROM impressions WHERE id = ?", (impression_id,)).fetchone()
+            if shown is None or shown[0] == "removed":
+                return None
+            now = utc_now()
+            status = "approved" if approve else "rejected"
+            conn.execute(
+                "UPDATE impression_edits SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                (status, actor_id, now, edit_id),
+            )
+            if approve:
+                content = tuple(row[c] for c in ("scope", "episodes_watched", "text", "spoiler", *SCORE_COLUMNS))
+                _apply(conn, impression_id, int(row["edited_by"]), content, now)
+            else:
+                _notify(
+                    conn, guild_id, shown[1], f"A moderator rejected your edit of impression #{impression_id}: {reason}"
+                )
+            action = "impression.edit.approve" if approve else "impression.edit.reject"
+            _audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, {"edit": edit_id},
+                   {"status": status})  # fmt: skip
+            return Decision(True, status, actor_id, now), impression_id
+
+        return await self._db.write(job)
 
     async def decide(
         self, guild_id: int, impression_id: int, actor_id: int, approve: bool, reason: str | None
@@ -257,10 +352,7 @@ class QueueStore:
             _audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, {"status": "pending"},
                    {"status": status})  # fmt: skip
             if not approve:
-                conn.execute(
-                    "INSERT INTO member_notices (guild_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
-                    (guild_id, row[1], f"A moderator rejected your impression #{impression_id}: {reason}", utc_now()),
-                )
+                _notify(conn, guild_id, row[1], f"A moderator rejected your impression #{impression_id}: {reason}")
             return Decision(True, status, actor_id, utc_now())
 
         return await self._db.write(job)
@@ -336,10 +428,7 @@ class ReportStore:
                 _audit(conn, guild_id, actor_id, "impression.hide", ("impression", row["impression_id"]),
                        f"reported: {row['reason']}", {"status": impression[0]}, {"status": "hidden"})  # fmt: skip
                 if notice is not None:
-                    conn.execute(
-                        "INSERT INTO member_notices (guild_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
-                        (guild_id, impression[1], notice, now),
-                    )
+                    _notify(conn, guild_id, impression[1], notice)
                 conn.execute(
                     "UPDATE reports SET status = 'actioned', resolved_by = ?, resolved_at = ? "
                     "WHERE impression_id = ? AND status = 'open'",
