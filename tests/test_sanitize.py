@@ -1,0 +1,124 @@
+"""Property tests of the one sanitizer: whatever a member, curator or dataset writes stays inert text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.models import Average, Impression, ReviewerRow, Scores, Series
+from bot.render.impressions import TABLE_WIDTH, render_impression_card, render_ratings_table
+from bot.render.text import ZERO_WIDTH_SPACE, cell, display_width, is_invisible, md, plain
+from bot.services.impressions import Ratings
+from tests.markdown_model import ESCAPED, LINE_BLOCK, live, live_masked_links, problems, unescape
+
+# What must never stay live, written out here rather than taken from the sanitizer under test.
+MUST_ESCAPE = frozenset("\\*_~`|[]<")
+# Markdown's own characters, the pieces of links, mentions and blocks, and then anything at all.
+HOSTILE = st.text(
+    alphabet=st.one_of(
+        st.sampled_from([*"\\*_~`|[]()<>#-+.:@!/ \n\t1everyonhttps", "\u202e", "\u200b", "葬", "\u0301"]),
+        st.characters(),
+    ),
+    max_size=120,
+)
+CJK_NAMES = st.text(
+    alphabet=st.sampled_from([*"葬送のフリーレン進撃巨人薬屋ひとりごとabcXYZ `*_|@", "😀"]), max_size=40
+)
+
+
+def test_two_masked_links_on_one_line_are_both_dead() -> None:
+    rendered = md("[ok](https://a) then [Free Nitro](http://evil)")
+    assert live_masked_links(rendered) == []
+    assert unescape(rendered) == "[ok](https://a) then [Free Nitro](http://evil)"
+
+
+@settings(max_examples=400, deadline=None)
+@given(HOSTILE)
+def test_no_markup_survives_md(text: str) -> None:
+    rendered = md(text)
+    shown = live(rendered)
+    assert not (set(shown) & MUST_ESCAPE), shown
+    assert not LINE_BLOCK.search(shown.replace(ESCAPED, "x")), shown
+    assert problems(rendered) == []
+    # Nothing of what was written is lost: unescaped, it reads as typed (less invisible characters).
+    visible = "".join(c for c in unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " "))
+                      if c in "\n\u200d" or not is_invisible(c))  # fmt: skip
+    assert unescape(rendered).replace(ZERO_WIDTH_SPACE, "") == visible
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOSTILE, st.integers(min_value=2, max_value=60))
+def test_a_cut_never_splits_an_escape(text: str, limit: int) -> None:
+    rendered = md(text, limit)
+    assert len(rendered) <= limit
+    assert not (set(live(rendered)) & MUST_ESCAPE)  # a dangling backslash would be live
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOSTILE, st.integers(min_value=1, max_value=100))
+def test_plain_text_is_one_visible_line(text: str, limit: int) -> None:
+    shown = plain(text, limit)
+    assert len(shown) <= limit and "\n" not in shown
+    assert not any(is_invisible(c) and c != "\u200d" for c in shown)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(HOSTILE, CJK_NAMES), st.integers(min_value=1, max_value=30))
+def test_a_cell_has_its_exact_width_and_cannot_close_the_block(text: str, width: int) -> None:
+    shown = cell(text, width)
+    assert display_width(shown) == width
+    assert "`" not in shown and "\n" not in shown
+    assert not any(is_invisible(c) for c in shown)
+
+
+def _impression(text: str, author: str, spoiler: bool, scores: Scores) -> Impression:
+    return Impression(
+        id=628, guild_id=1, series_id=4772, author_id=2, author_name=author, scope="episodes",
+        episodes_watched=1, text=text, spoiler=spoiler, scores=scores, status="published", featured=False,
+        created_at="2024-01-11T10:00:00+00:00", updated_at="2024-01-12T10:00:00+00:00",
+    )  # fmt: skip
+
+
+SCORES = st.builds(Scores, *[st.none() | st.integers(1, 10) for _ in range(7)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(HOSTILE, st.one_of(HOSTILE, CJK_NAMES), HOSTILE, st.booleans(), SCORES)
+def test_an_impression_card_carries_only_its_own_markup(
+    text: str, author: str, title: str, spoiler: bool, scores: Scores
+) -> None:
+    embed = render_impression_card(_impression(text, author, spoiler, scores), Series(id=4772, title=title or "x"))
+    assert len(embed) <= 6000 and len(embed.description or "") <= 4096
+    assert problems(embed.description or "", spoilers=2 if spoiler else 0) == []
+    assert problems(embed.title or "") == []
+    ratings = next(field.value for field in embed.fields if field.name == "Ratings")
+    assert ratings.startswith("```\n") and ratings.endswith("\n```") and "`" not in ratings[4:-4]
+    assert all(display_width(line) <= TABLE_WIDTH for line in ratings[4:-4].splitlines())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(HOSTILE, CJK_NAMES), SCORES), min_size=1, max_size=8))
+def test_the_ratings_table_keeps_its_width_and_columns(reviewers: list[tuple[str, Scores]]) -> None:
+    rows = [ReviewerRow(100 + n, name, False, scores) for n, (name, scores) in enumerate(reviewers)]
+    ratings = Ratings(rows, [Average(7.5, 3)] * 7, len(rows))
+    table = render_ratings_table(ratings)
+    assert table.startswith("```\n") and table.endswith("\n```") and "`" not in table[4:-4]
+    lines = table[4:-4].splitlines()
+    assert all(display_width(line) <= TABLE_WIDTH for line in lines)
+    for line, row in zip(lines[1:], rows, strict=False):
+        # Seven 4-column cells and a space: every reviewer starts in the same column, and keeps their number.
+        assert display_width(line[:35]) == 35 and line.endswith(f"#{row.id}")
+
+
+def test_a_japanese_name_is_cut_by_columns_not_characters() -> None:
+    rows = [ReviewerRow(1, "葬送のフリーレンが大好きな人です", False, Scores(overall=9))]
+    line = render_ratings_table(Ratings(rows, [Average(9.0, 1)] * 7, 1)).splitlines()[2]
+    assert display_width(line) <= TABLE_WIDTH and line.endswith("… #1")
+
+
+def test_a_display_name_cannot_close_the_code_block() -> None:
+    rows = [ReviewerRow(7, "x```**PWN** @here", False, Scores(overall=3))]
+    table = render_ratings_table(Ratings(rows, [Average(3.0, 1)] * 7, 1))
+    assert table.count("```") == 2 and "x**PWN** @here #7" in table
