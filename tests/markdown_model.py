@@ -43,7 +43,7 @@ def unescape(text: str) -> str:
 
 
 MASKED_LINK = re.compile(r"\[[^\n]*?\]\(\s*<?\s*\w+:")
-MENTION = re.compile(r"<(@[!&]?|#)\d*>?|@(everyone|here)", re.IGNORECASE)
+MENTION = re.compile(r"<(@[!&]?|#)(\d*)>?|@(everyone|here)", re.IGNORECASE)
 LINE_BLOCK = re.compile(r"(?m)^[ \t]*(#|-#|>|[-+*] |\d+\. )")
 
 
@@ -62,8 +62,9 @@ def live_masked_links(text: str) -> list[str]:
     return found
 
 
-def problems(text: str, *, spoilers: int = 0, fences: int = 0) -> list[str]:
-    """What in `text` would render as markup beyond what the bot itself put there."""
+def problems(text: str, *, spoilers: int = 0, fences: int = 0, own_mentions: frozenset[str] = frozenset()) -> list[str]:
+    """What in `text` would render as markup beyond what the bot itself put there (`own_mentions`:
+    ids of members the bot itself names, such as a report's author)."""
     shown = live(text)
     found = []
     if live_masked_links(text):
@@ -72,6 +73,8 @@ def problems(text: str, *, spoilers: int = 0, fences: int = 0) -> list[str]:
         found.append(f"{shown.count('```')} code fences, expected {fences}")
     if shown.count("||") != spoilers:
         found.append(f"{shown.count('||')} spoiler bars, expected {spoilers}")
-    if MENTION.search(shown):
-        found.append(f"a live mention {MENTION.search(shown)[0]!r}")  # type: ignore[index]
+    outside_code = re.sub(r"```.*?```", "", shown, flags=re.DOTALL)  # a code block shows its text as is
+    for mention in MENTION.finditer(outside_code):
+        if not (mention[1] == "@" and mention[2] in own_mentions):
+            found.append(f"a live mention {mention[0]!r}")
     return found

@@ -8,6 +8,7 @@ import discord
 
 from bot.render import COLOUR_CARD
 from bot.render.text import md
+from bot.services.impressions import DEFAULT_POST_LIMIT
 from bot.store.moderation import AuditEntry, GuildSettings, Report
 
 
@@ -21,6 +22,11 @@ def render_settings(settings: GuildSettings) -> discord.Embed:
     embed.add_field(name="Announcement channel", value=_channel(settings.announce_channel_id))
     embed.add_field(name="Queue channel", value=_channel(settings.queue_channel_id))
     embed.add_field(name="Mod role", value="not set" if settings.mod_role_id is None else f"<@&{settings.mod_role_id}>")
+    limit = settings.post_limit_per_hour
+    embed.add_field(
+        name="Posting limit",
+        value=f"{DEFAULT_POST_LIMIT} per hour (default)" if limit is None else f"{limit} per hour" if limit else "none",
+    )
     embed.set_footer(text="Change with /mod settings and its options.")
     return embed
 

@@ -1,0 +1,329 @@
+"""Step 7: what an attacker tried, as classes, end to end through the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import sqlite3
+from typing import Any
+
+import pytest
+
+from bot.client import ReviewBot
+from bot.render.text import display_width
+from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
+from tests.harness import join, moderator, new_guild
+from tests.markdown_model import live_masked_links, problems
+
+PHISHING = "[ok](https://a) then [Free Nitro](http://evil) @everyone <@&1> <@42> <#7> ||x|| ``` # head"
+
+
+def rows(bot: ReviewBot, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def rouge(member: Member) -> str:
+    [choice, *_] = await member.autocomplete("impression post", "series", "metallic rouge")
+    return str(choice["value"])
+
+
+async def posted(member: Member, text: str = "Worth a look.", **options: object) -> Reply:
+    options.setdefault("scope", "episodes")
+    if options["scope"] == "episodes":
+        options.setdefault("episodes", 1)
+    form = await member.slash("impression post", series=await rouge(member), **options)
+    assert form.callback_type == 9, form.text
+    return await member.submit(form, text=text)
+
+
+def number_of(reply: Reply) -> int:
+    return int(reply.embed["footer"]["text"].split("#")[1].split(" ")[0])
+
+
+async def channel(fake: FakeDiscord, guild: FakeGuild, name: str) -> dict[str, str]:
+    created = fake.add_channel(guild, name)
+    await fake.dispatch("CHANNEL_CREATE", {**created, "guild_id": str(guild.id)})
+    return created
+
+
+def drain(fake: FakeDiscord) -> None:
+    while not fake.channel_posts.empty():
+        fake.channel_posts.get_nowait()
+
+
+async def eventually(check: Any) -> None:
+    for _ in range(150):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    assert check()
+
+
+def assert_inert(message: dict[str, Any], *members: Member) -> None:
+    """No live link, mention, fence or spoiler bar beyond the bot's own, anywhere in a message
+    (`members`: whom the bot itself names in it)."""
+    ours = frozenset(str(member.id) for member in members)
+    assert problems(message.get("content") or "", own_mentions=ours) == [], message.get("content")
+    for embed in message.get("embeds") or []:
+        assert problems(embed.get("title") or "") == []
+        assert problems(embed.get("description") or "", own_mentions=ours) == [], embed.get("description")
+        for field in embed.get("fields") or []:
+            fences = 2 if field["value"].startswith("```") else 0
+            assert problems(field["value"], fences=fences, own_mentions=ours) == [], field
+
+
+# -- A. untrusted text --------------------------------------------------------------------------------
+
+
+async def test_hostile_text_stays_inert_on_every_path_it_reaches(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    announce = await channel(fake, alice.guild, "reviews")
+    await mira.slash("mod settings", announce_channel=announce)
+    drain(fake)
+    alice.user["global_name"] = "x```**PWN** @here [n](http://evil)"
+
+    card = await posted(alice, PHISHING)
+    assert_inert(card.message)
+    assert_inert(await asyncio.wait_for(fake.channel_posts.get(), 5))  # the announcement
+    assert_inert((await alice.slash("impression show", id=str(number_of(card)))).message)
+
+    series_card = await alice.slash("series lookup", title=await rouge(alice))
+    assert_inert(series_card.message)
+    table = next(f["value"] for f in series_card.embed["fields"] if f["name"].startswith("Ratings"))
+    assert all(display_width(line) <= 56 for line in table.splitlines())
+
+    bob = join(fake, alice.guild, "bob")
+    await bob.submit(await bob.context_menu("Report impression", card.message), text=PHISHING)
+    assert_inert((await mira.slash("mod reports")).message, bob)
+    await mira.slash("mod hide", id=str(number_of(card)), reason=PHISHING)
+    assert_inert((await mira.slash("mod log")).message, mira, alice, bob)
+    notice = await alice.slash("about")
+    await eventually(lambda: notice.followups)
+    assert_inert(notice.followups[0])
+
+    for typed in (PHISHING, "[Free Nitro](http://evil)"):
+        assert_inert((await alice.slash("series lookup", title=typed)).message)
+        assert_inert((await alice.slash("impression show", id=typed)).message)
+
+
+async def test_curated_texts_are_shown_inert_on_the_card(fake: FakeDiscord, alice: Member) -> None:
+    owner = join(fake, alice.guild, "owner", user=fake.owner_user)
+    added = await owner.slash("series add", title="Fixture Hostile [x](http://evil) Show")
+    number = int(added.content.split("series:")[1].rstrip("."))
+    form = await owner.slash("series edit", title=f"series:{number}")
+    await owner.submit(form, synopsis=PHISHING, synopsis_credit="[AniList](http://evil)", notables=PHISHING)
+
+    card = await alice.slash("series lookup", title=f"series:{number}")
+
+    assert_inert(card.message)
+    assert "Free Nitro" in card.embed["description"] and not live_masked_links(card.embed["description"])
+
+
+# -- B. what is not published -------------------------------------------------------------------------
+
+
+async def test_what_is_not_published_is_never_shown_to_the_channel(
+    fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    number = number_of(await posted(alice))
+    await mira.slash("mod hide", id=str(number), reason="spoilers")
+
+    for member in (alice, mira):  # the author and a moderator may look, only privately
+        shown = await member.slash("impression show", id=str(number))
+        assert shown.ephemeral and shown.embed["footer"]["text"].endswith("Hidden")
+
+
+async def test_hiding_and_deleting_withdraw_the_bots_public_posts_and_restore_brings_them_back(
+    fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    announce = await channel(fake, alice.guild, "reviews")
+    await mira.slash("mod settings", announce_channel=announce)
+    drain(fake)
+    card = await posted(alice, "Readable until hidden.")
+    number = number_of(card)
+    announcement = await asyncio.wait_for(fake.channel_posts.get(), 5)
+    shown = (await join(fake, alice.guild, "bob").slash("impression show", id=str(number))).message
+
+    def current(message: dict[str, Any]) -> dict[str, Any]:
+        return fake.messages[int(message["id"])]
+
+    await mira.slash("mod hide", id=str(number), reason="spoilers")
+    posts = (card.message, announcement, shown)
+    await eventually(lambda: all(not current(m).get("embeds") for m in posts))
+    for message in posts:
+        assert current(message)["content"] == f"*Impression #{number} is no longer available.*"
+
+    await mira.slash("mod restore", id=str(number))
+    await eventually(lambda: all(current(m).get("embeds") for m in posts))
+    assert "Readable until hidden." in current(card.message)["embeds"][0]["description"]
+    assert current(announcement)["content"].startswith("New impression of")
+
+    confirm = await alice.slash("impression delete", id=str(number))
+    await alice.click(confirm, "Delete")
+    await eventually(lambda: all(not current(m).get("embeds") for m in posts))
+
+
+# -- C. who is a moderator ----------------------------------------------------------------------------
+
+
+async def test_manage_messages_in_one_channel_makes_nobody_a_moderator(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member
+) -> None:
+    number = number_of(await posted(alice))
+    # The interaction carries Manage Messages, as a channel overwrite would give; no role grants it.
+    overwritten = join(fake, alice.guild, "otto", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
+    before = rows(bot, "SELECT count(*) FROM audit_log")
+    for command, options in (
+        ("mod export", {}),
+        ("mod hide", {"id": str(number), "reason": "spam"}),
+        ("mod settings", {"approval": True}),
+        ("mod queue", {}),
+    ):
+        reply = await overwritten.slash(command, **options)
+        assert reply.ephemeral and "Only moderators" in reply.text, command
+    assert rows(bot, "SELECT count(*) FROM audit_log") == before
+
+
+async def test_manage_server_from_a_role_makes_a_moderator(fake: FakeDiscord, alice: Member) -> None:
+    role = fake.add_role(alice.guild, "Admins", MANAGE_GUILD)
+    await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(alice.guild.id), "role": role})
+    admin = join(fake, alice.guild, "ada", PLAIN_PERMISSIONS | MANAGE_GUILD)
+    admin.role_ids.append(role["id"])
+    reply = await admin.slash("mod settings")
+    assert reply.ephemeral and reply.embed["title"] == "Server settings"
+
+
+async def test_a_forged_reject_of_another_servers_impression_opens_no_form(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    other = await new_guild(fake, bot, "Elsewhere")
+    their_mod = await moderator(fake, other, "max")
+    await their_mod.slash("mod settings", approval=True)
+    stranger = join(fake, other, "sam")
+    form = await stranger.slash("impression post", series=await rouge(stranger), scope="completed")
+    theirs = number_of(await stranger.submit(form, text="Pending elsewhere."))
+
+    forged = (await mira.slash("about")).message
+    forged["components"] = [{"type": 1, "components": [
+        {"type": 2, "style": 4, "label": "Reject", "custom_id": f"mod:reject:{theirs}"},
+        {"type": 2, "style": 4, "label": "Reject edit", "custom_id": "mod:reject:e999999"},
+    ]}]  # fmt: skip
+    for label in ("Reject", "Reject edit"):
+        reply = await mira.click(forged, label)
+        assert reply.callback_type == 4 and reply.ephemeral and "No " in reply.text, label
+    assert rows(bot, "SELECT status FROM impressions WHERE id = ?", theirs) == [("pending",)]
+
+
+# -- D. redelivery and repeats ------------------------------------------------------------------------
+
+
+async def test_an_interaction_delivered_twice_is_processed_once(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, caplog: pytest.LogCaptureFixture
+) -> None:
+    number = number_of(await posted(alice, "First words."))
+    form = await alice.slash("impression edit", id=str(number))
+    submission = alice._interaction(5, {"custom_id": form.modal["custom_id"], "components": [
+        {"type": 1, "components": [{"type": 4, "custom_id": "text", "value": "Second words."}]}]})  # fmt: skip
+    bob = join(fake, alice.guild, "bob")
+    ban = mira._interaction(2, mira._command_data("mod ban", {"member": bob, "reason": "spam"}))
+    audit_before = rows(bot, "SELECT count(*) FROM audit_log")
+
+    with caplog.at_level(logging.INFO, logger="bot"):
+        for payload in (submission, ban):
+            await (alice if payload is submission else mira).send(payload)
+            await fake.dispatch("INTERACTION_CREATE", payload)  # Discord delivers it again after a resume
+        await asyncio.sleep(0.3)
+
+    assert rows(bot, "SELECT count(*) FROM impression_revisions WHERE impression_id = ?", number) == [(1,)]
+    assert rows(bot, "SELECT count(*) FROM audit_log")[0][0] == audit_before[0][0] + 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("second delivery" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_edit_that_changes_nothing_and_a_second_ban_write_nothing(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    number = number_of(await posted(alice, "Same words.", overall=7))
+    same = await alice.submit(await alice.slash("impression edit", id=str(number), overall=7), text="Same words.")
+    assert same.ephemeral and "Nothing changed" in same.text
+    assert rows(bot, "SELECT count(*) FROM impression_revisions WHERE impression_id = ?", number) == [(0,)]
+
+    bob = join(fake, alice.guild, "bob")
+    await mira.slash("mod ban", member=bob, reason="spam", duration="7d")
+    audit = rows(bot, "SELECT count(*) FROM audit_log")
+    again = await mira.slash("mod ban", member=bob, reason="more spam")
+    assert again.ephemeral and "already banned" in again.content and "nothing was changed" in again.content
+    assert rows(bot, "SELECT count(*) FROM audit_log") == audit
+    assert rows(bot, "SELECT reason, expires_at IS NOT NULL FROM reviewer_bans WHERE user_id = ?", bob.id) == [
+        ("spam", 1)
+    ]
+
+
+# -- E. abuse -----------------------------------------------------------------------------------------
+
+
+async def test_the_posting_limit_stops_a_flood_but_not_moderators(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    settings = await mira.slash("mod settings", post_limit=2)
+    assert any(f["value"] == "2 per hour" for f in settings.embed["fields"])
+    for episodes in (1, 2):
+        await posted(alice, f"Episode {episodes}.", episodes=episodes)
+
+    refused = await alice.slash("impression post", series=await rouge(alice), scope="episodes", episodes=3)
+
+    assert refused.ephemeral and "this server's limit; try again in 60 minutes" in refused.text
+    assert rows(bot, "SELECT count(*) FROM impressions WHERE author_id = ?", alice.id) == [(2,)]
+    for episodes in (1, 2, 3):
+        assert not (await posted(mira, f"Moderator {episodes}.", episodes=episodes)).ephemeral
+
+
+async def test_a_second_impression_of_the_same_episodes_offers_an_edit(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member
+) -> None:
+    number = number_of(await posted(alice, "First take.", episodes=2, overall=6))
+
+    offer = await alice.slash("impression post", series=await rouge(alice), scope="episodes", episodes=2, overall=8)
+
+    assert offer.ephemeral and f"You already posted impression #{number}" in offer.text
+    assert rows(bot, "SELECT count(*) FROM impressions WHERE author_id = ?", alice.id) == [(1,)]
+    assert (await join(fake, alice.guild, "bob").click(offer, f"Edit #{number} instead")).ephemeral  # not theirs
+    form = await alice.click(offer, f"Edit #{number} instead")
+    assert form.modal["components"][0]["components"][0]["value"] == "First take."
+    await alice.submit(form, text="Second take.")
+    assert rows(bot, "SELECT text, score_overall FROM impressions WHERE id = ?", number) == [("Second take.", 8)]
+
+
+async def test_scores_are_bounded_in_the_command_schema(fake: FakeDiscord, alice: Member) -> None:
+    for path in ("impression post", "impression edit"):
+        command, rest = alice._command(path)
+        options = next(o for o in command["options"] if o["name"] == rest[0])["options"]
+        for option in options:
+            if option["name"] in ("overall", "art", "animation", "character_design", "music", "series_story",
+                                  "episode_story"):  # fmt: skip
+                assert (option["min_value"], option["max_value"]) == (1, 10), (path, option["name"])
+
+
+# -- F. settings on a fresh server --------------------------------------------------------------------
+
+
+async def test_every_subset_of_settings_works_on_a_fresh_server(bot: ReviewBot, fake: FakeDiscord) -> None:
+    names = ("approval", "announce_channel", "queue_channel", "mod_role", "post_limit")
+    for size in range(len(names) + 1):
+        for subset in itertools.combinations(names, size):
+            guild = await new_guild(fake, bot, f"Fresh {size}")
+            mod = await moderator(fake, guild, "fresh")
+            role = fake.add_role(guild, "Curators")
+            await fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role})
+            values = {
+                "approval": True,
+                "announce_channel": await channel(fake, guild, "a"),
+                "queue_channel": await channel(fake, guild, "q"),
+                "mod_role": role,
+                "post_limit": 0,
+            }
+            reply = await mod.slash("mod settings", **{name: values[name] for name in subset})
+            assert reply.ephemeral and reply.embed["title"] == "Server settings", (subset, reply.text)
