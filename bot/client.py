@@ -165,6 +165,13 @@ class ReviewBot(commands.Bot):
         log.error("Error %s in text command %s", error_id, context.command, exc_info=original)
         await context.reply(f"Something went wrong (error id `{error_id}`).", mention_author=False)
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Once closing, discord.py has no loop to schedule handlers on: an event dispatched then (a
+        # command finishing, the socket going away) would leave a coroutine that is never awaited.
+        if self.is_closed():
+            return
+        super().dispatch(event_name, *args, **kwargs)
+
     async def close(self) -> None:
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown together) finds nothing to do.
