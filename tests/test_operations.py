@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,60 @@ async def test_moderators_download_the_export(alice: Member, mira: Member) -> No
     assert attachment["filename"] == f"export-{alice.guild.id}.json"
     document = json.loads(attachment["content"])
     assert [row["text"] for row in document["impressions"]] == ["Exported."]
+
+
+async def test_a_crafted_restore_file_is_refused_whole(
+    bot: ReviewBot, alice: Member, tmp_path: Path, seeded_database: Path
+) -> None:
+    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
+    await alice.submit(await alice.slash("impression post", series=choice["value"], scope="completed"), text="Mine.")
+    export = tmp_path / "export.json"
+    status, output = await run_cli(
+        bot.settings.database_path, "export", "--guild", str(alice.guild.id), "--out", str(export)
+    )
+    assert status == 0, output
+    genuine = json.loads(export.read_text())
+    fresh = tmp_path / "fresh.sqlite3"
+    shutil.copyfile(seeded_database, fresh)
+    before = table(fresh, "SELECT count(*) FROM impressions"), table(fresh, "SELECT count(*) FROM member_notices")
+
+    injected = "text) SELECT text FROM impressions --"
+    crafted: list[tuple[str, dict[str, Any]]] = [
+        ("column this bot does not know", {"member_notices": [{"guild_id": alice.guild.id, injected: 1}]}),
+        (
+            "belongs to another server",
+            {
+                "reviewer_bans": [
+                    {
+                        "guild_id": 999,
+                        "user_id": 1,
+                        "reason": "x",
+                        "banned_by": 2,
+                        "created_at": "2025-01-01T00:00:00+00:00",
+                    }
+                ]
+            },
+        ),
+        ("should be int", {"impressions": [{**genuine["impressions"][0], "author_id": {"$ne": 0}}]}),
+        (
+            "not in the export",
+            {
+                "reports": [
+                    {
+                        "guild_id": alice.guild.id,
+                        "impression_id": 1,
+                        "reporter_id": 3,
+                        "reason": "x",
+                        "created_at": "2025-01-01T00:00:00+00:00",
+                    }
+                ]
+            },
+        ),
+    ]
+    for sentence, change in crafted:
+        path = tmp_path / "crafted.json"
+        path.write_text(json.dumps({**genuine, **change}))
+        status, output = await run_cli(fresh, "import-export", str(path))
+        assert status == 1 and sentence in output and "Traceback" not in output, output
+        after = table(fresh, "SELECT count(*) FROM impressions"), table(fresh, "SELECT count(*) FROM member_notices")
+        assert after == before, sentence

@@ -217,7 +217,10 @@ async def post_rate(service: ImpressionService, series_count: int, posts: int, c
     async def one(n: int) -> None:
         plan = Plan(1 + n % series_count, "episodes", 1, Scores(overall=7), False, new_nonce())
         async with gate:
-            await service.post(2 + n % 100, Actor(900_000 + n, f"poster{n}"), plan, "An impression. " * 20)
+            # A poster of its own per post and per run: the service refuses a member's second
+            # impression of the same episodes, and counts their posts against the hourly limit.
+            poster = 900_000 + concurrency * 1_000_000 + n
+            await service.post(2 + n % 100, Actor(poster, f"poster{n}"), plan, "An impression. " * 20)
 
     begin = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(posts)))

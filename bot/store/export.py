@@ -15,6 +15,7 @@ VERSION = 1
 GUILD_TABLES = {
     "impressions": "guild_id = ?",
     "impression_revisions": "impression_id IN (SELECT id FROM impressions WHERE guild_id = ?)",
+    "impression_edits": "guild_id = ?",
     "audit_log": "guild_id = ?",
     "guild_settings": "guild_id = ?",
     "reviewer_bans": "guild_id = ?",
@@ -79,15 +80,21 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
         if taken:
             raise ExportError("Impression ids of the export are already used in this database.")
         series_map = {entry["id"]: _series_here(conn, entry) for entry in document["series"]}
+        impression_ids = {row.get("id") for row in document["impressions"]}
         counts: dict[str, int] = {}
         for table in GUILD_TABLES:
             rows = document.get(table, [])
-            for row in rows:
+            if not isinstance(rows, list):
+                raise ExportError(f"“{table}” in the export is not a list of rows.")
+            columns = _columns(conn, table)
+            for number, row in enumerate(rows, 1):
+                checked = _checked_row(table, number, row, columns, guild_id, impression_ids)
                 if table == "impressions":
-                    row = {**row, "series_id": series_map[row["series_id"]]}
-                columns = ", ".join(row)
+                    checked["series_id"] = series_map[checked["series_id"]]
+                # Column names come from our own schema, never from the file.
+                names = ", ".join(checked)
                 conn.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+                    f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(checked))})", tuple(checked.values())
                 )
             counts[table] = len(rows)
         conn.execute("COMMIT")
@@ -98,6 +105,40 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
         raise
     finally:
         conn.close()
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
+    """Column name → declared type, from this database's own schema."""
+    return {row[1]: str(row[2]).upper() for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _checked_row(
+    table: str,
+    number: int,
+    row: object,
+    columns: dict[str, str],
+    guild_id: int,
+    impression_ids: set[object],
+) -> dict[str, Any]:
+    """A row of the export, accepted only with known columns, values of their type, and this server's ids."""
+    if not isinstance(row, dict):
+        raise ExportError(f"Row {number} of “{table}” is not an object.")
+    checked: dict[str, Any] = {}
+    for key, value in row.items():
+        kind = columns.get(key)
+        if kind is None:
+            raise ExportError(f"Row {number} of “{table}” has a column this bot does not know: {str(key)[:40]!r}.")
+        wanted = int if kind == "INTEGER" else str
+        if value is not None and (type(value) is not wanted):
+            raise ExportError(
+                f"Row {number} of “{table}”: {key} should be {wanted.__name__}, not {type(value).__name__}."
+            )
+        checked[key] = value
+    if "guild_id" in columns and checked.get("guild_id") != guild_id:
+        raise ExportError(f"Row {number} of “{table}” belongs to another server than the export's ({guild_id}).")
+    if table != "impressions" and "impression_id" in columns and checked.get("impression_id") not in impression_ids:
+        raise ExportError(f"Row {number} of “{table}” refers to an impression that is not in the export.")
+    return checked
 
 
 def _series_here(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
