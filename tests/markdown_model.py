@@ -4,42 +4,35 @@ spoilers, line-start blocks and mentions. Tests use it to prove untrusted text s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 ESCAPED = "\x00"  # stands for a character a backslash made literal
 
 
-def live(text: str) -> str:
-    """`text` with every backslash-escaped character replaced by a placeholder: what markup remains.
+def _tokens(text: str) -> Iterator[tuple[str, bool]]:
+    """Each shown character and whether a backslash made it literal.
 
     Discord's rule: a backslash before any character that is not a letter, digit or space makes it literal.
     """
-    out: list[str] = []
     index = 0
     while index < len(text):
         char = text[index]
         following = text[index + 1] if index + 1 < len(text) else ""
         if char == "\\" and following and not following.isalnum() and not following.isspace():
-            out.append(ESCAPED)
+            yield following, True
             index += 2
         else:
-            out.append(char)
+            yield char, False
             index += 1
-    return "".join(out)
+
+
+def live(text: str) -> str:
+    """`text` with every backslash-escaped character replaced by a placeholder: what markup remains."""
+    return "".join(ESCAPED if escaped else char for char, escaped in _tokens(text))
 
 
 def unescape(text: str) -> str:
-    out: list[str] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        following = text[index + 1] if index + 1 < len(text) else ""
-        if char == "\\" and following and not following.isalnum() and not following.isspace():
-            out.append(following)
-            index += 2
-        else:
-            out.append(char)
-            index += 1
-    return "".join(out)
+    return "".join(char for char, _ in _tokens(text))
 
 
 MASKED_LINK = re.compile(r"\[[^\n]*?\]\(\s*<?\s*\w+:")

@@ -95,11 +95,16 @@ async def test_a_forged_approve_for_another_servers_impression_is_refused(
     assert status_of(bot.settings.database_path, number) == "pending"
 
 
+async def approved(fake: FakeDiscord, author: Member, moderator: Member, text: str) -> int:
+    number = await post_pending(author, text=text)
+    await moderator.click(await asyncio.wait_for(fake.channel_posts.get(), 5), "Approve")
+    return number
+
+
 async def test_an_edit_waits_for_approval_while_the_approved_version_stays_visible(
     bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
 ) -> None:
-    number = await post_pending(alice, text="v1, approved")
-    await mira.click(await asyncio.wait_for(fake.channel_posts.get(), 5), "Approve")
+    number = await approved(fake, alice, mira, "v1, approved")
     bob = join(fake, alice.guild, "bob")
 
     edited = await alice.submit(await alice.slash("impression edit", id=str(number)), text="v2, with a slur")
@@ -124,8 +129,7 @@ async def test_an_edit_waits_for_approval_while_the_approved_version_stays_visib
 async def test_a_rejected_edit_leaves_the_approved_version_and_tells_the_author(
     bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
 ) -> None:
-    number = await post_pending(alice, text="v1, approved")
-    await mira.click(await asyncio.wait_for(fake.channel_posts.get(), 5), "Approve")
+    number = await approved(fake, alice, mira, "v1, approved")
     await alice.submit(await alice.slash("impression edit", id=str(number)), text="v2, rude")
     queued = await asyncio.wait_for(fake.channel_posts.get(), 5)
 
