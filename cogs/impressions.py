@@ -262,6 +262,7 @@ class Impressions(commands.Cog):
             episodes,
             Scores(overall=overall),
             False,
+            scope_known=False,  # a duplicate is told when it is stored, with the text shown back
         )
         return Plan(plan.series_id, plan.scope, plan.episodes_watched, plan.scores, plan.spoiler, nonce)
 
@@ -450,6 +451,7 @@ class SeriesPostButton(
             None,
             Scores(),
             False,
+            scope_known=False,
         )
         modal = render_impression_modal(f"imp:quick:{series.id}:{new_nonce()}", f"Impression: {series.title}")
         modal.add_item(

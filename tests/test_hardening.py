@@ -327,3 +327,19 @@ async def test_every_subset_of_settings_works_on_a_fresh_server(bot: ReviewBot, 
             }
             reply = await mod.slash("mod settings", **{name: values[name] for name in subset})
             assert reply.ephemeral and reply.embed["title"] == "Server settings", (subset, reply.text)
+
+
+async def test_the_cards_short_form_tells_a_duplicate_only_once_the_scope_is_known(
+    bot: ReviewBot, alice: Member
+) -> None:
+    await posted(alice, "All of it.", scope="completed")
+    card = await alice.slash("series lookup", title=await rouge(alice))
+
+    episodes = await alice.submit(await alice.click(card, "Post impression"), text="Three in.", episodes="3")
+    assert not episodes.ephemeral
+    again = await alice.submit(await alice.click(card, "Post impression"), text="All again.", episodes="completed")
+
+    assert again.ephemeral and "You already posted impression" in again.text and "All again." in again.text
+    assert again.component("Edit #" + again.text.split("impression #")[1].split(" ")[0] + " instead")
+    texts = rows(bot, "SELECT text FROM impressions WHERE author_id = ? ORDER BY id", alice.id)
+    assert texts == [("All of it.",), ("Three in.",)]

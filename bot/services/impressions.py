@@ -184,8 +184,14 @@ class ImpressionService:
         episodes: int | None,
         scores: Scores,
         spoiler: bool,
+        *,
+        scope_known: bool = True,
     ) -> tuple[Plan, SeriesFacts]:
-        """Check everything but the text, before the member spends time writing it."""
+        """Check everything but the text, before the member spends time writing it.
+
+        `scope_known=False` (the card's short form, where the scope is typed into the form itself):
+        a duplicate can only be told once the form is sent.
+        """
         await self._check_not_banned(guild_id, actor)
         series_id = parse_series_ref(series_ref)
         if series_id is None:
@@ -195,7 +201,7 @@ class ImpressionService:
         check_scores(scores)
         plan = Plan(series.id, scope, episodes, scores, spoiler, new_nonce())
         refused = await self._impressions.refusal(guild_id, self._draft(actor, plan, ""), self._policy(actor))
-        if refused is not None:
+        if refused is not None and (scope_known or refused.reason != "duplicate"):
             raise refusal_error(refused)
         return plan, series
 
