@@ -177,7 +177,10 @@ async def refresh_public_posts(client: discord.Client, guild_id: int, impression
     shown, posts = await services.impressions.public_posts(guild_id, impression_id)
     for channel_id, message_id, kind in posts:
         channel = client.get_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel) or channel.guild.id != guild_id:
+        # Threads and voice-channel chats hold cards too; a channel of another server never.
+        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+            continue
+        if channel.guild.id != guild_id:
             continue
         message = channel.get_partial_message(message_id)
         try:
