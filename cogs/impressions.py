@@ -223,9 +223,10 @@ class Impressions(commands.Cog):
             score_changes=edit.score_changes,
             spoiler=edit.spoiler,
         )
+        series = await self.bot.services.series.find(revision.impression.series_id)
         if revision.outcome == "held":
             assert revision.edit_id is not None
-            proposed, series = await self.service.pending_edit(guild_id, revision.edit_id)
+            proposed = revision.impression
             await interaction.response.send_message(
                 f"Thanks! Moderators review edits here: until they approve this one, impression "
                 f"#{proposed.id} stays as it was.",
@@ -240,7 +241,6 @@ class Impressions(commands.Cog):
             )  # fmt: skip
             return
         updated = revision.impression
-        series = await self.bot.services.series.find(updated.series_id)
         await interaction.response.send_message(
             f"Impression #{updated.id} is updated.", embed=render_impression_card(updated, series), ephemeral=True
         )

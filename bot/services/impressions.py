@@ -187,12 +187,12 @@ class ImpressionService:
         *,
         scope_known: bool = True,
     ) -> tuple[Plan, SeriesFacts]:
-        """Check everything but the text, before the member spends time writing it.
+        """Check everything but the text, before the member spends time writing it (a ban, the
+        posting limit and a duplicate are read together, as the post's own transaction reads them).
 
         `scope_known=False` (the card's short form, where the scope is typed into the form itself):
         a duplicate can only be told once the form is sent.
         """
-        await self._check_not_banned(guild_id, actor)
         series_id = parse_series_ref(series_ref)
         if series_id is None:
             raise InvalidInput("Pick the series from the list as you type its name.")

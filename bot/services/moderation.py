@@ -186,7 +186,7 @@ class ModerationService:
     async def next_pending(self, guild_id: int, actor: Actor) -> tuple[QueueItem | None, int]:
         """The oldest impression or edit waiting for approval, and how many wait."""
         self.require_moderator(actor)
-        return await self._queue.page(guild_id, 0)
+        return await self._queue.oldest(guild_id)
 
     async def require_pending(self, guild_id: int, actor: Actor, kind: QueueKind, item_id: int) -> None:
         """Before a reject form opens: a moderator, and something of this server still waiting."""

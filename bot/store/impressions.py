@@ -61,7 +61,7 @@ class Revision:
     """The outcome of an edit: unchanged, applied, or held for approval as edit `edit_id`."""
 
     outcome: Literal["unchanged", "applied", "held"]
-    impression: Impression  # as it is shown now
+    impression: Impression  # as it is shown now; for a held edit, as it will read once approved
     edit_id: int | None = None
 
 
@@ -249,7 +249,16 @@ class ImpressionStore:
                     f"text, spoiler, {_SCORES}, created_at) VALUES ({', '.join('?' * (8 + len(SCORE_COLUMNS)))})",
                     (guild_id, impression_id, edited_by, *_content(draft), now),
                 )
-                return Revision("held", current, int(cursor.lastrowid or 0))
+                proposed = replace(
+                    current,
+                    scope=draft.scope,
+                    episodes_watched=draft.episodes_watched,
+                    text=draft.text,
+                    spoiler=draft.spoiler,
+                    scores=draft.scores,
+                    updated_at=now,
+                )
+                return Revision("held", proposed, int(cursor.lastrowid or 0))
             _apply(conn, impression_id, edited_by, _content(draft), now)
             return Revision("applied", _read_back(conn, impression_id))
 

@@ -269,17 +269,15 @@ class QueueStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def page(self, guild_id: int, offset: int) -> tuple[QueueItem | None, int]:
-        """The waiting item at `offset`, oldest first, and how many wait."""
-        rows = await self._db.fetch_all(
-            f"SELECT kind, id, impression_id, count(*) OVER () FROM ({_QUEUE}) ORDER BY created_at, id "
-            "LIMIT 1 OFFSET ?",
-            (guild_id, guild_id, offset),
+    async def oldest(self, guild_id: int) -> tuple[QueueItem | None, int]:
+        """The item waiting longest (a new impression or an edit), and how many wait."""
+        row = await self._db.fetch_one(
+            f"SELECT kind, id, impression_id, count(*) OVER () FROM ({_QUEUE}) ORDER BY created_at, id LIMIT 1",
+            (guild_id, guild_id),
         )
-        if not rows:
-            total = await self._db.fetch_value(f"SELECT count(*) FROM ({_QUEUE})", (guild_id, guild_id))
-            return None, int(total)
-        kind, item_id, impression_id, total = rows[0]
+        if row is None:
+            return None, 0
+        kind, item_id, impression_id, total = row
         return QueueItem(kind, int(item_id), int(impression_id)), int(total)
 
     async def is_pending(self, guild_id: int, kind: QueueKind, item_id: int) -> bool:
