@@ -10,16 +10,22 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import discord
 
 from bot import __version__
 from bot.client import ReviewBot
 from bot.config import ConfigError, Settings, load_settings
 from bot.store import Database, SchemaTooNewError
+from bot.store.preflight import DatabaseUnusable, check_database_path
 
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
+
+
+class LoginTimeout(Exception):
+    pass
 
 
 def _fail(message: str, status: int) -> int:
@@ -35,7 +41,13 @@ async def _run(settings: Settings) -> None:
     with contextlib.suppress(NotImplementedError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with bot:
-        running = asyncio.create_task(bot.start(settings.token))
+        try:
+            # start() is login() then connect(); the login alone gets a bound, so a network that
+            # swallows packets ends in a sentence instead of a bot that never starts.
+            await asyncio.wait_for(bot.login(settings.token), settings.login_timeout_s)
+        except TimeoutError:
+            raise LoginTimeout from None
+        running = asyncio.create_task(bot.connect())
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -52,6 +64,10 @@ def run_bot() -> int:
         settings = load_settings()
     except ConfigError as error:
         return _fail(str(error), EXIT_CONFIG)
+    try:
+        check_database_path(settings.database_path)
+    except DatabaseUnusable as error:
+        return _fail(str(error), EXIT_CONFIG)
     discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
     log.info("Starting anime-impressions-bot %s", __version__)
     try:
@@ -64,6 +80,20 @@ def run_bot() -> int:
         )
     except discord.PrivilegedIntentsRequired:
         return _fail("Discord refused the gateway intents this bot asked for.", 1)
+    except LoginTimeout:
+        return _fail(
+            f"Discord did not answer the login within {settings.login_timeout_s:.0f} s: the network is down or "
+            "blocks discord.com. Check the connection (and any proxy or firewall) and start again.",
+            1,
+        )
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as error:
+        return _fail(
+            f"Cannot reach Discord ({error.__class__.__name__}: {error}): check the network, DNS and any "
+            "proxy or firewall, then start again.",
+            1,
+        )
+    except discord.HTTPException as error:
+        return _fail(f"Discord answered the start-up with an error ({error.status}): {error.text or error}.", 1)
     except SchemaTooNewError as error:
         return _fail(str(error), 1)
     except KeyboardInterrupt:
@@ -189,10 +219,26 @@ def import_export(source: str) -> int:
     return 0
 
 
+def health_check() -> int:
+    """Exit 0 while the running bot is connected to Discord (for the Docker healthcheck), else 1."""
+    from bot import health
+
+    try:
+        settings = load_settings(require_token=False)
+    except ConfigError as error:
+        return _fail(str(error), EXIT_CONFIG)
+    healthy, sentence = health.check(health.heartbeat_path(settings.database_path))
+    if not healthy:
+        return _fail(sentence, 1)
+    print(sentence)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
-    tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup,export,import-export}")
+    tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup,export,import-export,health}")
+    tools.add_parser("health", help="exit 0 while the running bot is connected to Discord (healthcheck)")
     exporting = tools.add_parser("export", help="write one server's impressions, revisions, audit log …")
     exporting.add_argument("--guild", type=int, required=True, help="the server's id")
     exporting.add_argument("--format", choices=["json", "csv"], default="json")
@@ -208,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("source", help="a path or an http(s) URL")
     importing.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     args = parser.parse_args(argv)
+    if args.tool == "health":
+        return health_check()
     if args.tool == "export":
         return export_data(args.guild, args.format, args.out)
     if args.tool == "import-export":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import pkgutil
 import re
@@ -16,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
+from bot import health
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
 from bot.interactions import handle_interaction_error, reply_ephemeral
@@ -48,6 +51,9 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
 
 class ReviewBot(commands.Bot):
     def __init__(self, settings: Settings) -> None:
+        # The bot uses no voice: discord.py's start-up warnings about voice libraries are noise here.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         # Messages that mention the bot carry their content without the privileged intent,
@@ -69,6 +75,7 @@ class ReviewBot(commands.Bot):
         self._services: Services | None = None
         self._component_patterns: list[re.Pattern[str]] = []
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
+        self._heartbeat: asyncio.Task[None] | None = None
         self._drop_redelivered_interactions()
 
     def _drop_redelivered_interactions(self) -> None:
@@ -113,21 +120,52 @@ class ReviewBot(commands.Bot):
         log.info("Lookup index ready: %d names", len(index))
         for extension in discover_cogs():
             await self.load_extension(extension)
-        await self.sync_commands(self.settings.sync_commands)
+        await self.sync_commands(self.settings.sync_commands, only_if_changed=True)
 
-    async def sync_commands(self, mode: SyncMode) -> list[app_commands.AppCommand]:
-        """Publish the command tree, globally or to DEV_GUILD_ID (instant, for development)."""
-        if mode is SyncMode.GUILD:
-            if self.settings.dev_guild_id is None:
-                raise UserFacingError("DEV_GUILD_ID is not set, so there is no development server to sync to.")
-            guild = discord.Object(self.settings.dev_guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        elif mode is SyncMode.GLOBAL:
-            synced = await self.tree.sync()
-        else:
+    def _sync_target(self, mode: SyncMode) -> discord.Object | None:
+        if mode is not SyncMode.GUILD:
+            return None
+        if self.settings.dev_guild_id is None:
+            raise UserFacingError("DEV_GUILD_ID is not set, so there is no development server to sync to.")
+        guild = discord.Object(self.settings.dev_guild_id)
+        self.tree.copy_global_to(guild=guild)
+        return guild
+
+    def command_payload_hash(self, guild: discord.Object | None) -> str:
+        """A hash of exactly what a sync would send, so an unchanged command list is not sent again."""
+        payload = [command.to_dict(self.tree) for command in self.tree._get_all_commands(guild=guild)]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    async def sync_commands(self, mode: SyncMode, *, only_if_changed: bool = False) -> list[app_commands.AppCommand]:
+        """Publish the command tree, globally or to DEV_GUILD_ID (instant, for development).
+
+        At start-up (`only_if_changed`) nothing is sent when the list equals the one published last.
+        A refused guild sync is explained in one log line and the bot keeps running.
+        """
+        if mode is SyncMode.OFF:
+            log.info("Slash commands are not published (SYNC_COMMANDS=off); use /admin sync or @bot sync.")
             return []
-        log.info("Synced %d commands (%s)", len(synced), mode.value)
+        guild = self._sync_target(mode)
+        where = "globally" if guild is None else f"to server {guild.id} (DEV_GUILD_ID)"
+        key = f"commands:{'global' if guild is None else guild.id}"
+        digest = self.command_payload_hash(guild)
+        if only_if_changed and await self.store.state.get(key) == digest:
+            log.info("Slash commands unchanged since they were last published %s; not syncing.", where)
+            return []
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except discord.Forbidden:
+            if guild is None:
+                raise
+            log.warning(
+                "Discord refused to publish the commands to server %s (403): the bot is not in that server, "
+                "or it was invited without the applications.commands scope. Invite it again with both the bot "
+                "and applications.commands scopes, or unset DEV_GUILD_ID to publish globally. Running on.",
+                guild.id,
+            )
+            return []
+        await self.store.state.set(key, digest)
+        log.info("Published %d slash commands %s: %s", len(synced), where, ", ".join(sorted(c.name for c in synced)))
         return synced
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
@@ -150,6 +188,23 @@ class ReviewBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("Ready as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._keep_heartbeat(), name="heartbeat")
+
+    def connected(self) -> bool:
+        """A live gateway connection: ready, not closing, and the socket open."""
+        return self.is_ready() and not self.is_closed() and self.ws is not None and not self.ws.socket.closed
+
+    async def _keep_heartbeat(self) -> None:
+        """Refresh the file `python -m bot health` reads, while connected; a write error is one log line."""
+        path = health.heartbeat_path(self.settings.database_path)
+        while not self.is_closed():
+            try:
+                if self.connected():
+                    await asyncio.to_thread(health.beat, path)
+            except OSError as error:
+                log.warning("Could not write the heartbeat file %s: %s", path, error)
+            await asyncio.sleep(health.HEARTBEAT_EVERY_S)
 
     async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:  # type: ignore[override]
         if isinstance(error, commands.CommandNotFound):
@@ -173,6 +228,10 @@ class ReviewBot(commands.Bot):
         super().dispatch(event_name, *args, **kwargs)
 
     async def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+        health.stop(health.heartbeat_path(self.settings.database_path))
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown together) finds nothing to do.
         services, store = self._services, self._store

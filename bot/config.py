@@ -14,6 +14,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.parsing import is_number
+
 DEFAULT_DATABASE_PATH = Path("data") / "reviews.sqlite3"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -40,6 +42,7 @@ class Settings:
     anilist_enabled: bool = True
     anilist_url: str = "https://graphql.anilist.co"
     anilist_timeout_s: float = 1.5
+    login_timeout_s: float = 60.0
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
@@ -48,7 +51,7 @@ def _parse_ids(name: str, raw: str) -> frozenset[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit():
+        if not is_number(part):
             raise ConfigError(
                 f"{name} must be a comma-separated list of numeric Discord ids, but {part!r} is not a number."
             )
@@ -60,7 +63,7 @@ def _parse_id(name: str, raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_number(raw):
         raise ConfigError(f"{name} must be a numeric Discord id, but it is {raw!r}.")
     return int(raw)
 
@@ -91,9 +94,9 @@ def load_settings(
         )
 
     dev_guild_id = _parse_id("DEV_GUILD_ID", get("DEV_GUILD_ID"))
-    # Syncing to the dev guild is the sensible default while developing; a production
-    # bot syncs globally once, on demand, with /admin sync.
-    sync_raw = get("SYNC_COMMANDS").lower() or ("guild" if dev_guild_id else "off")
+    # Commands are published at start-up whenever they changed since the last time (a hash is kept
+    # in the database): to the dev guild while developing (instant), else globally. off opts out.
+    sync_raw = get("SYNC_COMMANDS").lower() or ("guild" if dev_guild_id else "global")
     try:
         sync_commands = SyncMode(sync_raw)
     except ValueError:
@@ -121,7 +124,15 @@ def load_settings(
         # Interactions must be answered within 3 s; enrichment has to fit inside that.
         raise ConfigError(f"ANILIST_TIMEOUT must be between 0.1 and 2.5 seconds, but it is {anilist_timeout_s}.")
 
+    try:
+        login_timeout_s = float(get("LOGIN_TIMEOUT") or 60)
+    except ValueError:
+        raise ConfigError(f"LOGIN_TIMEOUT must be a number of seconds, but it is {get('LOGIN_TIMEOUT')!r}.") from None
+    if not 1 <= login_timeout_s <= 600:
+        raise ConfigError(f"LOGIN_TIMEOUT must be between 1 and 600 seconds, but it is {login_timeout_s}.")
+
     return Settings(
+        login_timeout_s=login_timeout_s,
         anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),
         anilist_url=anilist_url,
         anilist_timeout_s=anilist_timeout_s,

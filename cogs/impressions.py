@@ -24,6 +24,7 @@ from bot.interactions import (
     submitted_form_id,
 )
 from bot.models import CATEGORY_FIELDS, Scores
+from bot.parsing import is_number
 from bot.render.errors import render_user_error
 from bot.render.impressions import (
     ConfirmView,
@@ -251,7 +252,7 @@ class Impressions(commands.Cog):
         fields = modal_values(interaction.data or {})  # type: ignore[arg-type]
         scope, episodes = _parse_scope(fields.get(_QUICK_EPISODES, ""))
         overall_raw = fields.get(_QUICK_OVERALL, "").strip()
-        if overall_raw and not overall_raw.isdigit():
+        if overall_raw and not is_number(overall_raw):
             raise InvalidInput("Overall is a whole number from 1 to 10, or empty for Unevaluated.")
         overall = int(overall_raw) if overall_raw else None
         plan, _ = await self.service.plan(
@@ -387,7 +388,7 @@ def _parse_scope(raw: str) -> tuple[str, int | None]:
     match = re.fullmatch(r"(?:dropped|drop)\s*(?:after\s*)?(\d{1,6})?", text)
     if match:
         return "dropped", int(match[1]) if match[1] else None
-    if text.isdigit() and len(text) <= 6:
+    if is_number(text) and len(text) <= 6:
         return "episodes", int(text)
     raise InvalidInput("Episodes watched: a number like 3, or “completed”, or “dropped 4”.")
 

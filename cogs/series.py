@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.client import ReviewBot
 from bot.errors import PermissionDenied
 from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, modal_values, submitted_form_id
+from bot.parsing import is_number
 from bot.render.impressions import send_pager
 from bot.render.series import (
     pick_options,
@@ -70,7 +71,7 @@ class SeriesPick(
         if interaction.user.id != self.owner_id:
             raise PermissionDenied("This list belongs to someone else. Run `/series lookup` yourself.")
         values = (interaction.data or {}).get("values") or []
-        if len(values) != 1 or not str(values[0]).isdigit():
+        if len(values) != 1 or not is_number(str(values[0])):
             raise PermissionDenied("That choice is not one this list offered.")
         await _show_card(interaction, int(values[0]), private=False, replace=True)
 

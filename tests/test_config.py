@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_defaults_need_only_a_token() -> None:
     settings = load_settings({"DISCORD_TOKEN": "abc"}, env_file=None)
     assert settings.database_path == DEFAULT_DATABASE_PATH
-    assert settings.sync_commands is SyncMode.OFF
+    assert settings.sync_commands is SyncMode.GLOBAL  # published at start-up when changed
     assert settings.owner_ids == frozenset()
     assert settings.log_level == "INFO"
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores, Series, SeriesFacts
+from bot.parsing import is_number
 from bot.services.series import parse_series_ref
 from bot.store.catalog import CatalogStore
 from bot.store.impressions import Draft, ImpressionStore, PostPolicy, Refusal, Revision, Sort
@@ -343,7 +344,7 @@ class ImpressionService:
     async def suggest(self, guild_id: int, author_id: int | None, typed: str) -> list[tuple[int, str, str]]:
         """Impressions to offer while an id is typed: the member's own (edit, delete) or the server's."""
         recent = await self._impressions.recent(guild_id, author_id, 100)
-        digits = "".join(c for c in typed if c.isdigit())
+        digits = "".join(c for c in typed if is_number(c))
         typed_text = typed.strip().lower()
         if digits:
             recent = [r for r in recent if str(r[0]).startswith(digits)] or recent

@@ -9,6 +9,7 @@ from datetime import date
 
 from bot.errors import InvalidInput, NotFound
 from bot.models import Series, SeriesLabel
+from bot.parsing import is_number
 from bot.services.anilist import AniListClient, AniListUnavailable
 from bot.services.search import Match, Resolution, SeriesSearch, normalize, resolve
 from bot.store.catalog import CatalogStore
@@ -43,7 +44,7 @@ def parse_series_ref(text: str) -> int | None:
     text = text.strip()
     if text.startswith(SERIES_REF_PREFIX):
         number = text[len(SERIES_REF_PREFIX) :].split("#", 1)[0]
-        if number.isdigit() and len(number) <= 18:
+        if is_number(number) and len(number) <= 18:
             return int(number)
     return None
 

@@ -9,6 +9,7 @@ from bot.store.database import Database
 from bot.store.impressions import ImpressionStore
 from bot.store.migrate import SchemaTooNewError
 from bot.store.moderation import ModerationStore, QueueStore, ReportStore
+from bot.store.state import StateStore
 from bot.store.stats import StatsStore, StoreCounts
 
 __all__ = ["Database", "SchemaTooNewError", "Store", "StoreCounts"]
@@ -26,6 +27,7 @@ class Store:
         self.moderation = ModerationStore(db)
         self.queue = QueueStore(db)
         self.reports = ReportStore(db)
+        self.state = StateStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

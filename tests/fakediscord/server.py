@@ -123,6 +123,8 @@ class FakeDiscord:
         self.global_commands: list[Json] = []
         self.guild_commands: dict[int, list[Json]] = {}
         self.command_puts = 0
+        # Servers the bot is not in (or was invited to without applications.commands): a sync there is 403.
+        self.forbidden_guilds: set[int] = set()
         self.interactions: dict[str, SentInteraction] = {}
         self.messages: dict[int, Json] = {}
         self.dm_channels: dict[str, Json] = {}
@@ -445,6 +447,8 @@ class FakeDiscord:
         return self.global_commands
 
     async def _put_commands(self, request: web.Request, app: str, guild: str | None = None) -> web.Response:
+        if guild is not None and int(guild) in self.forbidden_guilds:
+            return error_response(403, 50001, "Missing Access")
         body = await request.json()
         problems = limits.check_commands(body)
         if problems:
