@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -31,6 +35,33 @@ class LoginTimeout(Exception):
 def _fail(message: str, status: int) -> int:
     print(f"error: {message}", file=sys.stderr)
     return status
+
+
+def one_sentence(tool: Callable[..., int]) -> Callable[..., int]:
+    """Every failure of a command-line tool ends in one sentence: 2 for configuration, 1 otherwise."""
+
+    @functools.wraps(tool)
+    def run(*args: Any, **kwargs: Any) -> int:
+        try:
+            return tool(*args, **kwargs)
+        except (ConfigError, DatabaseUnusable) as error:
+            return _fail(str(error), EXIT_CONFIG)
+        except SchemaTooNewError as error:
+            return _fail(str(error), 1)
+        except sqlite3.DatabaseError as error:
+            return _fail(f"The database cannot be used: {error}.", 1)
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            return _fail(f"{error.strerror or error}{where}.", 1)
+
+    return run
+
+
+def tool_settings(*, database_must_exist: bool = False) -> Settings:
+    """Settings for an offline tool (no token needed), with DATABASE_PATH checked."""
+    settings = load_settings(require_token=False)
+    check_database_path(settings.database_path, must_exist=database_must_exist)
+    return settings
 
 
 async def _run(settings: Settings) -> None:
@@ -105,6 +136,16 @@ async def _migrate(settings: Settings) -> None:
     await (await Database.open(settings.database_path)).close()
 
 
+async def _migrate_with_starter(settings: Settings) -> None:
+    """A database ready for data: migrated, and holding the starter catalog if its catalog is empty
+    (an import into a fresh database would otherwise keep the starter catalog from ever loading)."""
+    from bot.services.catalog_import import import_starter_catalog
+
+    await _migrate(settings)
+    await asyncio.to_thread(import_starter_catalog, settings.database_path)
+
+
+@one_sentence
 def import_catalog(source: str, *, progress: bool = True) -> int:
     # Imported lazily: the bot's start-up does not need the importer's dependencies loaded.
     from bot.services.catalog_import import (
@@ -114,16 +155,13 @@ def import_catalog(source: str, *, progress: bool = True) -> int:
         temporary_download_dir,
     )
 
+    settings = tool_settings()
     try:
-        settings = load_settings(require_token=False)
-    except ConfigError as error:
-        return _fail(str(error), EXIT_CONFIG)
-    try:
-        asyncio.run(_migrate(settings))
+        asyncio.run(_migrate_with_starter(settings))
         with temporary_download_dir() as scratch:
             if source.startswith(("http://", "https://")):
                 print(f"Downloading {source} …", file=sys.stderr)
-                path = asyncio.run(download(source, Path(scratch)))
+                path = asyncio.run(download(source, Path(scratch), progress=progress))
             else:
                 path = Path(source)
                 if not path.is_file():
@@ -145,20 +183,20 @@ def import_catalog(source: str, *, progress: bool = True) -> int:
     return 0
 
 
+def new_target(target: str) -> Path:
+    """A file or folder to create: never one that exists, so nothing is overwritten."""
+    path = Path(target)
+    if path.exists():
+        raise FileExistsError(0, "It exists already; give a new name so nothing is overwritten", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@one_sentence
 def backup_database(target: str) -> int:
     """An online, consistent copy through SQLite's backup API; safe while the bot runs."""
-    import sqlite3
-
-    try:
-        settings = load_settings(require_token=False)
-    except ConfigError as error:
-        return _fail(str(error), EXIT_CONFIG)
-    if not settings.database_path.is_file():
-        return _fail(f"There is no database at {settings.database_path} (DATABASE_PATH) to back up.", 1)
-    destination = Path(target)
-    if destination.exists():
-        return _fail(f"{destination} exists already; give a new file name so nothing is overwritten.", 1)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    settings = tool_settings(database_must_exist=True)
+    destination = new_target(target)
     with sqlite3.connect(settings.database_path) as source, sqlite3.connect(destination) as copy:
         source.backup(copy)
         verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
@@ -170,6 +208,7 @@ def backup_database(target: str) -> int:
     return 0
 
 
+@one_sentence
 def export_data(guild_id: int, kind: str, out: str | None) -> int:
     import csv
     import json
@@ -177,18 +216,17 @@ def export_data(guild_id: int, kind: str, out: str | None) -> int:
 
     from bot.store.export import GUILD_TABLES, export_guild
 
-    try:
-        settings = load_settings(require_token=False)
-    except ConfigError as error:
-        return _fail(str(error), EXIT_CONFIG)
-    if not settings.database_path.is_file():
-        return _fail(f"There is no database at {settings.database_path} (DATABASE_PATH).", 1)
+    settings = tool_settings(database_must_exist=True)
+    target = new_target(out or (f"export-{guild_id}.json" if kind == "json" else f"export-{guild_id}"))
     document = export_guild(settings.database_path, guild_id, datetime.now(UTC).isoformat(timespec="seconds"))
-    target = Path(out or (f"export-{guild_id}.json" if kind == "json" else f"export-{guild_id}"))
+    if not any(document[table] for table in GUILD_TABLES):
+        return _fail(
+            f"This database holds nothing of server {guild_id}: check the id (a server's id, not a user's).", 1
+        )
     if kind == "json":
         target.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     else:
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir()
         for table in (*GUILD_TABLES, "series"):
             rows = document[table]
             with (target / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -202,31 +240,34 @@ def export_data(guild_id: int, kind: str, out: str | None) -> int:
     return 0
 
 
+@one_sentence
 def import_export(source: str) -> int:
     import json
 
+    from bot.services.catalog_import import ImportError_, read_release_bytes
     from bot.store.export import ExportError, import_guild
 
+    settings = tool_settings()
     try:
-        settings = load_settings(require_token=False)
-        asyncio.run(_migrate(settings))
-        counts = import_guild(settings.database_path, json.loads(Path(source).read_text(encoding="utf-8")))
-    except ConfigError as error:
-        return _fail(str(error), EXIT_CONFIG)
-    except (ExportError, OSError, ValueError, KeyError) as error:
+        # Read as the catalog importer reads: plain, gzip or zstd by content, a BOM tolerated.
+        document = json.loads(read_release_bytes(Path(source)))
+    except (ImportError_, ValueError) as error:
+        return _fail(f"Cannot restore {source}: it is not a readable JSON export ({error}).", 1)
+    try:
+        asyncio.run(_migrate_with_starter(settings))
+        counts = import_guild(settings.database_path, document)
+    except ExportError as error:
         return _fail(f"Cannot restore {source}: {error}", 1)
     print("Restored " + ", ".join(f"{n:,} {table}" for table, n in counts.items()) + ".")
     return 0
 
 
+@one_sentence
 def health_check() -> int:
     """Exit 0 while the running bot is connected to Discord (for the Docker healthcheck), else 1."""
     from bot import health
 
-    try:
-        settings = load_settings(require_token=False)
-    except ConfigError as error:
-        return _fail(str(error), EXIT_CONFIG)
+    settings = load_settings(require_token=False)
     healthy, sentence = health.check(health.heartbeat_path(settings.database_path))
     if not healthy:
         return _fail(sentence, 1)

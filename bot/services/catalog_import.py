@@ -6,6 +6,7 @@ import gzip
 import json
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -152,10 +153,42 @@ def _license_notice(header: dict[str, Any]) -> str:
     )
 
 
-def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[int, Any]]]:
-    """The header and an iterator of (index, raw entry), for the .json and the .jsonl release forms."""
-    with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as handle:
-        rest = handle.read().lstrip()
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def read_release_bytes(path: Path) -> bytes:
+    """The file's JSON text, decompressed by what its first bytes say (gzip, zstd or none), not its name."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ImportError_(f"Cannot read {path}: {error.strerror or error}.") from None
+    try:
+        if raw.startswith(GZIP_MAGIC):
+            data = gzip.decompress(raw)
+        elif raw.startswith(ZSTD_MAGIC):
+            import zstandard
+
+            unpacker = zstandard.ZstdDecompressor().decompressobj()
+            data = unpacker.decompress(raw)
+            if not unpacker.eof:  # a cut-off frame unpacks to what it has, silently: say so
+                raise ImportError_(f"{path} is a truncated zstd file; download it again.")
+        else:
+            data = raw
+    except (EOFError, OSError, zlib.error) as error:
+        raise ImportError_(f"{path} is a damaged or truncated gzip file ({error}).") from None
+    except ImportError_:
+        raise
+    except Exception as error:  # zstandard raises its own ZstdError
+        raise ImportError_(f"{path} is a damaged or truncated zstd file ({error}).") from None
+    return data.removeprefix(UTF8_BOM)
+
+
+def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[int, Any]], int]:
+    """The header, an iterator of (index, raw entry), and how many entries: for .json and .jsonl releases,
+    plain, gzip or zstd."""
+    rest = read_release_bytes(path).lstrip()
     if not rest.startswith(b"{"):
         raise ImportError_(f"{path} is not an anime-offline-database file (it does not start with a JSON object).")
     try:
@@ -165,15 +198,15 @@ def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[in
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise ImportError_(f"{path} has no `data` list: is it an anime-offline-database release file?")
     header = {k: v for k, v in document.items() if k != "data"}
-    return header, enumerate(document["data"])
+    return header, enumerate(document["data"]), len(document["data"])
 
 
-def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]]]:
+def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]], int]:
     lines = raw.splitlines()
     try:
         header = json.loads(lines[0])
-    except (json.JSONDecodeError, IndexError):
-        raise ImportError_("the file is neither JSON nor JSON Lines.") from None
+    except (json.JSONDecodeError, IndexError, UnicodeDecodeError):
+        raise ImportError_("The file is neither JSON nor JSON Lines (is it truncated?).") from None
     if not isinstance(header, dict) or "sources" in header:
         header = {}
         body = lines
@@ -186,17 +219,18 @@ def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]]]:
                 continue
             try:
                 yield index, json.loads(line)
-            except json.JSONDecodeError as error:
-                yield index, ValueError(f"not JSON ({error.msg})")
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                yield index, ValueError(f"not JSON ({error})")
 
-    return header, entries()
+    return header, entries(), sum(1 for line in body if line.strip())
 
 
 def import_offline_database(path: Path, database: Path, *, progress: bool = True) -> ImportReport:
     started = time.perf_counter()
-    header, raw_entries = read_offline_database(path)
+    header, raw_entries, total = read_offline_database(path)
     report = ImportReport(notice=_license_notice(header))
-    bar = tqdm(desc="Importing", unit=" series", disable=not progress, dynamic_ncols=True)
+    # With a total, tqdm shows the share done and an ETA.
+    bar = tqdm(desc="Importing", total=total, unit=" series", disable=not progress, dynamic_ncols=True)
     with CatalogWriter(database) as writer:
         meta = {OFFLINE_CREDIT_KEY: report.notice}
         while batch_raw := list(islice(raw_entries, BATCH_SIZE)):
@@ -220,7 +254,7 @@ def import_offline_database(path: Path, database: Path, *, progress: bool = True
     return report
 
 
-async def download(url: str, destination: Path, *, cap_bytes: int = DOWNLOAD_CAP_BYTES) -> Path:
+async def download(url: str, destination: Path, *, cap_bytes: int = DOWNLOAD_CAP_BYTES, progress: bool = False) -> Path:
     """Stream `url` to a file in `destination`, refusing anything larger than `cap_bytes`."""
     name = url.rstrip("/").rsplit("/", 1)[-1] or "download.json"
     target = destination / name
@@ -233,12 +267,18 @@ async def download(url: str, destination: Path, *, cap_bytes: int = DOWNLOAD_CAP
             if declared is not None and declared > cap_bytes:
                 raise ImportError_(f"{url} is {declared:,} bytes, more than the {cap_bytes:,}-byte limit.")
             written = 0
-            with target.open("wb") as out:
+            bar = tqdm(
+                desc="Downloading", total=declared, unit="B", unit_scale=True, disable=not progress, dynamic_ncols=True
+            )
+            with bar, target.open("wb") as out:
                 async for chunk in response.content.iter_chunked(1 << 16):
                     written += len(chunk)
                     if written > cap_bytes:
                         raise ImportError_(f"{url} is larger than the {cap_bytes:,}-byte limit; download stopped.")
                     out.write(chunk)
+                    bar.update(len(chunk))
+            if declared is not None and written < declared:
+                raise ImportError_(f"Downloading {url} stopped after {written:,} of {declared:,} bytes.")
     except (aiohttp.ClientError, TimeoutError) as error:
         raise ImportError_(
             f"Could not download {url} ({error.__class__.__name__}: {error}). Check the address and the "

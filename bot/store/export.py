@@ -5,6 +5,8 @@ Series are carried by title and site ids, so an export restores into a database 
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -64,9 +66,14 @@ def export_guild(database: Path, guild_id: int, exported_at: str) -> dict[str, A
 
 def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
     """Restore an export into a database that holds nothing of that server yet; one transaction."""
-    if document.get("format") != FORMAT or document.get("version") != VERSION:
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != VERSION:
         raise ExportError("This file is not an export of this bot (format or version differs).")
-    guild_id = int(document["guild_id"])
+    guild_id = document.get("guild_id")
+    if type(guild_id) is not int or not isinstance(document.get("series"), list):
+        raise ExportError("The export has no server id or no series list; it is damaged or not an export.")
+    for entry in document["series"]:
+        if not isinstance(entry, dict) or type(entry.get("id")) is not int or not isinstance(entry.get("title"), str):
+            raise ExportError("A series of the export has no id or title; it is damaged.")
     conn = sqlite3.connect(database, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
@@ -75,12 +82,18 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
             raise ExportError(
                 f"This database already holds impressions of server {guild_id}; restore into an empty one."
             )
-        taken = conn.execute("SELECT 1 FROM impressions WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
-                             (str([row["id"] for row in document["impressions"]]),)).fetchone()  # fmt: skip
-        if taken:
-            raise ExportError("Impression ids of the export are already used in this database.")
         series_map = {entry["id"]: _series_here(conn, entry) for entry in document["series"]}
-        impression_ids = {row.get("id") for row in document["impressions"]}
+        impressions = document.get("impressions")
+        if not isinstance(impressions, list) or not all(isinstance(row, dict) for row in impressions):
+            raise ExportError("The export has no list of impressions; it is damaged or not an export.")
+        impression_ids = {row.get("id") for row in impressions}
+        # Impression ids are global: keep the export's own when all are free here (old links keep
+        # working), otherwise number every row anew and rewrite what refers to them.
+        taken = conn.execute(
+            "SELECT 1 FROM impressions WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
+            (json.dumps([i for i in impression_ids if type(i) is int]),),
+        ).fetchone()
+        renumber = Renumbering(series_map) if taken else None
         counts: dict[str, int] = {}
         for table in GUILD_TABLES:
             rows = document.get(table, [])
@@ -90,12 +103,21 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
             for number, row in enumerate(rows, 1):
                 checked = _checked_row(table, number, row, columns, guild_id, impression_ids)
                 if table == "impressions":
+                    if checked.get("series_id") not in series_map:
+                        raise ExportError(f"Impression row {number} names a series the export does not list.")
                     checked["series_id"] = series_map[checked["series_id"]]
+                old_id = checked.get("id")
+                if renumber is not None:
+                    checked = renumber.row(table, checked)
                 # Column names come from our own schema, never from the file.
                 names = ", ".join(checked)
-                conn.execute(
+                cursor = conn.execute(
                     f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(checked))})", tuple(checked.values())
                 )
+                if renumber is not None and table == "impressions":
+                    renumber.impressions[int(old_id)] = int(cursor.lastrowid or 0)
+            if renumber is not None and table == "impressions":
+                renumber.impression_texts(conn)  # now every new number is known, forward references too
             counts[table] = len(rows)
         conn.execute("COMMIT")
         return counts
@@ -105,6 +127,49 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
         raise
     finally:
         conn.close()
+
+
+_REFERENCE = re.compile(r"series:(\d{1,18})#(\d{1,18})|(impression #)(\d{1,18})")
+# Tables whose rows are numbered by SQLite: on renumbering, their ids are left to it.
+_NUMBERED = frozenset({"impressions", "impression_revisions", "impression_edits", "reports", "audit_log",
+                       "member_notices"})  # fmt: skip
+
+
+class Renumbering:
+    """Old impression ids → new ones, applied to every row that refers to an impression."""
+
+    def __init__(self, series: dict[int, int]) -> None:
+        self.series = series
+        self.impressions: dict[int, int] = {}
+
+    def text(self, value: str | None) -> str | None:
+        """`series:4772#628` and "impression #628" in texts, pointed at the new numbers."""
+        if value is None:
+            return None
+
+        def moved(match: re.Match[str]) -> str:
+            if match[1] is not None:
+                series = self.series.get(int(match[1]), int(match[1]))
+                return f"series:{series}#{self.impressions.get(int(match[2]), int(match[2]))}"
+            return f"{match[3]}{self.impressions.get(int(match[4]), int(match[4]))}"
+
+        return _REFERENCE.sub(moved, value)
+
+    def impression_texts(self, conn: sqlite3.Connection) -> None:
+        for new in self.impressions.values():
+            [text] = conn.execute("SELECT text FROM impressions WHERE id = ?", (new,)).fetchone()
+            conn.execute("UPDATE impressions SET text = ? WHERE id = ?", (self.text(text), new))
+
+    def row(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        row = {k: v for k, v in row.items() if not (k == "id" and table in _NUMBERED)}
+        if "impression_id" in row:
+            row["impression_id"] = self.impressions[row["impression_id"]]
+        if table == "audit_log" and row.get("target_type") == "impression":
+            row["target_id"] = self.impressions.get(row["target_id"], row["target_id"])
+        for column in ("text", "reason") if table != "impressions" else ():
+            if isinstance(row.get(column), str):
+                row[column] = self.text(row[column])
+        return row
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
