@@ -22,11 +22,11 @@ FIXTURE = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.
 REPO = Path(__file__).resolve().parent.parent
 
 
-async def import_catalog(database: Path, source: str) -> tuple[int, str]:
+async def import_catalog(database: Path, source: str, *, progress: bool = False) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "catalog", "import", source, "--no-progress",
+        sys.executable, "-m", "bot", "catalog", "import", source, *(() if progress else ("--no-progress",)),
         env=env, cwd=database.parent, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     output, _ = await asyncio.wait_for(process.communicate(), 120)
@@ -128,6 +128,17 @@ async def test_import_from_a_url(database: Path, file_server: str) -> None:
     status, output = await import_catalog(database, f"{file_server}/anime-offline-database-minified.json")
     assert status == 0, output
     assert "2 new, 2 updated" in output
+
+
+async def test_progress_shows_totals_for_the_download_and_the_import(database: Path, file_server: str) -> None:
+    status, output = await import_catalog(
+        database, f"{file_server}/anime-offline-database-minified.json", progress=True
+    )
+    assert status == 0, output
+    frames = output.replace("\r", "\n").splitlines()
+    # Bytes of a known total, then entries of a known total: so each bar can show an ETA.
+    assert any(f.startswith("Downloading: 100%") and "1.97k/1.97k" in f for f in frames), output
+    assert any(f.startswith("Importing: 100%") and " 7/7 " in f for f in frames), output
 
 
 async def test_a_missing_url_is_a_clear_error(database: Path, file_server: str) -> None:
