@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import functools
 import logging
 import signal
@@ -50,9 +51,12 @@ def one_sentence(tool: Callable[..., int]) -> Callable[..., int]:
             return _fail(str(error), 1)
         except sqlite3.DatabaseError as error:
             return _fail(f"The database cannot be used: {error}.", 1)
+        except FileExistsError as error:
+            return _fail(f"{error.filename} exists already; give a new name so nothing is overwritten.", 1)
         except OSError as error:
-            where = f" ({error.filename})" if error.filename else ""
-            return _fail(f"{error.strerror or error}{where}.", 1)
+            if error.filename:
+                return _fail(f"Cannot use {error.filename}: {error.strerror or error}.", 1)
+            return _fail(f"{error.strerror or error}.", 1)
 
     return run
 
@@ -187,7 +191,7 @@ def new_target(target: str) -> Path:
     """A file or folder to create: never one that exists, so nothing is overwritten."""
     path = Path(target)
     if path.exists():
-        raise FileExistsError(0, "It exists already; give a new name so nothing is overwritten", str(path))
+        raise FileExistsError(errno.EEXIST, "exists", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -251,7 +255,9 @@ def import_export(source: str) -> int:
     try:
         # Read as the catalog importer reads: plain, gzip or zstd by content, a BOM tolerated.
         document = json.loads(read_release_bytes(Path(source)))
-    except (ImportError_, ValueError) as error:
+    except ImportError_ as error:
+        return _fail(f"Cannot restore: {error}", 1)
+    except ValueError as error:
         return _fail(f"Cannot restore {source}: it is not a readable JSON export ({error}).", 1)
     try:
         asyncio.run(_migrate_with_starter(settings))
