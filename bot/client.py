@@ -21,7 +21,8 @@ import cogs
 from bot import health
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
-from bot.interactions import handle_interaction_error, reply_ephemeral
+from bot.interactions import handle_interaction_error, reply_ephemeral, require_level
+from bot.permissions import FormHandler, FormRoute, Level, LevelRefused, level_of
 from bot.render.errors import render_user_error, user_error_text
 from bot.services import Services
 from bot.services.catalog_import import import_starter_catalog
@@ -30,6 +31,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 # Namespaces of the persistent components this bot sends (series:pick:…, mod:approve:…, rep:hide:…).
 OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:", "imp:")
+OWN_FORM_PREFIXES = ("imp:", "mod:", "rep:", "cur:")
 # Interaction ids remembered to drop a second delivery of the same interaction (Discord redelivers
 # after a resume); a few minutes of traffic, since a token is only valid for 15 minutes anyway.
 SEEN_INTERACTIONS = 10_000
@@ -45,6 +47,16 @@ def discover_cogs() -> list[str]:
 
 
 class ReviewTree(app_commands.CommandTree["ReviewBot"]):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command and context menu runs only at its declared level; one without a level never runs."""
+        if interaction.type is not discord.InteractionType.application_command:
+            return True  # autocomplete only suggests; the command it completes is checked when sent
+        level = level_of(interaction.command)  # type: ignore[arg-type]  # never a text command here
+        if level is None:
+            raise LevelRefused("This command declares no permission level, so it does not run.")
+        await require_level(interaction, level)
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await handle_interaction_error(interaction, error)
 
@@ -76,6 +88,7 @@ class ReviewBot(commands.Bot):
         self._component_patterns: list[re.Pattern[str]] = []
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
         self._heartbeat: asyncio.Task[None] | None = None
+        self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
 
     def _drop_redelivered_interactions(self) -> None:
@@ -172,11 +185,34 @@ class ReviewBot(commands.Bot):
         super().add_dynamic_items(*items)
         self._component_patterns += [item.__discord_ui_compiled_template__ for item in items]
 
+    def add_form(self, pattern: str, level: Level, handler: FormHandler) -> None:
+        """Answer modal submissions whose custom_id fully matches `pattern`, at `level` (like a command)."""
+        self.form_routes.append(FormRoute(re.compile(pattern), level, handler))
+
+    async def _route_form(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """The one form router: forms are answered from their custom_id alone, after a restart too."""
+        try:
+            for route in self.form_routes:
+                if match := route.pattern.fullmatch(custom_id):
+                    await require_level(interaction, route.level)
+                    await route.handler(interaction, match)
+                    return
+            if custom_id.startswith(OWN_FORM_PREFIXES):
+                raise UserFacingError(
+                    "This form is not one the bot sent (or is from an older version); nothing was saved."
+                )
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A button of ours whose id no handler accepts (forged, or from an older version) gets an answer."""
+        """Forms go to their route; a button of ours whose id no handler accepts (forged, or from an
+        older version) gets an answer."""
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self._route_form(interaction, custom_id)
+            return
         if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not custom_id.startswith(OWN_COMPONENT_PREFIXES):
             return  # a view's own buttons (pagers, confirmations) are answered by the view
         if any(pattern.fullmatch(custom_id) for pattern in self._component_patterns):

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
 from bot.models import Impression, Series
+from bot.permissions import PRIVILEGED, REFUSALS, Level, LevelRefused
+from bot.render import TEXT_INPUT_ID
 from bot.render.errors import render_internal_error, render_user_error
 from bot.render.text import md
 from bot.services.impressions import Actor
+
+if TYPE_CHECKING:
+    from bot.client import ReviewBot
+    from bot.services import Services
 
 log = logging.getLogger("bot.client")
 
@@ -21,6 +28,8 @@ def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFac
     """A sentence for the errors discord.py raises before a command runs, or None if it is a bug."""
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works inside a server."
+    if isinstance(error, LevelRefused):
+        return str(error)
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         return str(error)
     if isinstance(error, app_commands.CommandOnCooldown):
@@ -70,14 +79,18 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Exce
 
 
 class GuardedCallback:
-    """Mix into a DynamicItem: discord.py only logs what a dynamic item's callback raises, so the
-    member would see "interaction failed"; this routes it to the one error handler instead."""
+    """Mix into a DynamicItem: it declares the button's `level`, checked before `handle` runs; and
+    discord.py only logs what a dynamic item's callback raises, so the member would see "interaction
+    failed": this routes it to the one error handler instead."""
+
+    level: ClassVar[Level]
 
     async def handle(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
+            await require_level(interaction, self.level)
             await self.handle(interaction)
         except Exception as error:
             await handle_interaction_error(interaction, error)
@@ -95,15 +108,42 @@ def has_moderator_permissions(user: discord.abc.User) -> bool:
     return granted.manage_messages or granted.manage_guild or granted.administrator
 
 
+def services_of(interaction: discord.Interaction) -> Services:
+    return cast("ReviewBot", interaction.client).services
+
+
 async def actor_of(interaction: discord.Interaction) -> Actor:
-    """Who is acting, and whether they moderate this server (guild-level permissions or its mod role)."""
-    services = interaction.client.services  # type: ignore[attr-defined]
+    """Who is acting, and whether they moderate this server (guild-level permissions or its mod role).
+
+    Resolved once per interaction (the mod role may take a database read) and kept on it.
+    """
+    cached = interaction.extras.get("actor")
+    if isinstance(cached, Actor):
+        return cached
     roles = [role.id for role in getattr(interaction.user, "roles", [])]
     is_moderator = interaction.guild_id is not None and (
         has_moderator_permissions(interaction.user)
-        or await services.impressions.is_moderator_role(interaction.guild_id, roles)
+        or await services_of(interaction).impressions.is_moderator_role(interaction.guild_id, roles)
     )
-    return Actor(interaction.user.id, interaction.user.display_name, is_moderator)
+    actor = Actor(interaction.user.id, interaction.user.display_name, is_moderator)
+    interaction.extras["actor"] = actor
+    return actor
+
+
+async def require_level(interaction: discord.Interaction, level: Level) -> None:
+    """Refuse the interaction unless its member has `level` here (the declared, first-line check)."""
+    if level not in PRIVILEGED:
+        return
+    if level is Level.OWNER:
+        allowed = await interaction.client.is_owner(interaction.user)  # type: ignore[attr-defined]  # a Bot
+    else:
+        actor = await actor_of(interaction)
+        if level is Level.MODERATOR:
+            allowed = actor.is_moderator
+        else:
+            allowed = services_of(interaction).curation.is_curator(actor, interaction.guild_id)
+    if not allowed:
+        raise LevelRefused(REFUSALS[level])
 
 
 async def post_card(
@@ -133,19 +173,25 @@ async def post_card(
         return None
 
 
-def modal_values(data: dict[str, object]) -> dict[str, str]:
-    """custom_id → value of every text input in a modal submission (action rows or labels)."""
+def form_values(interaction: discord.Interaction) -> dict[str, str]:
+    """custom_id → value of every text input of a submitted form (in action rows or in labels)."""
+    data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]  # a modal's data
     values: dict[str, str] = {}
-    for row in data.get("components", []) or []:  # type: ignore[union-attr]
+    for row in data.get("components") or []:
         children = row.get("components") or ([row["component"]] if "component" in row else [])
         for child in children:
             values[str(child.get("custom_id"))] = str(child.get("value") or "")
     return values
 
 
+def form_text(interaction: discord.Interaction) -> str:
+    """The one text input of a submitted impression or reason form."""
+    return form_values(interaction).get(TEXT_INPUT_ID, "")
+
+
 async def announce_impression(interaction: discord.Interaction, impression: Impression, series: Series) -> None:
     """A newly published impression, in the server's announcement channel when one is set."""
-    services = interaction.client.services  # type: ignore[attr-defined]
+    services = services_of(interaction)
     channel_id = await services.impressions.announce_channel(interaction.guild_id or 0)
     message = await post_card(interaction.guild, channel_id, impression, series, content=announcement(series))
     if message is not None:
@@ -162,7 +208,7 @@ async def record_public_card(interaction: discord.Interaction, message_id: int |
     """Remember a public card the bot answered with, so hiding or deleting the impression can edit it."""
     if message_id is None or interaction.channel_id is None or impression.status != "published":
         return
-    services = interaction.client.services  # type: ignore[attr-defined]
+    services = services_of(interaction)
     await services.impressions.record_post(
         impression.guild_id, impression.id, interaction.channel_id, message_id, "card"
     )
@@ -173,7 +219,7 @@ async def refresh_public_posts(client: discord.Client, guild_id: int, impression
     published, one short line once it is hidden, deleted or rejected (so it stops being readable)."""
     from bot.render.impressions import render_impression_card, render_withdrawn
 
-    services = client.services  # type: ignore[attr-defined]
+    services = cast("ReviewBot", client).services
     shown, posts = await services.impressions.public_posts(guild_id, impression_id)
     for channel_id, message_id, kind in posts:
         channel = client.get_channel(channel_id)
@@ -193,10 +239,3 @@ async def refresh_public_posts(client: discord.Client, guild_id: int, impression
             await services.impressions.forget_post(message_id)  # deleted by someone: nothing left to edit
         except discord.HTTPException:
             log.warning("Could not update post %s of impression %s", message_id, impression_id, exc_info=True)
-
-
-def submitted_form_id(interaction: discord.Interaction) -> str | None:
-    """The custom_id of a modal submission (forms are answered by listeners, from this id alone)."""
-    if interaction.type is not discord.InteractionType.modal_submit:
-        return None
-    return str((interaction.data or {}).get("custom_id", ""))

@@ -11,13 +11,14 @@ from discord.ext import commands
 from bot.client import ReviewBot
 from bot.config import SyncMode
 from bot.errors import PermissionDenied
+from bot.permissions import Level, requires
 
 
 class Admin(commands.Cog):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
 
-    admin = app_commands.Group(name="admin", description="Tools for the bot's owners.")
+    admin = requires(Level.OWNER)(app_commands.Group(name="admin", description="Tools for the bot's owners."))
 
     @admin.command(name="sync", description="Publish the slash commands to Discord (owners only).")
     @app_commands.describe(scope="global: every server (may take a while); guild: DEV_GUILD_ID at once")

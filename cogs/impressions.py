@@ -16,19 +16,18 @@ from bot.interactions import (
     GuardedCallback,
     actor_of,
     announce_impression,
-    handle_interaction_error,
-    modal_values,
+    form_text,
+    form_values,
     post_card,
     record_public_card,
     refresh_public_posts,
-    submitted_form_id,
 )
 from bot.models import CATEGORY_FIELDS, Scores
 from bot.parsing import is_number
+from bot.permissions import Level, requires
 from bot.render.errors import render_user_error
 from bot.render.impressions import (
     ConfirmView,
-    modal_text,
     render_delete_prompt,
     render_impression_card,
     render_impression_modal,
@@ -40,7 +39,9 @@ from bot.render.impressions import (
 from bot.render.series import render_choice_name, series_impressions_id, series_post_id
 from bot.render.text import plain
 from bot.services.impressions import (
+    EDIT_FORM,
     MAX_EPISODES,
+    PLAN_FORM,
     DuplicateImpression,
     EditPlan,
     ImpressionService,
@@ -61,7 +62,7 @@ Scope = Literal["episodes", "completed", "dropped"]
 # Bounded in the command's schema, so a client refuses 11 before sending it; the service checks again.
 Score = app_commands.Range[int, 1, 10]
 Episodes = app_commands.Range[int, 1, MAX_EPISODES]
-_QUICK = re.compile(r"^imp:quick:(\d{1,18}):([\w-]{4,16})$")
+QUICK_FORM = r"imp:quick:(?P<series>\d{1,18}):(?P<nonce>[\w-]{4,16})"
 _QUICK_EPISODES = "episodes"
 _QUICK_OVERALL = "overall"
 
@@ -88,6 +89,7 @@ class Impressions(commands.Cog):
 
     # -- post -----------------------------------------------------------------------------------------
 
+    @requires(Level.MEMBER)
     @impression.command(name="post", description="Write what you thought of the episodes you watched, and rate them.")
     @app_commands.describe(
         series="Start typing the series' name and pick it",
@@ -189,28 +191,21 @@ class Impressions(commands.Cog):
         await record_public_card(interaction, answer.message_id, impression)
         await announce_impression(interaction, impression, series)
 
-    # -- modal submissions, answered from their custom_id alone ---------------------------------------
+    # -- forms, answered from their custom_id alone (routes registered in setup) -----------------------
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        custom_id = submitted_form_id(interaction)
-        if custom_id is None or not custom_id.startswith("imp:"):
-            return
-        try:
-            await self.submitted(interaction, custom_id, modal_text(interaction.data or {}))  # type: ignore[arg-type]
-        except Exception as error:
-            await handle_interaction_error(interaction, error)
+    async def post_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
+        plan = decode_plan(match.string)
+        assert plan is not None  # the route's pattern is the plan's
+        await self.publish(interaction, plan, form_text(interaction))
 
-    async def submitted(self, interaction: discord.Interaction, custom_id: str, text: str) -> None:
-        if plan := decode_plan(custom_id):
-            await self.publish(interaction, plan, text)
-        elif edit := decode_edit(custom_id):
-            await self.edited(interaction, edit, text)
-        elif quick := _QUICK.match(custom_id):
-            plan = await self.quick_plan(interaction, int(quick[1]), quick[2])
-            await self.publish(interaction, plan, text)
-        else:
-            raise InvalidInput("This form is not one the bot sent; nothing was saved.")
+    async def quick_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
+        plan = await self.quick_plan(interaction, int(match["series"]), match["nonce"])
+        await self.publish(interaction, plan, form_text(interaction))
+
+    async def edit_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
+        edit = decode_edit(match.string)
+        assert edit is not None
+        await self.edited(interaction, edit, form_text(interaction))
 
     async def edited(self, interaction: discord.Interaction, edit: EditPlan, text: str) -> None:
         guild_id = interaction.guild_id or 0
@@ -249,7 +244,7 @@ class Impressions(commands.Cog):
 
     async def quick_plan(self, interaction: discord.Interaction, series_id: int, nonce: str) -> Plan:
         """The card's "Post impression" form: scope and overall score typed as text."""
-        fields = modal_values(interaction.data or {})  # type: ignore[arg-type]
+        fields = form_values(interaction)
         scope, episodes = _parse_scope(fields.get(_QUICK_EPISODES, ""))
         overall_raw = fields.get(_QUICK_OVERALL, "").strip()
         if overall_raw and not is_number(overall_raw):
@@ -269,6 +264,7 @@ class Impressions(commands.Cog):
 
     # -- edit, delete, show, mine ---------------------------------------------------------------------
 
+    @requires(Level.AUTHOR)
     @impression.command(name="edit", description="Change the text, scope or scores of one of your impressions.")
     @app_commands.describe(
         id="Your impression (its number, or series:4772#628)",
@@ -323,6 +319,7 @@ class Impressions(commands.Cog):
     async def edit_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await impression_choices(interaction, current, own=True)
 
+    @requires(Level.AUTHOR)
     @impression.command(name="delete", description="Delete one of your impressions (moderators: any).")
     @app_commands.describe(id="The impression (its number, or series:4772#628)")
     async def delete(self, interaction: discord.Interaction, id: str) -> None:
@@ -346,6 +343,7 @@ class Impressions(commands.Cog):
     async def delete_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await impression_choices(interaction, current, own=not (await actor_of(interaction)).is_moderator)
 
+    @requires(Level.MEMBER)
     @impression.command(name="show", description="Show one impression: 628 or series:4772#628.")
     @app_commands.describe(id="The impression's number, or series:4772#628", private="Show it only to you")
     async def show(self, interaction: discord.Interaction, id: str, private: bool = False) -> None:
@@ -362,6 +360,7 @@ class Impressions(commands.Cog):
     async def show_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await impression_choices(interaction, current, own=False)
 
+    @requires(Level.MEMBER)
     @impression.command(name="mine", description="Browse your impressions, newest first.")
     @app_commands.describe(series="Only this series (start typing its name)")
     async def mine(self, interaction: discord.Interaction, series: str | None = None) -> None:
@@ -400,6 +399,8 @@ class SeriesImpressionsButton(
 ):
     """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
 
+    level = Level.MEMBER
+
     def __init__(self, series_id: int) -> None:
         super().__init__(discord.ui.Button(label="Impressions", custom_id=series_impressions_id(series_id)))
         self.series_id = series_id
@@ -428,6 +429,8 @@ class SeriesPostButton(
     GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"series:post:(?P<series>\d{1,18})"
 ):
     """The series card's "Post impression" button: a short form (scope, overall score, text)."""
+
+    level = Level.MEMBER
 
     def __init__(self, series_id: int) -> None:
         super().__init__(discord.ui.Button(label="Post impression", custom_id=series_post_id(series_id)))
@@ -480,6 +483,8 @@ class EditInsteadButton(
 ):
     """ "Edit #628 instead", offered for a second impression of the same episodes: opens the edit form."""
 
+    level = Level.AUTHOR
+
     def __init__(self, custom_id: str) -> None:
         super().__init__(discord.ui.Button(label="Edit instead", custom_id=custom_id))
         self.offer = decode_offer(custom_id)
@@ -507,4 +512,8 @@ class EditInsteadButton(
 
 async def setup(bot: ReviewBot) -> None:
     bot.add_dynamic_items(SeriesImpressionsButton, SeriesPostButton, EditInsteadButton)
-    await bot.add_cog(Impressions(bot))
+    cog = Impressions(bot)
+    bot.add_form(PLAN_FORM, Level.MEMBER, cog.post_form)
+    bot.add_form(QUICK_FORM, Level.MEMBER, cog.quick_form)
+    bot.add_form(EDIT_FORM, Level.AUTHOR, cog.edit_form)
+    await bot.add_cog(cog)

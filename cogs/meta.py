@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ReviewBot
+from bot.permissions import Level, requires
 from bot.render.about import render_about
 from bot.services.about import AboutService
 
@@ -19,6 +20,7 @@ class Meta(commands.Cog):
         self.bot = bot
         self.about_service = about
 
+    @requires(Level.MEMBER)
     @app_commands.command(name="about", description="Version, uptime, catalog size and latency of the bot.")
     async def about(self, interaction: discord.Interaction) -> None:
         info = await self.about_service.describe(

@@ -16,14 +16,13 @@ from bot.interactions import (
     GuardedCallback,
     actor_of,
     announce_impression,
-    handle_interaction_error,
+    form_text,
     has_moderator_permissions,
     refresh_public_posts,
-    submitted_form_id,
 )
+from bot.permissions import Level, requires
 from bot.render.impressions import (
     approve_id,
-    modal_text,
     reject_id,
     render_impression_card,
     render_queue_buttons,
@@ -48,11 +47,13 @@ class Moderation(commands.Cog):
         self.service: ModerationService = bot.services.moderation
 
     # Hidden from members in the client; every command still checks on the server side.
-    mod = app_commands.Group(
-        name="mod",
-        description="Moderator tools: settings, hiding, featuring, bans and the audit log.",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_messages=True),
+    mod = requires(Level.MODERATOR)(
+        app_commands.Group(
+            name="mod",
+            description="Moderator tools: settings, hiding, featuring, bans and the audit log.",
+            guild_only=True,
+            default_permissions=discord.Permissions(manage_messages=True),
+        )
     )
 
     @mod.command(name="settings", description="Show or change this server's review settings.")
@@ -211,17 +212,10 @@ class Moderation(commands.Cog):
             ephemeral=True,
         )
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def reject_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         """The reject form's submission, answered from its custom_id (works after a restart)."""
-        match = _REJECT_FORM.match(submitted_form_id(interaction) or "")
-        if match is None:
-            return
-        try:
-            reason = modal_text(interaction.data or {})  # type: ignore[arg-type]
-            await decide(interaction, _kind(match["edit"]), int(match["id"]), approve=False, reason=reason)
-        except Exception as error:
-            await handle_interaction_error(interaction, error)
+        reason = form_text(interaction)
+        await decide(interaction, _kind(match["edit"]), int(match["id"]), approve=False, reason=reason)
 
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
@@ -269,6 +263,8 @@ async def decide(
 class ApproveButton(
     GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:approve:(?P<edit>e?)(?P<id>\d{1,18})"
 ):
+    level = Level.MODERATOR
+
     def __init__(self, kind: QueueKind, item_id: int) -> None:
         super().__init__(discord.ui.Button(label="Approve", custom_id=approve_id(item_id, edit=kind == "edit")))
         self.kind, self.item_id = kind, item_id
@@ -286,6 +282,8 @@ class ApproveButton(
 class RejectButton(
     GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:reject:(?P<edit>e?)(?P<id>\d{1,18})"
 ):
+    level = Level.MODERATOR
+
     def __init__(self, kind: QueueKind, item_id: int) -> None:
         super().__init__(discord.ui.Button(label="Reject", custom_id=reject_id(item_id, edit=kind == "edit")))
         self.kind, self.item_id = kind, item_id
@@ -308,9 +306,11 @@ class RejectButton(
         await interaction.response.send_modal(render_reason_modal(f"mod:rejectform:{flag}{self.item_id}", title))
 
 
-_REJECT_FORM = re.compile(r"^mod:rejectform:(?P<edit>e?)(?P<id>\d{1,18})$")
+REJECT_FORM = r"mod:rejectform:(?P<edit>e?)(?P<id>\d{1,18})"
 
 
 async def setup(bot: ReviewBot) -> None:
     bot.add_dynamic_items(ApproveButton, RejectButton)
-    await bot.add_cog(Moderation(bot))
+    cog = Moderation(bot)
+    bot.add_form(REJECT_FORM, Level.MODERATOR, cog.reject_form)
+    await bot.add_cog(cog)

@@ -13,16 +13,16 @@ from bot.errors import InvalidInput
 from bot.interactions import (
     GuardedCallback,
     actor_of,
-    handle_interaction_error,
+    form_text,
     post_card,
     refresh_public_posts,
-    submitted_form_id,
 )
-from bot.render.impressions import modal_text, render_reason_modal
+from bot.permissions import Level, requires
+from bot.render.impressions import render_reason_modal
 from bot.render.moderation import dismiss_report_id, hide_report_id, render_report_buttons
 
 _CARD_FOOTER = re.compile(r"^series:\d{1,18}#(\d{1,18})")
-_REPORT_FORM = re.compile(r"^rep:form:(\d{1,18})$")
+REPORT_FORM = r"rep:form:(?P<id>\d{1,18})"
 
 
 def impression_on(message: discord.Message, bot_id: int) -> int:
@@ -40,6 +40,7 @@ class Reports(commands.Cog):
         self.bot = bot
         self.menu = app_commands.ContextMenu(name="Report impression", callback=self.report_menu)
         self.menu.guild_only = True
+        requires(Level.MEMBER)(self.menu)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
@@ -52,35 +53,26 @@ class Reports(commands.Cog):
         impression_id = impression_on(message, self.bot.user.id)
         # Checked before the form opens (ban, visibility), and again when it is sent.
         await self.bot.services.impressions.find(interaction.guild_id or 0, str(impression_id))
-        if await self.bot.store.impressions.is_banned(interaction.guild_id or 0, interaction.user.id):
-            raise InvalidInput("You are banned from reviewing here, which includes reporting.")
+        await self.bot.services.moderation.require_may_report(interaction.guild_id or 0, interaction.user.id)
         await interaction.response.send_modal(
             render_reason_modal(f"rep:form:{impression_id}", f"Report impression #{impression_id}")
         )
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        match = _REPORT_FORM.match(submitted_form_id(interaction) or "")
-        if match is None:
-            return
-        try:
-            impression_id = int(match[1])
-            guild_id = interaction.guild_id or 0
-            reason = modal_text(interaction.data or {})  # type: ignore[arg-type]
-            report_id = await self.bot.services.moderation.report(
-                guild_id, await actor_of(interaction), impression_id, reason
-            )
-            await interaction.response.send_message(
-                f"Thank you: report #{report_id} is with the moderators.", ephemeral=True
-            )
-            settings = await self.bot.services.moderation.settings_for_check(guild_id)
-            impression, series = await self.bot.services.impressions.find(guild_id, str(impression_id))
-            await post_card(
-                interaction.guild, settings.queue_channel_id, impression, series,
-                content=f"Reported (report #{report_id})", view=render_report_buttons(report_id),
-            )  # fmt: skip
-        except Exception as error:
-            await handle_interaction_error(interaction, error)
+    async def report_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
+        impression_id = int(match["id"])
+        guild_id = interaction.guild_id or 0
+        report_id = await self.bot.services.moderation.report(
+            guild_id, await actor_of(interaction), impression_id, form_text(interaction)
+        )
+        await interaction.response.send_message(
+            f"Thank you: report #{report_id} is with the moderators.", ephemeral=True
+        )
+        settings = await self.bot.services.moderation.settings_for_check(guild_id)
+        impression, series = await self.bot.services.impressions.find(guild_id, str(impression_id))
+        await post_card(
+            interaction.guild, settings.queue_channel_id, impression, series,
+            content=f"Reported (report #{report_id})", view=render_report_buttons(report_id),
+        )  # fmt: skip
 
 
 async def resolve(interaction: discord.Interaction, report_id: int, *, hide: bool) -> None:
@@ -109,6 +101,8 @@ async def resolve(interaction: discord.Interaction, report_id: int, *, hide: boo
 class DismissReport(
     GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:dismiss:(?P<id>\d{1,18})"
 ):
+    level = Level.MODERATOR
+
     def __init__(self, report_id: int) -> None:
         super().__init__(discord.ui.Button(label="Dismiss", custom_id=dismiss_report_id(report_id)))
         self.report_id = report_id
@@ -124,6 +118,8 @@ class DismissReport(
 
 
 class HideReported(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:hide:(?P<id>\d{1,18})"):
+    level = Level.MODERATOR
+
     def __init__(self, report_id: int) -> None:
         super().__init__(discord.ui.Button(label="Hide impression", custom_id=hide_report_id(report_id)))
         self.report_id = report_id
@@ -140,4 +136,6 @@ class HideReported(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], t
 
 async def setup(bot: ReviewBot) -> None:
     bot.add_dynamic_items(DismissReport, HideReported)
-    await bot.add_cog(Reports(bot))
+    cog = Reports(bot)
+    bot.add_form(REPORT_FORM, Level.MEMBER, cog.report_form)
+    await bot.add_cog(cog)

@@ -12,8 +12,9 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import PermissionDenied
-from bot.interactions import GuardedCallback, actor_of, handle_interaction_error, modal_values, submitted_form_id
+from bot.interactions import GuardedCallback, actor_of, form_values
 from bot.parsing import is_number
+from bot.permissions import Level, requires
 from bot.render.impressions import send_pager
 from bot.render.series import (
     pick_options,
@@ -51,6 +52,8 @@ class SeriesPick(
 ):
     """The pick list shown when typed text matches several series; only the member who asked may pick."""
 
+    level = Level.MEMBER
+
     def __init__(self, owner_id: int, options: list[discord.SelectOption] | None = None) -> None:
         super().__init__(
             discord.ui.Select(
@@ -83,6 +86,7 @@ class Series(commands.Cog):
 
     series = app_commands.Group(name="series", description="Look anime series up.")
 
+    @requires(Level.MEMBER)
     @series.command(name="lookup", description="Show a series' card: synopsis, premiere, ratings and links.")
     @app_commands.describe(
         title="Start typing any of its names (English, Japanese, romaji…) and pick it from the list",
@@ -114,6 +118,7 @@ class Series(commands.Cog):
             app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions
         ]
 
+    @requires(Level.MEMBER)
     @series.command(name="impressions", description="Browse the impressions of a series, one per page.")
     @app_commands.describe(
         title="Start typing the series' name and pick it",
@@ -145,6 +150,7 @@ class Series(commands.Cog):
 
     # -- curation ---------------------------------------------------------------------------------------
 
+    @requires(Level.CURATOR)
     @series.command(name="add", description="Add a series to the catalog (curators).")
     @app_commands.describe(
         title="Its title", format="TV, Movie, OVA, ONA or Special", episodes="How many episodes",
@@ -163,6 +169,7 @@ class Series(commands.Cog):
         )
         await interaction.response.send_message(f"Added {series_ref(series.id)}.", ephemeral=True)
 
+    @requires(Level.CURATOR)
     @series.command(name="edit", description="Fix a series' data (curators); without options, edit its texts.")
     @app_commands.describe(
         title="The series (start typing its name)", new_title="A corrected title",
@@ -189,6 +196,7 @@ class Series(commands.Cog):
         series = await self.bot.services.curation.edit(actor, interaction.guild_id, series.id, changes)
         await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
 
+    @requires(Level.CURATOR)
     @series.command(name="merge", description="Merge a duplicate into the series it duplicates (curators).")
     @app_commands.describe(source="The duplicate (start typing)", into="The series that stays (start typing)")
     async def merge(self, interaction: discord.Interaction, source: str, into: str) -> None:
@@ -211,22 +219,20 @@ class Series(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return await self.lookup_autocomplete(interaction, current)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def curation_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         """The curation form's submission, answered from its custom_id."""
-        match = re.fullmatch(r"cur:edit:(\d{1,18})", submitted_form_id(interaction) or "")
-        if match is None:
-            return
-        try:
-            values = parse_curation_form(modal_values(interaction.data or {}))  # type: ignore[arg-type]
-            series = await self.bot.services.curation.edit(
-                await actor_of(interaction), interaction.guild_id, int(match[1]), values
-            )
-            await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
-        except Exception as error:
-            await handle_interaction_error(interaction, error)
+        values = parse_curation_form(form_values(interaction))
+        series = await self.bot.services.curation.edit(
+            await actor_of(interaction), interaction.guild_id, int(match["id"]), values
+        )
+        await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
+
+
+CURATION_FORM = r"cur:edit:(?P<id>\d{1,18})"
 
 
 async def setup(bot: ReviewBot) -> None:
     bot.add_dynamic_items(SeriesPick)
-    await bot.add_cog(Series(bot))
+    cog = Series(bot)
+    bot.add_form(CURATION_FORM, Level.CURATOR, cog.curation_form)
+    await bot.add_cog(cog)

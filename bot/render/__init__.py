@@ -8,6 +8,7 @@ import discord
 COLOUR_CARD = discord.Colour(0x2E6DB4)
 COLOUR_ERROR = discord.Colour(0xC0392B)
 COLOUR_OK = discord.Colour(0x2E8B57)
+TEXT_INPUT_ID = "text"  # the custom_id of the one text input of impression and reason forms
 
 
 def shorten(text: str, limit: int) -> str:

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import discord
 
-from bot.interactions import handle_interaction_error, modal_values
+from bot.interactions import handle_interaction_error
 from bot.models import CATEGORIES, Impression, Scores, Series
-from bot.render import COLOUR_CARD
+from bot.render import COLOUR_CARD, TEXT_INPUT_ID
 from bot.render.text import cell, md, plain
 from bot.services.impressions import Page, Ratings
 
@@ -28,7 +28,6 @@ NUMBER_WORDS = {
     8: "Eight",
     9: "Nine",
 }
-TEXT_INPUT_ID = "text"
 DESCRIPTION_MAX = 4096
 
 
@@ -158,11 +157,6 @@ def render_impression_modal(custom_id: str, title: str, text: str | None = None)
         placeholder="What did you think of the episodes you watched?",
     )
     return _text_modal(custom_id, title, text_input)
-
-
-def modal_text(data: dict[str, object]) -> str:
-    """The text input's value from a modal submission's raw data."""
-    return modal_values(data).get(TEXT_INPUT_ID, "")
 
 
 def render_delete_prompt(impression: Impression, series: Series) -> discord.Embed:

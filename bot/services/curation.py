@@ -55,10 +55,11 @@ class CurationService:
         self._owner_ids = owner_ids
         self._curator_guild_ids = curator_guild_ids
 
+    def is_curator(self, actor: Actor, guild_id: int | None) -> bool:
+        return actor.user_id in self._owner_ids or (guild_id in self._curator_guild_ids and actor.is_moderator)
+
     def require_curator(self, actor: Actor, guild_id: int | None) -> None:
-        if actor.user_id in self._owner_ids:
-            return
-        if guild_id in self._curator_guild_ids and actor.is_moderator:
+        if self.is_curator(actor, guild_id):
             return
         raise PermissionDenied(
             "Only curators can change the catalog (the bot's owners, or moderators of a curator server)."

@@ -92,7 +92,8 @@ def encode_plan(plan: Plan) -> str:
     return f"imp:post:{plan.series_id}:{plan.scope[0]}{episodes}:{scores}:{int(plan.spoiler)}:{plan.nonce}"
 
 
-_PLAN = re.compile(r"^imp:post:(\d{1,18}):([ecd])(\d{0,6}):([1-9a_]{7}):([01]):([\w-]{4,16})$")
+PLAN_FORM = r"imp:post:(\d{1,18}):([ecd])(\d{0,6}):([1-9a_]{7}):([01]):([\w-]{4,16})"
+_PLAN = re.compile(f"^{PLAN_FORM}$")
 
 
 def decode_plan(custom_id: str) -> Plan | None:
@@ -388,7 +389,8 @@ class ImpressionService:
         return role is not None and role in role_ids
 
 
-_EDIT = re.compile(r"^imp:edit:(\d{1,18}):([ecd-])(\d{0,6}):([1-9a_-]{7}):([01-]):([\w-]{4,16})$")
+EDIT_FORM = r"imp:edit:(\d{1,18}):([ecd-])(\d{0,6}):([1-9a_-]{7}):([01-]):([\w-]{4,16})"
+_EDIT = re.compile(f"^{EDIT_FORM}$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,10 +217,13 @@ class ModerationService:
             raise NotFound(f"No impression #{item_id} in this server.")
         return decision, item_id
 
+    async def require_may_report(self, guild_id: int, user_id: int) -> None:
+        if await self._impressions.is_banned(guild_id, user_id):
+            raise PermissionDenied("You are banned from reviewing here, which includes reporting.")
+
     async def report(self, guild_id: int, actor: Actor, impression_id: int, reason: str) -> int:
         """A member reports a visible impression of this server, once."""
-        if await self._impressions.is_banned(guild_id, actor.user_id):
-            raise PermissionDenied("You are banned from reviewing here, which includes reporting.")
+        await self.require_may_report(guild_id, actor.user_id)
         text = check_reason(reason)
         assert text is not None
         impression = await self._impressions.get(guild_id, impression_id)
