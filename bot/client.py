@@ -85,7 +85,7 @@ class ReviewBot(commands.Bot):
         self.started_at = datetime.now(UTC)
         self._store: Store | None = None
         self._services: Services | None = None
-        self._component_patterns: list[re.Pattern[str]] = []
+        self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
         self._heartbeat: asyncio.Task[None] | None = None
         self.form_routes: list[FormRoute] = []
@@ -183,7 +183,7 @@ class ReviewBot(commands.Bot):
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         super().add_dynamic_items(*items)
-        self._component_patterns += [item.__discord_ui_compiled_template__ for item in items]
+        self.persistent_items += items
 
     def add_form(self, pattern: str, level: Level, handler: FormHandler) -> None:
         """Answer modal submissions whose custom_id fully matches `pattern`, at `level` (like a command)."""
@@ -215,7 +215,7 @@ class ReviewBot(commands.Bot):
             return
         if not custom_id.startswith(OWN_COMPONENT_PREFIXES):
             return  # a view's own buttons (pagers, confirmations) are answered by the view
-        if any(pattern.fullmatch(custom_id) for pattern in self._component_patterns):
+        if any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in self.persistent_items):
             return
         await reply_ephemeral(
             interaction, render_user_error("This button is not valid (any more); nothing was changed.")

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
 import discord
 from discord import app_commands
 
 from bot.client import ReviewBot
+from bot.config import load_settings
+from bot.permissions import PRIVILEGED, REFUSALS, Level, level_of
+from tests.fakediscord import FakeDiscord, Member
 
 
 def _walk(
@@ -30,3 +39,135 @@ async def test_every_command_is_described_and_names_never_clash(bot: ReviewBot) 
                 assert parameter.description and parameter.description != "…", (
                     f"/{command.qualified_name} {parameter.name} has no description"
                 )
+
+
+# -- every command, button and form declares who may use it ---------------------------------------------
+
+
+def undeclared(bot: ReviewBot) -> list[str]:
+    """Everything a member can trigger that declares no level (then it never runs)."""
+    missing = [
+        f"/{command.qualified_name}"
+        for command in bot.tree.walk_commands()
+        if isinstance(command, app_commands.Command) and level_of(command) is None
+    ]
+    for kind in (discord.AppCommandType.message, discord.AppCommandType.user):
+        missing += [f"menu {menu.name}" for menu in bot.tree.get_commands(type=kind) if level_of(menu) is None]  # type: ignore[arg-type]
+    missing += [
+        f"button {item.__name__}"
+        for item in bot.persistent_items
+        if not isinstance(getattr(item, "level", None), Level)
+    ]
+    missing += [f"form {route.pattern.pattern}" for route in bot.form_routes if not isinstance(route.level, Level)]
+    return missing
+
+
+def forged_id(template: str) -> str:
+    """A custom_id its template accepts: "" for an optional flag, "1" for an id."""
+    forged = re.sub(r"\(\?P<(\w+)>[^()]*\)", lambda m: "" if m[1] == "edit" else "1", template)
+    assert re.fullmatch(template, forged), (template, forged)
+    return forged
+
+
+def sample_options(schema: list[dict[str, Any]], member: Member, fake: FakeDiscord) -> dict[str, Any]:
+    """A value for every required option, so only the level check can stop the command."""
+    values: dict[str, Any] = {}
+    for option in schema:
+        if not option.get("required"):
+            continue
+        kind = option["type"]
+        if option.get("choices"):
+            values[option["name"]] = option["choices"][0]["value"]
+        elif kind == 3:
+            values[option["name"]] = "1"
+        elif kind in (4, 10):
+            values[option["name"]] = max(1, option.get("min_value", 1))
+        elif kind == 5:
+            values[option["name"]] = True
+        elif kind in (6, 9):
+            values[option["name"]] = member
+        elif kind == 7:
+            values[option["name"]] = {"id": str(member.guild.text_channel_id), "type": 0, "name": "general"}
+        elif kind == 8:
+            values[option["name"]] = member.guild.roles[0]
+    return values
+
+
+def leaf_paths(fake: FakeDiscord, member: Member) -> dict[str, list[dict[str, Any]]]:
+    """ "mod hide" → its options' schema, for every synced slash (sub)command."""
+    paths: dict[str, list[dict[str, Any]]] = {}
+    for command in fake.commands_for(member.guild.id):
+        if command.get("type", 1) != 1:
+            continue
+        subs = [o for o in command.get("options") or [] if o["type"] == 1]
+        if not subs:
+            paths[command["name"]] = command.get("options") or []
+        for sub in subs:
+            paths[f"{command['name']} {sub['name']}"] = sub.get("options") or []
+    return paths
+
+
+async def test_everything_declares_a_level_and_a_plain_member_is_refused_every_privileged_one(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member
+) -> None:
+    assert undeclared(bot) == []
+    watcher = sqlite3.connect(bot.settings.database_path)  # data_version moves when anyone commits
+    version = watcher.execute("PRAGMA data_version").fetchone()[0]
+    refused: list[str] = []
+    schemas = leaf_paths(fake, alice)
+    for command in bot.tree.walk_commands():
+        level = level_of(command) if isinstance(command, app_commands.Command) else None
+        if level not in PRIVILEGED:
+            continue
+        reply = await alice.slash(
+            command.qualified_name, **sample_options(schemas[command.qualified_name], alice, fake)
+        )
+        assert reply.ephemeral and REFUSALS[level] in reply.text, (command.qualified_name, reply.text)  # type: ignore[index]
+        refused.append(f"/{command.qualified_name}")
+    message = (await alice.slash("about")).message
+    for item in bot.persistent_items:
+        if item.level in PRIVILEGED:
+            button = {
+                "type": 2,
+                "style": 1,
+                "label": item.__name__,
+                "custom_id": forged_id(item.__discord_ui_compiled_template__.pattern),
+            }
+            reply = await alice.press({**message, "components": [{"type": 1, "components": [button]}]},
+                                      {"custom_id": button["custom_id"], "component_type": 2})  # fmt: skip
+            assert reply.ephemeral and REFUSALS[item.level] in reply.text, item.__name__
+            refused.append(f"button {item.__name__}")
+    for route in bot.form_routes:
+        if route.level in PRIVILEGED:
+            data = {"custom_id": forged_id(route.pattern.pattern), "components": [
+                {"type": 1, "components": [{"type": 4, "custom_id": "text", "value": "A reason."}]}]}  # fmt: skip
+            reply = await alice.send(alice._interaction(5, data))
+            assert reply.ephemeral and REFUSALS[route.level] in reply.text, route.pattern.pattern
+            refused.append(f"form {route.pattern.pattern}")
+    assert watcher.execute("PRAGMA data_version").fetchone()[0] == version, "a refused member changed the database"
+    watcher.close()
+    # The /mod group alone has 14 subcommands; all of them, /mod queue and /mod export included, are here.
+    assert {"/mod queue", "/mod export", "/admin sync", "/series merge", "button RejectButton"} <= set(refused)
+
+
+async def test_the_meta_test_catches_a_command_without_a_level(tmp_path: Path) -> None:
+    package = tmp_path / "throwaway_cogs"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "careless.py").write_text(
+        "import discord\nfrom discord import app_commands\nfrom discord.ext import commands\n\n\n"
+        "class Careless(commands.Cog):\n"
+        "    @app_commands.command(name='wipe', description='Forgot to say who may.')\n"
+        "    async def wipe(self, interaction: discord.Interaction) -> None:\n"
+        "        await interaction.response.send_message('wiped')\n\n\n"
+        "async def setup(bot: commands.Bot) -> None:\n    await bot.add_cog(Careless())\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        throwaway = ReviewBot(
+            load_settings({"DISCORD_TOKEN": "t", "DATABASE_PATH": str(tmp_path / "db")}, env_file=None)
+        )
+        await throwaway.load_extension("throwaway_cogs.careless")
+        assert undeclared(throwaway) == ["/wipe"]
+    finally:
+        sys.path.remove(str(tmp_path))
