@@ -11,7 +11,7 @@ import re
 import secrets
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import discord
 from discord import app_commands
@@ -51,7 +51,7 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
         """Every command and context menu runs only at its declared level; one without a level never runs."""
         if interaction.type is not discord.InteractionType.application_command:
             return True  # autocomplete only suggests; the command it completes is checked when sent
-        level = level_of(interaction.command)  # type: ignore[arg-type]  # never a text command here
+        level = level_of(interaction.command)
         if level is None:
             raise LevelRefused("This command declares no permission level, so it does not run.")
         await require_level(interaction, level)
@@ -207,7 +207,7 @@ class ReviewBot(commands.Bot):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Forms go to their route; a button of ours whose id no handler accepts (forged, or from an
         older version) gets an answer."""
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))
         if interaction.type is discord.InteractionType.modal_submit:
             await self._route_form(interaction, custom_id)
             return
@@ -242,7 +242,7 @@ class ReviewBot(commands.Bot):
                 log.warning("Could not write the heartbeat file %s: %s", path, error)
             await asyncio.sleep(health.HEARTBEAT_EVERY_S)
 
-    async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:  # type: ignore[override]
+    async def on_command_error(self, context: commands.Context[Any], error: commands.CommandError) -> None:
         if isinstance(error, commands.CommandNotFound):
             return
         if isinstance(error, commands.CheckFailure):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
 from discord import app_commands
@@ -108,8 +109,28 @@ def has_moderator_permissions(user: discord.abc.User) -> bool:
     return granted.manage_messages or granted.manage_guild or granted.administrator
 
 
+def bot_of(interaction: discord.Interaction) -> ReviewBot:
+    """The bot behind an interaction: always ours, which discord.py's types cannot know."""
+    return cast("ReviewBot", interaction.client)
+
+
 def services_of(interaction: discord.Interaction) -> Services:
-    return cast("ReviewBot", interaction.client).services
+    return bot_of(interaction).services
+
+
+class PersistentButton(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button that keeps working after a restart: a subclass gives its `template` (the custom_id it
+    owns), its `level`, `from_match` (the id back to an item) and `handle`; the rest lives here."""
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls.from_match(match)
 
 
 async def actor_of(interaction: discord.Interaction) -> Actor:
@@ -135,7 +156,7 @@ async def require_level(interaction: discord.Interaction, level: Level) -> None:
     if level not in PRIVILEGED:
         return
     if level is Level.OWNER:
-        allowed = await interaction.client.is_owner(interaction.user)  # type: ignore[attr-defined]  # a Bot
+        allowed = await bot_of(interaction).is_owner(interaction.user)
     else:
         actor = await actor_of(interaction)
         if level is Level.MODERATOR:
@@ -173,9 +194,18 @@ async def post_card(
         return None
 
 
+async def series_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete of a series option: up to 25 titles for what the member typed, valued series:<id>."""
+    from bot.render.series import render_choice_name
+    from bot.services.series import series_ref
+
+    suggestions = await services_of(interaction).series.suggest(current, discord.utils.utcnow().date())
+    return [app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions]
+
+
 def form_values(interaction: discord.Interaction) -> dict[str, str]:
     """custom_id → value of every text input of a submitted form (in action rows or in labels)."""
-    data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]  # a modal's data
+    data = cast(dict[str, Any], interaction.data or {})
     values: dict[str, str] = {}
     for row in data.get("components") or []:
         children = row.get("components") or ([row["component"]] if "component" in row else [])

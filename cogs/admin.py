@@ -32,7 +32,7 @@ class Admin(commands.Cog):
 
     @commands.command(name="sync")
     @commands.is_owner()
-    async def sync_text(self, context: commands.Context, scope: str = "global") -> None:
+    async def sync_text(self, context: commands.Context[ReviewBot], scope: str = "global") -> None:
         """`@bot sync [global|guild]` for when the slash commands are not there yet."""
         try:
             mode = SyncMode(scope.lower())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal
+from typing import Literal, Self
 
 import discord
 from discord import app_commands
@@ -13,14 +13,16 @@ from discord.ext import commands
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
 from bot.interactions import (
-    GuardedCallback,
+    PersistentButton,
     actor_of,
     announce_impression,
+    bot_of,
     form_text,
     form_values,
     post_card,
     record_public_card,
     refresh_public_posts,
+    series_choices,
 )
 from bot.models import CATEGORY_FIELDS, Scores
 from bot.parsing import is_number
@@ -36,7 +38,7 @@ from bot.render.impressions import (
     render_unsaved_text,
     send_pager,
 )
-from bot.render.series import render_choice_name, series_impressions_id, series_post_id
+from bot.render.series import series_impressions_id, series_post_id
 from bot.render.text import plain
 from bot.services.impressions import (
     EDIT_FORM,
@@ -45,6 +47,7 @@ from bot.services.impressions import (
     DuplicateImpression,
     EditPlan,
     ImpressionService,
+    Page,
     Plan,
     decode_edit,
     decode_offer,
@@ -70,7 +73,7 @@ _QUICK_OVERALL = "overall"
 async def impression_choices(
     interaction: discord.Interaction, current: str, *, own: bool
 ) -> list[app_commands.Choice[str]]:
-    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    bot = bot_of(interaction)
     author = interaction.user.id if own else None
     found = await bot.services.impressions.suggest(interaction.guild_id or 0, author, current)
     return [app_commands.Choice(name=plain(f"#{i} {title} — {name}", 100), value=str(i)) for i, title, name in found]
@@ -146,10 +149,7 @@ class Impressions(commands.Cog):
 
     @post.autocomplete("series")
     async def post_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        suggestions = await self.bot.services.series.suggest(current, discord.utils.utcnow().date())
-        return [
-            app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions
-        ]
+        return await series_choices(interaction, current)
 
     async def publish(self, interaction: discord.Interaction, plan: Plan, text: str) -> None:
         try:
@@ -369,14 +369,14 @@ class Impressions(commands.Cog):
         if series:
             series_id = (await self.bot.services.series.find_ref(series)).id
 
-        async def load(number: int):
+        async def load(number: int) -> Page | None:
             return await self.service.author_page(guild_id, author_id, series_id, number)
 
         await send_pager(interaction, load, "You have not posted any impressions here yet.")
 
     @mine.autocomplete("series")
     async def mine_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await self.post_series(interaction, current)
+        return await series_choices(interaction, current)
 
 
 def _parse_scope(raw: str) -> tuple[str, int | None]:
@@ -393,8 +393,7 @@ def _parse_scope(raw: str) -> tuple[str, int | None]:
 
 
 class SeriesImpressionsButton(
-    GuardedCallback,
-    discord.ui.DynamicItem[discord.ui.Button],
+    PersistentButton,
     template=r"series:impressions:(?P<series>\d{1,18})",
 ):
     """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
@@ -406,16 +405,14 @@ class SeriesImpressionsButton(
         self.series_id = series_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> SeriesImpressionsButton:
+    def from_match(cls, match: re.Match[str]) -> Self:
         return cls(int(match["series"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        bot = bot_of(interaction)
         guild_id, series_id = interaction.guild_id or 0, self.series_id
 
-        async def load(number: int):
+        async def load(number: int) -> Page | None:
             return await bot.services.impressions.series_page(guild_id, series_id, "newest", None, number)
 
         await send_pager(
@@ -425,9 +422,7 @@ class SeriesImpressionsButton(
         )
 
 
-class SeriesPostButton(
-    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"series:post:(?P<series>\d{1,18})"
-):
+class SeriesPostButton(PersistentButton, template=r"series:post:(?P<series>\d{1,18})"):
     """The series card's "Post impression" button: a short form (scope, overall score, text)."""
 
     level = Level.MEMBER
@@ -437,13 +432,11 @@ class SeriesPostButton(
         self.series_id = series_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> SeriesPostButton:
+    def from_match(cls, match: re.Match[str]) -> Self:
         return cls(int(match["series"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        bot = bot_of(interaction)
         if interaction.guild_id is None:
             raise InvalidInput("Impressions are posted inside a server.")
         # Check what can be checked now (ban, series) before the member writes anything.
@@ -478,9 +471,7 @@ class SeriesPostButton(
         await interaction.response.send_modal(modal)
 
 
-class EditInsteadButton(
-    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"imp:offer:(?P<rest>[\w:-]{1,90})"
-):
+class EditInsteadButton(PersistentButton, template=r"imp:offer:(?P<rest>[\w:-]{1,90})"):
     """ "Edit #628 instead", offered for a second impression of the same episodes: opens the edit form."""
 
     level = Level.AUTHOR
@@ -490,15 +481,13 @@ class EditInsteadButton(
         self.offer = decode_offer(custom_id)
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> EditInsteadButton:
+    def from_match(cls, match: re.Match[str]) -> Self:
         return cls(match.string)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if self.offer is None:
             raise InvalidInput("This button is not valid (any more); nothing was changed.")
-        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        bot = bot_of(interaction)
         offer = self.offer
         # Only the author may edit: checked before the form opens, and again when it is sent.
         current = await bot.services.impressions.editable(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
+from typing import Self
 
 import discord
 from discord import app_commands
@@ -13,9 +14,10 @@ from discord.ext import commands
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
 from bot.interactions import (
-    GuardedCallback,
+    PersistentButton,
     actor_of,
     announce_impression,
+    bot_of,
     form_text,
     has_moderator_permissions,
     refresh_public_posts,
@@ -234,7 +236,7 @@ def _kind(edit_flag: str | None) -> QueueKind:
 async def decide(
     interaction: discord.Interaction, kind: QueueKind, item_id: int, *, approve: bool, reason: str | None
 ) -> None:
-    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    bot = bot_of(interaction)
     guild_id = interaction.guild_id or 0
     decision, impression_id = await bot.services.moderation.decide(
         guild_id, await actor_of(interaction), item_id, approve, reason, kind
@@ -260,9 +262,7 @@ async def decide(
         await refresh_public_posts(bot, guild_id, impression_id)
 
 
-class ApproveButton(
-    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:approve:(?P<edit>e?)(?P<id>\d{1,18})"
-):
+class ApproveButton(PersistentButton, template=r"mod:approve:(?P<edit>e?)(?P<id>\d{1,18})"):
     level = Level.MODERATOR
 
     def __init__(self, kind: QueueKind, item_id: int) -> None:
@@ -270,18 +270,14 @@ class ApproveButton(
         self.kind, self.item_id = kind, item_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> ApproveButton:
+    def from_match(cls, match: re.Match[str]) -> Self:
         return cls(_kind(match["edit"]), int(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         await decide(interaction, self.kind, self.item_id, approve=True, reason=None)
 
 
-class RejectButton(
-    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"mod:reject:(?P<edit>e?)(?P<id>\d{1,18})"
-):
+class RejectButton(PersistentButton, template=r"mod:reject:(?P<edit>e?)(?P<id>\d{1,18})"):
     level = Level.MODERATOR
 
     def __init__(self, kind: QueueKind, item_id: int) -> None:
@@ -289,13 +285,11 @@ class RejectButton(
         self.kind, self.item_id = kind, item_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> RejectButton:
+    def from_match(cls, match: re.Match[str]) -> Self:
         return cls(_kind(match["edit"]), int(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        bot: ReviewBot = interaction.client  # type: ignore[assignment]
+        bot = bot_of(interaction)
         # Checked before the form opens (a moderator, and something of this server still waiting),
         # so nobody writes a reason for nothing and a forged id never gets a form.
         await bot.services.moderation.require_pending(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Self
 
 import discord
 from discord import app_commands
@@ -11,8 +12,9 @@ from discord.ext import commands
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
 from bot.interactions import (
-    GuardedCallback,
+    PersistentButton,
     actor_of,
+    bot_of,
     form_text,
     post_card,
     refresh_public_posts,
@@ -76,7 +78,7 @@ class Reports(commands.Cog):
 
 
 async def resolve(interaction: discord.Interaction, report_id: int, *, hide: bool) -> None:
-    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    bot = bot_of(interaction)
     report, resolved_now = await bot.services.moderation.resolve_report(
         interaction.guild_id or 0, await actor_of(interaction), report_id, hide
     )
@@ -98,9 +100,7 @@ async def resolve(interaction: discord.Interaction, report_id: int, *, hide: boo
         await refresh_public_posts(bot, interaction.guild_id or 0, report.impression_id)
 
 
-class DismissReport(
-    GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:dismiss:(?P<id>\d{1,18})"
-):
+class DismissReport(PersistentButton, template=r"rep:dismiss:(?P<id>\d{1,18})"):
     level = Level.MODERATOR
 
     def __init__(self, report_id: int) -> None:
@@ -108,16 +108,14 @@ class DismissReport(
         self.report_id = report_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> DismissReport:
+    def from_match(cls, match: re.Match[str]) -> Self:
         return cls(int(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         await resolve(interaction, self.report_id, hide=False)
 
 
-class HideReported(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], template=r"rep:hide:(?P<id>\d{1,18})"):
+class HideReported(PersistentButton, template=r"rep:hide:(?P<id>\d{1,18})"):
     level = Level.MODERATOR
 
     def __init__(self, report_id: int) -> None:
@@ -125,9 +123,7 @@ class HideReported(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button], t
         self.report_id = report_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> HideReported:
+    def from_match(cls, match: re.Match[str]) -> Self:
         return cls(int(match["id"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:

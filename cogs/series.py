@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
 import discord
 from discord import app_commands
@@ -12,13 +12,12 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import PermissionDenied
-from bot.interactions import GuardedCallback, actor_of, form_values
+from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, series_choices
 from bot.parsing import is_number
 from bot.permissions import Level, requires
 from bot.render.impressions import send_pager
 from bot.render.series import (
     pick_options,
-    render_choice_name,
     render_curation_modal,
     render_no_match,
     render_pick_prompt,
@@ -36,7 +35,7 @@ def _today() -> datetime:
 
 
 async def _show_card(interaction: discord.Interaction, series_id: int, *, private: bool, replace: bool) -> None:
-    bot: ReviewBot = interaction.client  # type: ignore[assignment]
+    bot = bot_of(interaction)
     card = await bot.services.series.card(series_id)
     ratings = await bot.services.impressions.ratings(interaction.guild_id or 0, card.series.id)
     embed = render_series_card(card, ratings, _today().date())
@@ -48,7 +47,7 @@ async def _show_card(interaction: discord.Interaction, series_id: int, *, privat
 
 
 class SeriesPick(
-    GuardedCallback, discord.ui.DynamicItem[discord.ui.Select], template=r"series:pick:(?P<owner>\d{1,20})"
+    GuardedCallback, discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"series:pick:(?P<owner>\d{1,20})"
 ):
     """The pick list shown when typed text matches several series; only the member who asked may pick."""
 
@@ -66,14 +65,14 @@ class SeriesPick(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> SeriesPick:
         return cls(int(match["owner"]))
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.owner_id:
             raise PermissionDenied("This list belongs to someone else. Run `/series lookup` yourself.")
-        values = (interaction.data or {}).get("values") or []
+        values = cast(dict[str, Any], interaction.data or {}).get("values") or []
         if len(values) != 1 or not is_number(str(values[0])):
             raise PermissionDenied("That choice is not one this list offered.")
         await _show_card(interaction, int(values[0]), private=False, replace=True)
@@ -113,10 +112,7 @@ class Series(commands.Cog):
     async def lookup_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        suggestions = await self.service.suggest(current, _today().date())
-        return [
-            app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions
-        ]
+        return await series_choices(interaction, current)
 
     @requires(Level.MEMBER)
     @series.command(name="impressions", description="Browse the impressions of a series, one per page.")
@@ -146,7 +142,7 @@ class Series(commands.Cog):
     async def impressions_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.lookup_autocomplete(interaction, current)
+        return await series_choices(interaction, current)
 
     # -- curation ---------------------------------------------------------------------------------------
 
@@ -217,7 +213,7 @@ class Series(commands.Cog):
     async def curation_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.lookup_autocomplete(interaction, current)
+        return await series_choices(interaction, current)
 
     async def curation_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         """The curation form's submission, answered from its custom_id."""

@@ -11,10 +11,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.bench.synthetic import offline_database, queries
 from bot.services.catalog_import import import_offline_database
 from bot.store import Store
+
+if TYPE_CHECKING:  # the fake Discord is imported only when the benchmark runs (it lives with the tests)
+    from tests.fakediscord import Member, Reply
 
 BURST = 200
 DEADLINE_MS = 3000.0
@@ -56,30 +60,31 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
     await asyncio.wait_for(process.wait(), 30)
 
 
-def _latency(reply: object) -> float:
-    sent = reply.sent  # type: ignore[attr-defined]
+def _latency(reply: Reply) -> float:
+    sent = reply.sent
+    assert sent.answered_at is not None, "the bot never answered"
     return (sent.answered_at - sent.created) * 1000
 
 
-async def _sequence(member: object, refs: list[str], typed: list[str], impression: int) -> list[float]:
+async def _sequence(member: Member, refs: list[str], typed: list[str], impression: int) -> list[float]:
     samples = []
     for ref, text in zip(refs, typed, strict=False):
-        samples.append(_latency(await member.slash("series lookup", title=ref)))  # type: ignore[attr-defined]
-        samples.append(_latency(await member.autocomplete_reply("series lookup", "title", text)))  # type: ignore[attr-defined]
-        samples.append(_latency(await member.slash("impression show", id=str(impression))))  # type: ignore[attr-defined]
+        samples.append(_latency(await member.slash("series lookup", title=ref)))
+        samples.append(_latency(await member.autocomplete_reply("series lookup", "title", text)))
+        samples.append(_latency(await member.slash("impression show", id=str(impression))))
     return samples
 
 
-async def _burst(member: object, refs: list[str], typed: list[str], impression: int) -> list[float]:
+async def _burst(member: Member, refs: list[str], typed: list[str], impression: int) -> list[float]:
     calls = []
     for n in range(BURST):
         kind = n % 3
         if kind == 0:
-            calls.append(member.slash("series lookup", title=refs[n % len(refs)]))  # type: ignore[attr-defined]
+            calls.append(member.slash("series lookup", title=refs[n % len(refs)]))
         elif kind == 1:
-            calls.append(member.autocomplete_reply("series lookup", "title", typed[n % len(typed)]))  # type: ignore[attr-defined]
+            calls.append(member.autocomplete_reply("series lookup", "title", typed[n % len(typed)]))
         else:
-            calls.append(member.slash("impression show", id=str(impression)))  # type: ignore[attr-defined]
+            calls.append(member.slash("impression show", id=str(impression)))
     return [_latency(reply) for reply in await asyncio.gather(*calls)]
 
 

@@ -55,7 +55,8 @@ class ImportReport:
 
 def load_starter_bundle() -> dict[str, Any]:
     data = (resources.files("bot") / "data" / "starter_catalog.json.gz").read_bytes()
-    return json.loads(gzip.decompress(data))
+    bundle: dict[str, Any] = json.loads(gzip.decompress(data))
+    return bundle
 
 
 def starter_entries(bundle: dict[str, Any]) -> Iterator[CatalogEntry]:
@@ -228,11 +229,12 @@ def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]], 
 def import_offline_database(path: Path, database: Path, *, progress: bool = True) -> ImportReport:
     started = time.perf_counter()
     header, raw_entries, total = read_offline_database(path)
-    report = ImportReport(notice=_license_notice(header))
+    notice = _license_notice(header)
+    report = ImportReport(notice=notice)
     # With a total, tqdm shows the share done and an ETA.
     bar = tqdm(desc="Importing", total=total, unit=" series", disable=not progress, dynamic_ncols=True)
     with CatalogWriter(database) as writer:
-        meta = {OFFLINE_CREDIT_KEY: report.notice}
+        meta = {OFFLINE_CREDIT_KEY: notice}
         while batch_raw := list(islice(raw_entries, BATCH_SIZE)):
             batch: list[CatalogEntry] = []
             for index, raw in batch_raw:

@@ -256,7 +256,7 @@ class CatalogWriter:
         if not sources:
             return None
         marks = ",".join("?" * len(sources))
-        row = self._conn.execute(
+        row: sqlite3.Row | None = self._conn.execute(
             f"SELECT s.* FROM series_sources src JOIN series s ON s.id = src.series_id "
             f"WHERE src.url IN ({marks}) ORDER BY s.id LIMIT 1",
             tuple(sources),

@@ -106,7 +106,7 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
                     if checked.get("series_id") not in series_map:
                         raise ExportError(f"Impression row {number} names a series the export does not list.")
                     checked["series_id"] = series_map[checked["series_id"]]
-                old_id = checked.get("id")
+                old_id = int(checked.get("id") or 0)
                 if renumber is not None:
                     checked = renumber.row(table, checked)
                 # Column names come from our own schema, never from the file.
@@ -115,7 +115,7 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
                     f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(checked))})", tuple(checked.values())
                 )
                 if renumber is not None and table == "impressions":
-                    renumber.impressions[int(old_id)] = int(cursor.lastrowid or 0)
+                    renumber.impressions[old_id] = int(cursor.lastrowid or 0)
             if renumber is not None and table == "impressions":
                 renumber.impression_texts(conn)  # now every new number is known, forward references too
             counts[table] = len(rows)

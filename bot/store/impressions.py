@@ -397,9 +397,13 @@ class ImpressionStore:
         return await self._db.fetch_value(_BANNED, (guild_id, user_id, utc_now())) is not None
 
     async def announce_channel(self, guild_id: int) -> int | None:
-        return await self._db.fetch_value(
+        channel: int | None = await self._db.fetch_value(
             "SELECT announce_channel_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
         )
+        return channel
 
     async def mod_role(self, guild_id: int) -> int | None:
-        return await self._db.fetch_value("SELECT mod_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        role: int | None = await self._db.fetch_value(
+            "SELECT mod_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return role

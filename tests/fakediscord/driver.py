@@ -100,12 +100,14 @@ class Reply:
     @property
     def choices(self) -> list[Json]:
         assert self.callback_type == 8, f"expected autocomplete choices, got callback type {self.callback_type}"
-        return self.sent.callback["data"]["choices"]  # type: ignore[index]
+        choices: list[Json] = self.sent.callback["data"]["choices"]  # type: ignore[index]
+        return choices
 
     @property
     def modal(self) -> Json:
         assert self.callback_type == 9, f"expected a modal, got callback type {self.callback_type}"
-        return self.sent.callback["data"]  # type: ignore[index]
+        modal: Json = self.sent.callback["data"]  # type: ignore[index]
+        return modal
 
 
 @dataclass

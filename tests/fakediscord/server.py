@@ -401,7 +401,8 @@ class FakeDiscord:
             return payload
         if not request.can_read_body:
             return {}
-        return await request.json()
+        body: Json = await request.json()
+        return body
 
     def _reject(self, where: str, problems: list[str]) -> web.Response:
         for problem in problems:
