@@ -13,7 +13,7 @@ async def post_pending(member: Member, text: str = "Needs a look.") -> int:
     form = await member.slash("impression post", series=choice["value"], scope="completed", overall=9)
     reply = await member.submit(form, text=text)
     assert reply.ephemeral and "Moderators review impressions here" in reply.content
-    return int(reply.embed["footer"]["text"].split("#")[1].split(" ")[0])
+    return reply.impression_id
 
 
 def status_of(database: Path, number: int) -> str:

@@ -22,7 +22,7 @@ async def test_fifty_members_post_and_edit_at_once(bot: ReviewBot, fake: FakeDis
     )
 
     assert all(not reply.ephemeral for reply in posted), [r.text for r in posted if r.ephemeral][:3]
-    numbers = [int(reply.embed["footer"]["text"].split("#")[1]) for reply in posted]
+    numbers = [reply.impression_id for reply in posted]
     assert len(set(numbers)) == MEMBERS
 
     edit_forms = [

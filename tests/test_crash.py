@@ -80,7 +80,7 @@ async def test_acknowledged_posts_survive_a_kill_mid_burst(
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         for reply in acknowledged:
-            number = int(reply.embed["footer"]["text"].split("#")[1])
+            number = reply.impression_id
             text = reply.embed["description"].split("\n\n")[1]
             stored = conn.execute("SELECT text FROM impressions WHERE id = ?", (number,)).fetchone()
             assert stored == (text,), f"acknowledged impression #{number} was lost"

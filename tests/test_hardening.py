@@ -38,10 +38,6 @@ async def posted(member: Member, text: str = "Worth a look.", **options: object)
     return await member.submit(form, text=text)
 
 
-def number_of(reply: Reply) -> int:
-    return int(reply.embed["footer"]["text"].split("#")[1].split(" ")[0])
-
-
 async def channel(fake: FakeDiscord, guild: FakeGuild, name: str) -> dict[str, str]:
     created = fake.add_channel(guild, name)
     await fake.dispatch("CHANNEL_CREATE", {**created, "guild_id": str(guild.id)})
@@ -88,7 +84,7 @@ async def test_hostile_text_stays_inert_on_every_path_it_reaches(
     card = await posted(alice, PHISHING)
     assert_inert(card.message)
     assert_inert(await asyncio.wait_for(fake.channel_posts.get(), 5))  # the announcement
-    assert_inert((await alice.slash("impression show", id=str(number_of(card)))).message)
+    assert_inert((await alice.slash("impression show", id=str(card.impression_id))).message)
 
     series_card = await alice.slash("series lookup", title=await rouge(alice))
     assert_inert(series_card.message)
@@ -98,7 +94,7 @@ async def test_hostile_text_stays_inert_on_every_path_it_reaches(
     bob = join(fake, alice.guild, "bob")
     await bob.submit(await bob.context_menu("Report impression", card.message), text=PHISHING)
     assert_inert((await mira.slash("mod reports")).message, bob)
-    await mira.slash("mod hide", id=str(number_of(card)), reason=PHISHING)
+    await mira.slash("mod hide", id=str(card.impression_id), reason=PHISHING)
     assert_inert((await mira.slash("mod log")).message, mira, alice, bob)
     notice = await alice.slash("about")
     await eventually(lambda: notice.followups)
@@ -128,7 +124,7 @@ async def test_curated_texts_are_shown_inert_on_the_card(fake: FakeDiscord, alic
 async def test_what_is_not_published_is_never_shown_to_the_channel(
     fake: FakeDiscord, alice: Member, mira: Member
 ) -> None:
-    number = number_of(await posted(alice))
+    number = (await posted(alice)).impression_id
     await mira.slash("mod hide", id=str(number), reason="spoilers")
 
     for member in (alice, mira):  # the author and a moderator may look, only privately
@@ -143,7 +139,7 @@ async def test_hiding_and_deleting_withdraw_the_bots_public_posts_and_restore_br
     await mira.slash("mod settings", announce_channel=announce)
     drain(fake)
     card = await posted(alice, "Readable until hidden.")
-    number = number_of(card)
+    number = card.impression_id
     announcement = await asyncio.wait_for(fake.channel_posts.get(), 5)
     shown = (await join(fake, alice.guild, "bob").slash("impression show", id=str(number))).message
 
@@ -172,7 +168,7 @@ async def test_hiding_and_deleting_withdraw_the_bots_public_posts_and_restore_br
 async def test_manage_messages_in_one_channel_makes_nobody_a_moderator(
     bot: ReviewBot, fake: FakeDiscord, alice: Member
 ) -> None:
-    number = number_of(await posted(alice))
+    number = (await posted(alice)).impression_id
     # The interaction carries Manage Messages, as a channel overwrite would give; no role grants it.
     overwritten = join(fake, alice.guild, "otto", PLAIN_PERMISSIONS | MANAGE_MESSAGES)
     before = rows(bot, "SELECT count(*) FROM audit_log")
@@ -204,7 +200,7 @@ async def test_a_forged_reject_of_another_servers_impression_opens_no_form(
     await their_mod.slash("mod settings", approval=True)
     stranger = join(fake, other, "sam")
     form = await stranger.slash("impression post", series=await rouge(stranger), scope="completed")
-    theirs = number_of(await stranger.submit(form, text="Pending elsewhere."))
+    theirs = (await stranger.submit(form, text="Pending elsewhere.")).impression_id
 
     forged = (await mira.slash("about")).message
     forged["components"] = [{"type": 1, "components": [
@@ -223,7 +219,7 @@ async def test_a_forged_reject_of_another_servers_impression_opens_no_form(
 async def test_an_interaction_delivered_twice_is_processed_once(
     bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, caplog: pytest.LogCaptureFixture
 ) -> None:
-    number = number_of(await posted(alice, "First words."))
+    number = (await posted(alice, "First words.")).impression_id
     form = await alice.slash("impression edit", id=str(number))
     submission = alice._interaction(5, {"custom_id": form.modal["custom_id"], "components": [
         {"type": 1, "components": [{"type": 4, "custom_id": "text", "value": "Second words."}]}]})  # fmt: skip
@@ -246,7 +242,7 @@ async def test_an_interaction_delivered_twice_is_processed_once(
 async def test_an_edit_that_changes_nothing_and_a_second_ban_write_nothing(
     bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
 ) -> None:
-    number = number_of(await posted(alice, "Same words.", overall=7))
+    number = (await posted(alice, "Same words.", overall=7)).impression_id
     same = await alice.submit(await alice.slash("impression edit", id=str(number), overall=7), text="Same words.")
     assert same.ephemeral and "Nothing changed" in same.text
     assert rows(bot, "SELECT count(*) FROM impression_revisions WHERE impression_id = ?", number) == [(0,)]
@@ -284,7 +280,7 @@ async def test_the_posting_limit_stops_a_flood_but_not_moderators(
 async def test_a_second_impression_of_the_same_episodes_offers_an_edit(
     bot: ReviewBot, fake: FakeDiscord, alice: Member
 ) -> None:
-    number = number_of(await posted(alice, "First take.", episodes=2, overall=6))
+    number = (await posted(alice, "First take.", episodes=2, overall=6)).impression_id
 
     offer = await alice.slash("impression post", series=await rouge(alice), scope="episodes", episodes=2, overall=8)
 

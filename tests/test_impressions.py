@@ -35,10 +35,6 @@ async def post(member: Member, series: str, text: str = ROUGE_TEXT, **options: o
     return await member.submit(form, text=text)
 
 
-def impression_id(reply: Reply) -> int:
-    return int(reply.embed["footer"]["text"].split("#")[1].split(" ")[0])
-
-
 def fields(reply: Reply) -> dict[str, str]:
     return {field["name"]: field["value"] for field in reply.embed["fields"]}
 
@@ -54,7 +50,7 @@ async def test_a_member_posts_an_impression_with_scores(alice: Member, rouge: st
     description = card.embed["description"]
     assert description.startswith("(One episode watched):\n\nI had heard a number of good things")
     assert "Last updated <t:" in description and "Created <t:" in description
-    assert card.embed["footer"]["text"] == f"{rouge}#{impression_id(card)}"
+    assert card.embed["footer"]["text"] == f"{rouge}#{card.impression_id}"
     assert fields(card)["Overall"] == "7/10"
     assert "   7    8    —    —" in fields(card)["Ratings"]
 
@@ -68,7 +64,7 @@ async def test_the_reference_row_reads_unevaluated(alice: Member, fake: FakeDisc
     assert fields(card)["Overall"] == "Unevaluated"
     series_card = await alice.slash("series lookup", title=rouge)
     table = fields(series_card)[next(k for k in fields(series_card) if k.startswith("Ratings"))]
-    assert f"Unevaluated                        Stretch #{impression_id(card)}" in table
+    assert f"Unevaluated                        Stretch #{card.impression_id}" in table
     assert all(len(line) <= 56 for line in table.strip("`\n").splitlines())
 
 
@@ -113,7 +109,7 @@ async def test_averages_count_each_reviewers_latest_impression_once(
 
 async def test_editing_keeps_a_revision_and_the_creation_time(bot: ReviewBot, alice: Member, rouge: str) -> None:
     first = await post(alice, rouge, overall=5)
-    number = impression_id(first)
+    number = first.impression_id
 
     form = await alice.slash("impression edit", id=str(number), overall=9, scope="episodes", episodes=2)
     assert form.modal["components"]  # prefilled with the current text
@@ -135,7 +131,7 @@ async def test_editing_keeps_a_revision_and_the_creation_time(bot: ReviewBot, al
 
 
 async def test_deleting_asks_for_confirmation(fake: FakeDiscord, alice: Member, rouge: str) -> None:
-    number = impression_id(await post(alice, rouge))
+    number = (await post(alice, rouge)).impression_id
     bob = join(fake, alice.guild, "bob")
 
     prompt = await alice.slash("impression delete", id=str(number))
@@ -155,7 +151,7 @@ async def test_deleting_asks_for_confirmation(fake: FakeDiscord, alice: Member, 
 
 
 async def test_a_moderator_may_delete_another_members_impression(fake: FakeDiscord, alice: Member, rouge: str) -> None:
-    number = impression_id(await post(alice, rouge))
+    number = (await post(alice, rouge)).impression_id
     mira = await moderator(fake, alice.guild, "mira")
     prompt = await mira.slash("impression delete", id=str(number))
     done = await mira.click(prompt, "Delete")
@@ -163,9 +159,9 @@ async def test_a_moderator_may_delete_another_members_impression(fake: FakeDisco
 
 
 async def test_show_accepts_both_id_forms(alice: Member, rouge: str) -> None:
-    number = impression_id(await post(alice, rouge))
-    assert impression_id(await alice.slash("impression show", id=str(number))) == number
-    assert impression_id(await alice.slash("impression show", id=f"{rouge}#{number}")) == number
+    number = (await post(alice, rouge)).impression_id
+    assert (await alice.slash("impression show", id=str(number))).impression_id == number
+    assert (await alice.slash("impression show", id=f"{rouge}#{number}")).impression_id == number
     wrong_series = await alice.slash("impression show", id=f"series:1#{number}")
     assert wrong_series.ephemeral
 
@@ -173,7 +169,7 @@ async def test_show_accepts_both_id_forms(alice: Member, rouge: str) -> None:
 async def test_another_servers_impression_is_not_found(
     bot: ReviewBot, fake: FakeDiscord, alice: Member, rouge: str
 ) -> None:
-    number = impression_id(await post(alice, rouge))
+    number = (await post(alice, rouge)).impression_id
     other = await new_guild(fake, bot, "Other Club")
     stranger = await moderator(fake, other, "stranger")
 
@@ -186,12 +182,12 @@ async def test_another_servers_impression_is_not_found(
 async def test_mine_pages_through_my_impressions_and_only_i_turn_them(
     fake: FakeDiscord, alice: Member, rouge: str
 ) -> None:
-    numbers = [impression_id(await post(alice, rouge, text=f"Entry {n}", episodes=n + 1)) for n in range(3)]
+    numbers = [(await post(alice, rouge, text=f"Entry {n}", episodes=n + 1)).impression_id for n in range(3)]
     bob = join(fake, alice.guild, "bob")
 
     pages = await alice.slash("impression mine")
     assert pages.ephemeral
-    assert impression_id(pages) == numbers[-1]
+    assert pages.impression_id == numbers[-1]
     assert pages.component("1 / 3")["disabled"]
     assert pages.component("Prev")["disabled"]
 
@@ -199,22 +195,22 @@ async def test_mine_pages_through_my_impressions_and_only_i_turn_them(
     assert refused.ephemeral and "run the command yourself" in refused.content
 
     second = await alice.click(pages, "Next")
-    assert impression_id(second) == numbers[1]
+    assert second.impression_id == numbers[1]
     last = await alice.click(second, "Last")
-    assert impression_id(last) == numbers[0]
+    assert last.impression_id == numbers[0]
     assert last.component("Next")["disabled"]
 
 
 async def test_series_impressions_sort_by_score(fake: FakeDiscord, alice: Member, rouge: str) -> None:
     bob = join(fake, alice.guild, "bob")
-    low = impression_id(await post(alice, rouge, overall=3))
-    high = impression_id(await post(bob, rouge, overall=9))
+    low = (await post(alice, rouge, overall=3)).impression_id
+    high = (await post(bob, rouge, overall=9)).impression_id
 
     best_first = await alice.slash("series impressions", title=rouge, sort="highest")
     assert not best_first.ephemeral
-    assert impression_id(best_first) == high
+    assert best_first.impression_id == high
     worst_first = await alice.slash("series impressions", title=rouge, sort="lowest")
-    assert impression_id(worst_first) == low
+    assert worst_first.impression_id == low
     only_bob = await alice.slash("series impressions", title=rouge, reviewer=bob)
     assert only_bob.component("1 / 1")
 
@@ -314,7 +310,7 @@ async def test_a_form_submitted_twice_stores_one_impression(bot: ReviewBot, alic
     first = await alice.submit(form, text="Once.")
     again = await alice.submit(form, text="Once.")
     assert not first.ephemeral
-    assert again.ephemeral and f"already sent: it is impression #{impression_id(first)}" in again.text
+    assert again.ephemeral and f"already sent: it is impression #{first.impression_id}" in again.text
     assert stored(bot) == before + 1
 
 
@@ -330,33 +326,28 @@ async def test_a_forged_form_is_refused(bot: ReviewBot, alice: Member, rouge: st
 async def test_only_the_author_edits_and_a_member_cannot_delete_others(
     fake: FakeDiscord, alice: Member, rouge: str
 ) -> None:
-    number = impression_id(await post(alice, rouge))
+    number = (await post(alice, rouge)).impression_id
     bob = join(fake, alice.guild, "bob")
     for command in ("impression edit", "impression delete"):
         reply = await bob.slash(command, id=str(number))
         assert reply.ephemeral and "only they can change it" in reply.text
 
 
-async def test_a_banned_reviewer_cannot_post(bot: ReviewBot, alice: Member, rouge: str) -> None:
-    with sqlite3.connect(bot.settings.database_path) as conn:  # what /mod ban (Step 4) will write
-        conn.execute(
-            "INSERT INTO reviewer_bans (guild_id, user_id, reason, banned_by, created_at) "
-            "VALUES (?, ?, 'spam', 1, 'now')",
-            (alice.guild.id, alice.id),
-        )
+async def test_a_banned_reviewer_cannot_post(bot: ReviewBot, alice: Member, mira: Member, rouge: str) -> None:
+    await mira.slash("mod ban", member=alice, reason="spam")
     reply = await alice.slash("impression post", series=rouge, scope="completed")
     assert reply.ephemeral and "banned from posting" in reply.text
 
 
 async def test_a_merged_series_is_refused_with_where_it_went(
-    bot: ReviewBot, alice: Member, twelve_episodes: str
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, twelve_episodes: str
 ) -> None:
     target = int(twelve_episodes.split(":")[1])
-    with CatalogWriter(bot.settings.database_path) as writer:
-        writer.upsert([CatalogEntry(title="Old Duplicate Entry", sources=["https://example.org/anime/old-duplicate"])])
-    with sqlite3.connect(bot.settings.database_path) as conn:  # what /series merge (Step 4) will do
-        old = conn.execute("SELECT id FROM series WHERE title = 'Old Duplicate Entry'").fetchone()[0]
-        conn.execute("UPDATE series SET merged_into = ? WHERE id = ?", (target, old))
+    curator = join(fake, alice.guild, "owner", user=fake.owner_user)  # OWNER_IDS
+    added = await curator.slash("series add", title="Old Duplicate Entry")
+    old = int(added.content.split("series:")[1].rstrip("."))
+    merged = await curator.slash("series merge", source=f"series:{old}", into=twelve_episodes)
+    assert merged.content.startswith(f"Merged series:{old} into series:{target}"), merged.text
     before = stored(bot)
     reply = await alice.slash("impression post", series=f"series:{old}", scope="completed")
     assert reply.ephemeral and f"was merged into series:{target}" in reply.text
@@ -364,7 +355,7 @@ async def test_a_merged_series_is_refused_with_where_it_went(
 
 
 async def test_the_edit_form_is_prefilled_and_ids_autocomplete(alice: Member, rouge: str) -> None:
-    number = impression_id(await post(alice, rouge, text="Draft words."))
+    number = (await post(alice, rouge, text="Draft words.")).impression_id
 
     choices = await alice.autocomplete("impression edit", "id", str(number)[:2])
     assert choices[0]["value"] == str(number)

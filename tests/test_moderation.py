@@ -16,7 +16,7 @@ async def posted(member: Member, text: str = "Worth a look.", **options: object)
     [choice, *_] = await member.autocomplete("impression post", "series", "metallic rouge")
     form = await member.slash("impression post", series=choice["value"], scope="completed", **options)
     card = await member.submit(form, text=text)
-    return int(card.embed["footer"]["text"].split("#")[1].split(" ")[0])
+    return card.impression_id
 
 
 def audit_rows(bot: ReviewBot) -> int:

@@ -36,7 +36,7 @@ async def test_a_backup_taken_while_the_bot_runs_is_complete(bot: ReviewBot, ali
     [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
     form = await alice.slash("impression post", series=choice["value"], scope="completed")
     card = await alice.submit(form, text="Backed up, I hope.")
-    number = int(card.embed["footer"]["text"].split("#")[1])
+    number = card.impression_id
 
     status, output = await backup(bot.settings.database_path, tmp_path / "copy.sqlite3")
 
@@ -96,10 +96,10 @@ async def test_an_export_restores_everything_into_an_empty_database(
     first = await alice.submit(
         await alice.slash("impression post", series=choice["value"], scope="completed", overall=7), text="One."
     )
-    number = int(first.embed["footer"]["text"].split("#")[1])
+    number = first.impression_id
     await alice.submit(await alice.slash("impression edit", id=str(number), overall=9), text="One, revised.")
     second = await alice.submit(await alice.slash("impression post", series="series:2", scope="completed"), text="Two.")
-    await mira.slash("mod hide", id=second.embed["footer"]["text"].split("#")[1], reason="Testing the log")
+    await mira.slash("mod hide", id=str(second.impression_id), reason="Testing the log")
     guild_id = alice.guild.id
 
     export = tmp_path / "export.json"

@@ -16,10 +16,6 @@ async def card_of(member: Member, text: str = "Spoilers everywhere, no tags.") -
     return await member.submit(form, text=text)
 
 
-def impression_id(card: Reply) -> int:
-    return int(card.embed["footer"]["text"].split("#")[1].split(" ")[0])
-
-
 def reports(bot: ReviewBot) -> list[tuple[str, str]]:
     with sqlite3.connect(bot.settings.database_path) as conn:
         return conn.execute("SELECT reason, status FROM reports ORDER BY id").fetchall()
@@ -29,7 +25,7 @@ async def test_a_member_reports_once_and_a_moderator_hides_the_impression(
     bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
 ) -> None:
     card = await card_of(alice)
-    number = impression_id(card)
+    number = card.impression_id
     bob = join(fake, alice.guild, "bob")
     before = len(reports(bot))
 
@@ -63,7 +59,7 @@ async def test_a_report_can_be_dismissed(bot: ReviewBot, fake: FakeDiscord, alic
     queue = await mira.slash("mod reports")
     dismissed = await mira.click(queue, "Dismiss")
     assert "dismissed by" in dismissed.message["content"]
-    assert not (await bob.slash("impression show", id=str(impression_id(card)))).ephemeral
+    assert not (await bob.slash("impression show", id=str(card.impression_id))).ephemeral
 
 
 async def test_reporting_something_that_is_not_an_impression_card_is_explained(alice: Member) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -68,6 +69,13 @@ class Reply:
         embeds = self.embeds
         assert embeds, f"expected an embed, the member saw {self.last.get('content')!r}"
         return embeds[0]
+
+    @property
+    def impression_id(self) -> int:
+        """The impression an impression card shows, from its footer: series:4772#628 → 628."""
+        match = re.match(r"series:\d+#(\d+)", self.embed["footer"]["text"])
+        assert match is not None, f"not an impression card: {self.embed['footer']['text']!r}"
+        return int(match[1])
 
     @property
     def content(self) -> str:
