@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal, Self
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -13,7 +13,6 @@ from discord.ext import commands
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
 from bot.interactions import (
-    PersistentButton,
     actor_of,
     announce_impression,
     bot_of,
@@ -38,26 +37,28 @@ from bot.render.impressions import (
     render_unsaved_text,
     send_pager,
 )
-from bot.render.series import series_impressions_id, series_post_id
 from bot.render.text import plain
-from bot.services.impressions import (
+from bot.services.impression_ids import (
     EDIT_FORM,
-    MAX_EPISODES,
     PLAN_FORM,
-    DuplicateImpression,
     EditPlan,
-    ImpressionService,
-    Page,
     Plan,
     decode_edit,
-    decode_offer,
     decode_plan,
     encode_edit,
     encode_offer,
     encode_plan,
-    new_nonce,
 )
+from bot.services.impressions import MAX_EPISODES, DuplicateImpression, ImpressionService, Page
 from bot.services.series import series_ref
+from cogs._impression_buttons import (
+    QUICK_EPISODES,
+    QUICK_FORM,
+    QUICK_OVERALL,
+    EditInsteadButton,
+    SeriesImpressionsButton,
+    SeriesPostButton,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,6 @@ Scope = Literal["episodes", "completed", "dropped"]
 # Bounded in the command's schema, so a client refuses 11 before sending it; the service checks again.
 Score = app_commands.Range[int, 1, 10]
 Episodes = app_commands.Range[int, 1, MAX_EPISODES]
-QUICK_FORM = r"imp:quick:(?P<series>\d{1,18}):(?P<nonce>[\w-]{4,16})"
-_QUICK_EPISODES = "episodes"
-_QUICK_OVERALL = "overall"
 
 
 async def impression_choices(
@@ -245,8 +243,8 @@ class Impressions(commands.Cog):
     async def quick_plan(self, interaction: discord.Interaction, series_id: int, nonce: str) -> Plan:
         """The card's "Post impression" form: scope and overall score typed as text."""
         fields = form_values(interaction)
-        scope, episodes = _parse_scope(fields.get(_QUICK_EPISODES, ""))
-        overall_raw = fields.get(_QUICK_OVERALL, "").strip()
+        scope, episodes = _parse_scope(fields.get(QUICK_EPISODES, ""))
+        overall_raw = fields.get(QUICK_OVERALL, "").strip()
         if overall_raw and not is_number(overall_raw):
             raise InvalidInput("Overall is a whole number from 1 to 10, or empty for Unevaluated.")
         overall = int(overall_raw) if overall_raw else None
@@ -390,113 +388,6 @@ def _parse_scope(raw: str) -> tuple[str, int | None]:
     if is_number(text) and len(text) <= 6:
         return "episodes", int(text)
     raise InvalidInput("Episodes watched: a number like 3, or “completed”, or “dropped 4”.")
-
-
-class SeriesImpressionsButton(
-    PersistentButton,
-    template=r"series:impressions:(?P<series>\d{1,18})",
-):
-    """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
-
-    level = Level.MEMBER
-
-    def __init__(self, series_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Impressions", custom_id=series_impressions_id(series_id)))
-        self.series_id = series_id
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> Self:
-        return cls(int(match["series"]))
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        guild_id, series_id = interaction.guild_id or 0, self.series_id
-
-        async def load(number: int) -> Page | None:
-            return await bot.services.impressions.series_page(guild_id, series_id, "newest", None, number)
-
-        await send_pager(
-            interaction,
-            load,
-            "No impressions of this series here yet. Be the first: press *Post impression*.",
-        )
-
-
-class SeriesPostButton(PersistentButton, template=r"series:post:(?P<series>\d{1,18})"):
-    """The series card's "Post impression" button: a short form (scope, overall score, text)."""
-
-    level = Level.MEMBER
-
-    def __init__(self, series_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Post impression", custom_id=series_post_id(series_id)))
-        self.series_id = series_id
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> Self:
-        return cls(int(match["series"]))
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        if interaction.guild_id is None:
-            raise InvalidInput("Impressions are posted inside a server.")
-        # Check what can be checked now (ban, series) before the member writes anything.
-        _, series = await bot.services.impressions.plan(
-            interaction.guild_id,
-            await actor_of(interaction),
-            series_ref(self.series_id),
-            "completed",
-            None,
-            Scores(),
-            False,
-            scope_known=False,
-        )
-        modal = render_impression_modal(f"imp:quick:{series.id}:{new_nonce()}", f"Impression: {series.title}")
-        modal.add_item(
-            discord.ui.TextInput(
-                label="Episodes watched",
-                custom_id=_QUICK_EPISODES,
-                placeholder="3, completed, or dropped 4",
-                max_length=20,
-            )
-        )
-        modal.add_item(
-            discord.ui.TextInput(
-                label="Overall score (1-10)",
-                custom_id=_QUICK_OVERALL,
-                required=False,
-                placeholder="Leave empty: Unevaluated",
-                max_length=2,
-            )
-        )
-        await interaction.response.send_modal(modal)
-
-
-class EditInsteadButton(PersistentButton, template=r"imp:offer:(?P<rest>[\w:-]{1,90})"):
-    """ "Edit #628 instead", offered for a second impression of the same episodes: opens the edit form."""
-
-    level = Level.AUTHOR
-
-    def __init__(self, custom_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Edit instead", custom_id=custom_id))
-        self.offer = decode_offer(custom_id)
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> Self:
-        return cls(match.string)
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        if self.offer is None:
-            raise InvalidInput("This button is not valid (any more); nothing was changed.")
-        bot = bot_of(interaction)
-        offer = self.offer
-        # Only the author may edit: checked before the form opens, and again when it is sent.
-        current = await bot.services.impressions.editable(
-            interaction.guild_id or 0, await actor_of(interaction), str(offer.impression_id)
-        )
-        custom_id = encode_edit(current.id, offer.scope, offer.episodes_watched, offer.score_changes, offer.spoiler)
-        await interaction.response.send_modal(
-            render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
-        )
 
 
 async def setup(bot: ReviewBot) -> None:

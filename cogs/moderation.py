@@ -38,7 +38,7 @@ from bot.render.moderation import (
     render_settings,
 )
 from bot.services.moderation import LOG_PAGE, MAX_POST_LIMIT, BanTarget, ModerationService
-from bot.store.moderation import QueueKind
+from bot.store.queue import QueueKind
 
 MAX_ATTACHMENT = 8 * 1024 * 1024  # what any server may receive
 

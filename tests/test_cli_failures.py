@@ -138,7 +138,7 @@ async def test_backup_and_export_refuse_existing_and_unwritable_targets(database
 async def a_guild_with_an_impression(database: Path, guild: int = 77, text: str = "See series:1#1.") -> int:
     """An impression with a revision, a report and a notice, written through the store."""
     from bot.models import Scores
-    from bot.store.impressions import Draft, PostPolicy
+    from bot.store.posting import Draft, PostPolicy
 
     store = await Store.open(database)
     try:

@@ -24,7 +24,8 @@ from bot.bench.synthetic import offline_database, queries
 from bot.models import Scores
 from bot.render.series import render_series_card
 from bot.services.catalog_import import import_offline_database
-from bot.services.impressions import Actor, ImpressionService, Plan, new_nonce
+from bot.services.impression_ids import Plan, new_nonce
+from bot.services.impressions import Actor, ImpressionService
 from bot.services.search import SeriesSearch
 from bot.services.series import SeriesService
 from bot.store import Store

@@ -9,7 +9,8 @@ import discord
 from bot.render import COLOUR_CARD
 from bot.render.text import md
 from bot.services.impressions import DEFAULT_POST_LIMIT
-from bot.store.moderation import AuditEntry, GuildSettings, Report
+from bot.store.moderation import AuditEntry, GuildSettings
+from bot.store.reports import Report
 
 
 def _channel(channel_id: int | None) -> str:

@@ -10,7 +10,8 @@ from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import CatalogEntry, Series
 from bot.services.impressions import Actor
 from bot.services.search import SeriesSearch
-from bot.store.catalog import CatalogStore, CurationStore
+from bot.store.catalog import CatalogStore
+from bot.store.curation import CurationStore
 
 FORMATS = ("TV", "Movie", "OVA", "ONA", "Special")
 _LINK = re.compile(r"^\s*(.{1,80}?)\s*\|\s*(https?://\S{1,500})\s*$")

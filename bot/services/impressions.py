@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 import re
-import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores, Series, SeriesFacts
 from bot.parsing import is_number
+from bot.services.impression_ids import Plan, new_nonce
 from bot.services.series import parse_series_ref
 from bot.store.catalog import CatalogStore
-from bot.store.impressions import Draft, ImpressionStore, PostPolicy, Refusal, Revision, Sort
+from bot.store.impressions import ImpressionStore, Sort
+from bot.store.posting import Draft, PostPolicy, Refusal, Revision
 
 MAX_TEXT = 4000
 MAX_EPISODES = 10_000  # when the series' own count is unknown, still a sane bound
@@ -21,7 +22,6 @@ BANNED = "You are banned from posting impressions in this server."
 SCOPES = ("episodes", "completed", "dropped")
 TABLE_REVIEWERS = 8
 DEFAULT_POST_LIMIT = 10  # impressions per member per hour in a server, unless its moderators set another
-_SCORE_CHARS = "123456789a"  # 1..10 as one character each, for custom_ids
 _REF = re.compile(r"^\s*(?:series:(\d{1,18}))?\s*#?\s*(\d{1,18})\s*$")
 
 
@@ -60,18 +60,6 @@ def refusal_error(refusal: Refusal, now: datetime | None = None) -> InvalidInput
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
-    """Everything about a new impression but its text: what the modal's custom_id carries."""
-
-    series_id: int
-    scope: str
-    episodes_watched: int | None
-    scores: Scores
-    spoiler: bool
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
 class Ratings:
     rows: list[ReviewerRow]
     averages: list[Average]
@@ -84,36 +72,6 @@ class Page:
     series: Series
     number: int  # 0-based
     total: int
-
-
-def encode_plan(plan: Plan) -> str:
-    scores = "".join("_" if v is None else _SCORE_CHARS[v - 1] for v in plan.scores.values())
-    episodes = plan.episodes_watched or ""
-    return f"imp:post:{plan.series_id}:{plan.scope[0]}{episodes}:{scores}:{int(plan.spoiler)}:{plan.nonce}"
-
-
-PLAN_FORM = r"imp:post:(\d{1,18}):([ecd])(\d{0,6}):([1-9a_]{7}):([01]):([\w-]{4,16})"
-_PLAN = re.compile(f"^{PLAN_FORM}$")
-
-
-def decode_plan(custom_id: str) -> Plan | None:
-    match = _PLAN.match(custom_id)
-    if match is None:
-        return None
-    series_id, scope, episodes, scores, spoiler, nonce = match.groups()
-    values = [None if c == "_" else _SCORE_CHARS.index(c) + 1 for c in scores]
-    return Plan(
-        series_id=int(series_id),
-        scope={"e": "episodes", "c": "completed", "d": "dropped"}[scope],
-        episodes_watched=int(episodes) if episodes else None,
-        scores=Scores(*values),
-        spoiler=spoiler == "1",
-        nonce=nonce,
-    )
-
-
-def new_nonce() -> str:
-    return secrets.token_urlsafe(6)
 
 
 def parse_impression_ref(text: str) -> tuple[int | None, int]:
@@ -387,53 +345,3 @@ class ImpressionService:
     async def is_moderator_role(self, guild_id: int, role_ids: list[int]) -> bool:
         role = await self._impressions.mod_role(guild_id)
         return role is not None and role in role_ids
-
-
-EDIT_FORM = r"imp:edit:(\d{1,18}):([ecd-])(\d{0,6}):([1-9a_-]{7}):([01-]):([\w-]{4,16})"
-_EDIT = re.compile(f"^{EDIT_FORM}$")
-
-
-@dataclass(frozen=True, slots=True)
-class EditPlan:
-    impression_id: int
-    scope: str | None
-    episodes_watched: int | None
-    score_changes: dict[str, int]
-    spoiler: bool | None
-    nonce: str
-
-
-def encode_edit(
-    impression_id: int, scope: str | None, episodes: int | None, changes: dict[str, int], spoiler: bool | None
-) -> str:
-    scores = "".join(_SCORE_CHARS[changes[f] - 1] if f in changes else "-" for f in CATEGORY_FIELDS)
-    flag = "-" if spoiler is None else str(int(spoiler))
-    return f"imp:edit:{impression_id}:{scope[0] if scope else '-'}{episodes or ''}:{scores}:{flag}:{new_nonce()}"
-
-
-OFFER_PREFIX = "imp:offer:"  # an "Edit #628 instead" button: an edit form's id, opened on click
-
-
-def encode_offer(edit_custom_id: str) -> str:
-    return OFFER_PREFIX + edit_custom_id.removeprefix("imp:edit:")
-
-
-def decode_offer(custom_id: str) -> EditPlan | None:
-    if not custom_id.startswith(OFFER_PREFIX):
-        return None
-    return decode_edit("imp:edit:" + custom_id.removeprefix(OFFER_PREFIX))
-
-
-def decode_edit(custom_id: str) -> EditPlan | None:
-    match = _EDIT.match(custom_id)
-    if match is None:
-        return None
-    impression_id, scope, episodes, scores, spoiler, nonce = match.groups()
-    return EditPlan(
-        impression_id=int(impression_id),
-        scope={"e": "episodes", "c": "completed", "d": "dropped", "-": None}[scope],
-        episodes_watched=int(episodes) if episodes else None,
-        score_changes={f: _SCORE_CHARS.index(c) + 1 for f, c in zip(CATEGORY_FIELDS, scores, strict=True) if c != "-"},
-        spoiler=None if spoiler == "-" else spoiler == "1",
-        nonce=nonce,
-    )

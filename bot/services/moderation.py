@@ -15,17 +15,9 @@ from bot.models import Impression
 from bot.services.impressions import Actor, parse_impression_ref
 from bot.store.export import export_guild
 from bot.store.impressions import ImpressionStore
-from bot.store.moderation import (
-    AuditEntry,
-    Decision,
-    GuildSettings,
-    ModerationStore,
-    QueueItem,
-    QueueKind,
-    QueueStore,
-    Report,
-    ReportStore,
-)
+from bot.store.moderation import AuditEntry, GuildSettings, ModerationStore
+from bot.store.queue import Decision, QueueItem, QueueKind, QueueStore
+from bot.store.reports import Report, ReportStore
 
 MAX_REASON = 500
 MAX_POST_LIMIT = 1000

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.catalog import CatalogStore, CurationStore
+from bot.store.catalog import CatalogStore
+from bot.store.curation import CurationStore
 from bot.store.database import Database
 from bot.store.impressions import ImpressionStore
 from bot.store.migrate import SchemaTooNewError
-from bot.store.moderation import ModerationStore, QueueStore, ReportStore
+from bot.store.moderation import ModerationStore
+from bot.store.queue import QueueStore
+from bot.store.reports import ReportStore
 from bot.store.state import StateStore
 from bot.store.stats import StatsStore, StoreCounts
 

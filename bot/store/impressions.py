@@ -3,113 +3,33 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
 from typing import Literal
 
-from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores
+from bot.models import Average, Impression, ReviewerRow, Scores
+from bot.store.audit import audit
 from bot.store.catalog import utc_now
 from bot.store.database import Database
+from bot.store.posting import (
+    BANNED_SQL,
+    SCORE_COLUMNS,
+    Draft,
+    PostPolicy,
+    Refusal,
+    Revision,
+    approval_required,
+    refusal_of,
+    same_content,
+)
 
-SCORE_COLUMNS = tuple(f"score_{field}" for field in CATEGORY_FIELDS)
 _SCORES = ", ".join(SCORE_COLUMNS)
-_BANNED = "SELECT 1 FROM reviewer_bans WHERE guild_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > ?)"
 Sort = Literal["newest", "highest", "lowest"]
-WINDOW = timedelta(hours=1)  # the posting limit counts impressions per member per hour
 ORDER_BY: dict[str, str] = {
     "newest": "featured DESC, id DESC",
     # Unevaluated sorts last either way.
     "highest": "featured DESC, score_overall IS NULL, score_overall DESC, id DESC",
     "lowest": "featured DESC, score_overall IS NULL, score_overall ASC, id DESC",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """An impression as a member submits it, already validated by the service."""
-
-    series_id: int
-    author_id: int
-    author_name: str
-    scope: str
-    episodes_watched: int | None
-    text: str
-    spoiler: bool
-    scores: Scores
-
-
-@dataclass(frozen=True, slots=True)
-class PostPolicy:
-    """What the service decided about the poster: moderators are exempt from the posting limit."""
-
-    exempt: bool
-    default_limit: int  # impressions per hour when the server set none
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why a post is not stored: a ban, the posting limit (until `retry_at`), or a duplicate (`impression_id`)."""
-
-    reason: Literal["banned", "rate_limited", "duplicate"]
-    impression_id: int | None = None
-    retry_at: str | None = None
-    limit: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """The outcome of an edit: unchanged, applied, or held for approval as edit `edit_id`."""
-
-    outcome: Literal["unchanged", "applied", "held"]
-    impression: Impression  # as it is shown now; for a held edit, as it will read once approved
-    edit_id: int | None = None
-
-
-def _approval_required(conn: sqlite3.Connection, guild_id: int) -> bool:
-    row = conn.execute("SELECT approval_required FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
-    return bool(row and row[0])
-
-
-def _post_limit(conn: sqlite3.Connection, guild_id: int, default: int) -> int:
-    row = conn.execute("SELECT post_limit_per_hour FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
-    return default if row is None or row[0] is None else int(row[0])
-
-
-def _refusal(conn: sqlite3.Connection, guild_id: int, draft: Draft, policy: PostPolicy, now: str) -> Refusal | None:
-    """Everything that stops a new post, read in the caller's transaction so nothing races it."""
-    if conn.execute(_BANNED, (guild_id, draft.author_id, now)).fetchone() is not None:
-        return Refusal("banned")
-    duplicate = conn.execute(
-        "SELECT id FROM impressions WHERE guild_id = ? AND author_id = ? AND series_id = ? AND scope = ? "
-        "AND episodes_watched IS ? AND status NOT IN ('removed', 'rejected') ORDER BY id DESC LIMIT 1",
-        (guild_id, draft.author_id, draft.series_id, draft.scope, draft.episodes_watched),
-    ).fetchone()
-    if duplicate is not None:
-        return Refusal("duplicate", impression_id=int(duplicate[0]))
-    limit = _post_limit(conn, guild_id, policy.default_limit)
-    if policy.exempt or limit == 0:
-        return None
-    since = (datetime.fromisoformat(now) - WINDOW).isoformat(timespec="seconds")
-    # Removed impressions count too: deleting and posting again is no way around the limit.
-    recent = [row[0] for row in conn.execute(
-        "SELECT created_at FROM impressions WHERE guild_id = ? AND author_id = ? AND created_at > ? "
-        "ORDER BY created_at", (guild_id, draft.author_id, since),
-    )]  # fmt: skip
-    if len(recent) < limit:
-        return None
-    # A slot frees when the post that keeps the count at the limit leaves the window.
-    frees_at = datetime.fromisoformat(recent[len(recent) - limit]) + WINDOW
-    return Refusal("rate_limited", retry_at=frees_at.isoformat(timespec="seconds"), limit=limit)
-
-
-def _same_content(row: sqlite3.Row, draft: Draft) -> bool:
-    return (
-        row["scope"] == draft.scope
-        and row["episodes_watched"] == draft.episodes_watched
-        and row["text"] == draft.text
-        and bool(row["spoiler"]) == draft.spoiler
-        and tuple(row[column] for column in SCORE_COLUMNS) == draft.scores.values()
-    )
 
 
 def _read_back(conn: sqlite3.Connection, impression_id: int) -> Impression:
@@ -141,7 +61,9 @@ def _content(draft: Draft) -> tuple[object, ...]:
     return (draft.scope, draft.episodes_watched, draft.text, int(draft.spoiler), *draft.scores.values())
 
 
-def _apply(conn: sqlite3.Connection, impression_id: int, edited_by: int, content: tuple[object, ...], now: str) -> None:
+def apply_content(
+    conn: sqlite3.Connection, impression_id: int, edited_by: int, content: tuple[object, ...], now: str
+) -> None:
     """Keep the shown version as a revision, then replace it with `content`."""
     conn.execute(
         f"INSERT INTO impression_revisions (impression_id, edited_by, scope, episodes_watched, text, spoiler, "
@@ -162,7 +84,7 @@ class ImpressionStore:
     async def refusal(self, guild_id: int, draft: Draft, policy: PostPolicy) -> Refusal | None:
         """Would a post like `draft` be refused now? Asked before the member writes the text."""
         now = utc_now()
-        return await self._db.write(lambda conn: _refusal(conn, guild_id, draft, policy, now))
+        return await self._db.write(lambda conn: refusal_of(conn, guild_id, draft, policy, now))
 
     async def add(
         self, guild_id: int, draft: Draft, submission_key: str, policy: PostPolicy
@@ -177,10 +99,10 @@ class ImpressionStore:
             existing = conn.execute("SELECT id FROM impressions WHERE submission_key = ?", (submission_key,)).fetchone()
             if existing is not None:
                 return _read_back(conn, int(existing[0])), False
-            refused = _refusal(conn, guild_id, draft, policy, now)
+            refused = refusal_of(conn, guild_id, draft, policy, now)
             if refused is not None:
                 return refused
-            status = "pending" if _approval_required(conn, guild_id) else "published"
+            status = "pending" if approval_required(conn, guild_id) else "published"
             cursor = conn.execute(
                 f"INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, episodes_watched, "
                 f"text, spoiler, {_SCORES}, status, submission_key, created_at, updated_at) "
@@ -235,7 +157,7 @@ class ImpressionStore:
                 (impression_id,),
             ).fetchone()
             base = waiting or row
-            if _same_content(base, draft):
+            if same_content(base, draft):
                 return Revision("unchanged", current, None if waiting is None else int(waiting["id"]))
             now = utc_now()
             conn.execute(
@@ -243,7 +165,7 @@ class ImpressionStore:
                 "WHERE impression_id = ? AND status = 'pending'",
                 (now, impression_id),
             )
-            if hold and current.status == "published" and _approval_required(conn, guild_id):
+            if hold and current.status == "published" and approval_required(conn, guild_id):
                 cursor = conn.execute(
                     f"INSERT INTO impression_edits (guild_id, impression_id, edited_by, scope, episodes_watched, "
                     f"text, spoiler, {_SCORES}, created_at) VALUES ({', '.join('?' * (8 + len(SCORE_COLUMNS)))})",
@@ -259,7 +181,7 @@ class ImpressionStore:
                     updated_at=now,
                 )
                 return Revision("held", proposed, int(cursor.lastrowid or 0))
-            _apply(conn, impression_id, edited_by, _content(draft), now)
+            apply_content(conn, impression_id, edited_by, _content(draft), now)
             return Revision("applied", _read_back(conn, impression_id))
 
         return await self._db.write(job)
@@ -318,11 +240,7 @@ class ImpressionStore:
                 "UPDATE impressions SET status = 'removed', updated_at = ? WHERE guild_id = ? AND id = ?",
                 (now, guild_id, impression_id),
             )
-            conn.execute(
-                "INSERT INTO audit_log (guild_id, actor_id, action, target_type, target_id, reason, created_at) "
-                "VALUES (?, ?, 'impression.delete', 'impression', ?, ?, ?)",
-                (guild_id, actor_id, impression_id, reason, now),
-            )
+            audit(conn, guild_id, actor_id, "impression.delete", ("impression", impression_id), reason)
 
         await self._db.write(job)
 
@@ -394,7 +312,7 @@ class ImpressionStore:
         return [(row[0], row[1], row[2]) for row in rows]
 
     async def is_banned(self, guild_id: int, user_id: int) -> bool:
-        return await self._db.fetch_value(_BANNED, (guild_id, user_id, utc_now())) is not None
+        return await self._db.fetch_value(BANNED_SQL, (guild_id, user_id, utc_now())) is not None
 
     async def announce_channel(self, guild_id: int) -> int | None:
         channel: int | None = await self._db.fetch_value(

@@ -1,0 +1,96 @@
+"""Curation: the catalog facts and texts that curators edit, and merging duplicates; each audit-logged."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from bot.models import CatalogEntry
+from bot.store.audit import audit
+from bot.store.catalog import JSON_FIELDS, utc_now
+from bot.store.database import Database
+
+CURATABLE = frozenset(
+    {"title", "format", "episodes", "premiered", "synopsis", "synopsis_credit", "keywords", "notables", "links"}
+)
+
+
+def _bump_revision(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO catalog_meta (key, value) VALUES ('revision', '1') "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
+class CurationStore:
+    """Curators' edits: each one transaction, audit-logged, and marked so imports never overwrite it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, entry: CatalogEntry, actor_id: int, guild_id: int | None) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            now = utc_now()
+            cursor = conn.execute(
+                "INSERT INTO series (title, format, episodes, premiered, year, curated_fields, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry.title, entry.format, entry.episodes, entry.premiered, entry.year,
+                 json.dumps(sorted(CURATABLE)), now, now),
+            )  # fmt: skip
+            series_id = int(cursor.lastrowid or 0)
+            conn.execute(
+                "INSERT INTO series_names (series_id, name, kind) VALUES (?, ?, 'title')", (series_id, entry.title)
+            )
+            audit(conn, guild_id, actor_id, "series.add", ("series", series_id), None, {}, {"title": entry.title})
+            _bump_revision(conn)
+            return series_id
+
+        return await self._db.write(job)
+
+    async def edit(self, series_id: int, changes: dict[str, Any], actor_id: int, guild_id: int | None) -> bool:
+        """Apply curated values (lists as Python lists); False if the series is gone or merged."""
+        unknown = set(changes) - CURATABLE
+        if unknown:
+            raise ValueError(f"not curatable: {sorted(unknown)}")
+
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT * FROM series WHERE id = ? AND merged_into IS NULL", (series_id,)).fetchone()
+            if row is None:
+                return False
+            stored = {k: json.dumps(v, ensure_ascii=False) if k in JSON_FIELDS else v for k, v in changes.items()}
+            before = {k: row[k] for k in stored}
+            curated = sorted(set(json.loads(row["curated_fields"] or "[]")) | set(stored))
+            assignments = ", ".join(f"{column} = ?" for column in stored)
+            conn.execute(
+                f"UPDATE series SET {assignments}, curated_fields = ?, updated_at = ? WHERE id = ?",
+                (*stored.values(), json.dumps(curated), utc_now(), series_id),
+            )
+            if "title" in stored:
+                conn.execute("DELETE FROM series_names WHERE series_id = ? AND kind = 'title'", (series_id,))
+                conn.execute(
+                    "INSERT INTO series_names (series_id, name, kind) VALUES (?, ?, 'title')",
+                    (series_id, stored["title"]),
+                )
+            audit(conn, guild_id, actor_id, "series.edit", ("series", series_id), None, before, stored)
+            _bump_revision(conn)
+            return True
+
+        return await self._db.write(job)
+
+    async def merge(self, source: int, target: int, actor_id: int, guild_id: int | None) -> int:
+        """Move impressions, names and sources of `source` into `target`; returns impressions moved."""
+
+        def job(conn: sqlite3.Connection) -> int:
+            moved = conn.execute("UPDATE impressions SET series_id = ? WHERE series_id = ?", (target, source)).rowcount
+            conn.execute("UPDATE series_sources SET series_id = ? WHERE series_id = ?", (target, source))
+            conn.execute(
+                "UPDATE series_names SET series_id = ?, kind = 'synonym' WHERE series_id = ?", (target, source)
+            )
+            conn.execute("UPDATE series SET merged_into = ?, updated_at = ? WHERE id = ?", (target, utc_now(), source))
+            audit(conn, guild_id, actor_id, "series.merge", ("series", source), None, {"merged_into": None},
+                       {"merged_into": target, "impressions_moved": moved})  # fmt: skip
+            _bump_revision(conn)
+            return moved
+
+        return await self._db.write(job)

@@ -1,0 +1,150 @@
+"""The persistent buttons of impressions: the series card's Impressions and Post impression, and
+"Edit #628 instead". A helper of the impressions cog (the leading underscore keeps it from being
+loaded as a cog of its own)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Literal, Self
+
+import discord
+from discord import app_commands
+
+from bot.errors import InvalidInput
+from bot.interactions import (
+    PersistentButton,
+    actor_of,
+    bot_of,
+)
+from bot.models import Scores
+from bot.permissions import Level
+from bot.render.impressions import (
+    render_impression_modal,
+    send_pager,
+)
+from bot.render.series import series_impressions_id, series_post_id
+from bot.services.impression_ids import (
+    decode_offer,
+    encode_edit,
+    new_nonce,
+)
+from bot.services.impressions import MAX_EPISODES, Page
+from bot.services.series import series_ref
+
+log = logging.getLogger(__name__)
+
+Scope = Literal["episodes", "completed", "dropped"]
+# Bounded in the command's schema, so a client refuses 11 before sending it; the service checks again.
+Score = app_commands.Range[int, 1, 10]
+Episodes = app_commands.Range[int, 1, MAX_EPISODES]
+QUICK_FORM = r"imp:quick:(?P<series>\d{1,18}):(?P<nonce>[\w-]{4,16})"
+QUICK_EPISODES = "episodes"
+QUICK_OVERALL = "overall"
+
+
+class SeriesImpressionsButton(
+    PersistentButton,
+    template=r"series:impressions:(?P<series>\d{1,18})",
+):
+    """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
+
+    level = Level.MEMBER
+
+    def __init__(self, series_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Impressions", custom_id=series_impressions_id(series_id)))
+        self.series_id = series_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(int(match["series"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        guild_id, series_id = interaction.guild_id or 0, self.series_id
+
+        async def load(number: int) -> Page | None:
+            return await bot.services.impressions.series_page(guild_id, series_id, "newest", None, number)
+
+        await send_pager(
+            interaction,
+            load,
+            "No impressions of this series here yet. Be the first: press *Post impression*.",
+        )
+
+
+class SeriesPostButton(PersistentButton, template=r"series:post:(?P<series>\d{1,18})"):
+    """The series card's "Post impression" button: a short form (scope, overall score, text)."""
+
+    level = Level.MEMBER
+
+    def __init__(self, series_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Post impression", custom_id=series_post_id(series_id)))
+        self.series_id = series_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(int(match["series"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        if interaction.guild_id is None:
+            raise InvalidInput("Impressions are posted inside a server.")
+        # Check what can be checked now (ban, series) before the member writes anything.
+        _, series = await bot.services.impressions.plan(
+            interaction.guild_id,
+            await actor_of(interaction),
+            series_ref(self.series_id),
+            "completed",
+            None,
+            Scores(),
+            False,
+            scope_known=False,
+        )
+        modal = render_impression_modal(f"imp:quick:{series.id}:{new_nonce()}", f"Impression: {series.title}")
+        modal.add_item(
+            discord.ui.TextInput(
+                label="Episodes watched",
+                custom_id=QUICK_EPISODES,
+                placeholder="3, completed, or dropped 4",
+                max_length=20,
+            )
+        )
+        modal.add_item(
+            discord.ui.TextInput(
+                label="Overall score (1-10)",
+                custom_id=QUICK_OVERALL,
+                required=False,
+                placeholder="Leave empty: Unevaluated",
+                max_length=2,
+            )
+        )
+        await interaction.response.send_modal(modal)
+
+
+class EditInsteadButton(PersistentButton, template=r"imp:offer:(?P<rest>[\w:-]{1,90})"):
+    """ "Edit #628 instead", offered for a second impression of the same episodes: opens the edit form."""
+
+    level = Level.AUTHOR
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="Edit instead", custom_id=custom_id))
+        self.offer = decode_offer(custom_id)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(match.string)
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if self.offer is None:
+            raise InvalidInput("This button is not valid (any more); nothing was changed.")
+        bot = bot_of(interaction)
+        offer = self.offer
+        # Only the author may edit: checked before the form opens, and again when it is sent.
+        current = await bot.services.impressions.editable(
+            interaction.guild_id or 0, await actor_of(interaction), str(offer.impression_id)
+        )
+        custom_id = encode_edit(current.id, offer.scope, offer.episodes_watched, offer.score_changes, offer.spoiler)
+        await interaction.response.send_modal(
+            render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
+        )
