@@ -201,11 +201,9 @@ def backup_database(target: str) -> int:
     """An online, consistent copy through SQLite's backup API; safe while the bot runs."""
     settings = tool_settings(database_must_exist=True)
     destination = new_target(target)
-    with sqlite3.connect(settings.database_path) as source, sqlite3.connect(destination) as copy:
-        source.backup(copy)
-        verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
-    source.close()
-    copy.close()
+    from bot.store.bulk import backup_database as copy_database
+
+    verdict = copy_database(settings.database_path, destination)
     if verdict != "ok":
         return _fail(f"The copy failed its integrity check: {verdict}", 1)
     print(f"Backed up {settings.database_path} to {destination} ({destination.stat().st_size:,} bytes, integrity ok).")

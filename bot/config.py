@@ -68,6 +68,29 @@ def _parse_id(name: str, raw: str) -> int | None:
     return int(raw)
 
 
+def _sync_mode(raw: str, dev_guild_id: int | None) -> SyncMode:
+    # Commands are published at start-up whenever they changed since the last time (a hash is kept
+    # in the database): to the dev guild while developing (instant), else globally. off opts out.
+    chosen = raw.lower() or ("guild" if dev_guild_id else "global")
+    try:
+        mode = SyncMode(chosen)
+    except ValueError:
+        raise ConfigError(f"SYNC_COMMANDS must be one of off, guild, global, but it is {chosen!r}.") from None
+    if mode is SyncMode.GUILD and dev_guild_id is None:
+        raise ConfigError("SYNC_COMMANDS=guild needs DEV_GUILD_ID, the id of the server to sync to.")
+    return mode
+
+
+def _seconds(name: str, raw: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(raw or default)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, but it is {raw!r}.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds, but it is {value:g}.")
+    return value
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | None = Path(".env"),
@@ -94,15 +117,7 @@ def load_settings(
         )
 
     dev_guild_id = _parse_id("DEV_GUILD_ID", get("DEV_GUILD_ID"))
-    # Commands are published at start-up whenever they changed since the last time (a hash is kept
-    # in the database): to the dev guild while developing (instant), else globally. off opts out.
-    sync_raw = get("SYNC_COMMANDS").lower() or ("guild" if dev_guild_id else "global")
-    try:
-        sync_commands = SyncMode(sync_raw)
-    except ValueError:
-        raise ConfigError(f"SYNC_COMMANDS must be one of off, guild, global, but it is {sync_raw!r}.") from None
-    if sync_commands is SyncMode.GUILD and dev_guild_id is None:
-        raise ConfigError("SYNC_COMMANDS=guild needs DEV_GUILD_ID, the id of the server to sync to.")
+    sync_commands = _sync_mode(get("SYNC_COMMANDS"), dev_guild_id)
 
     log_level = get("LOG_LEVEL").upper() or "INFO"
     if log_level not in LOG_LEVELS:
@@ -114,22 +129,9 @@ def load_settings(
     anilist_url = get("ANILIST_URL") or "https://graphql.anilist.co"
     if not anilist_url.startswith(("http://", "https://")):
         raise ConfigError(f"ANILIST_URL must be an http(s) URL, but it is {anilist_url!r}.")
-    try:
-        anilist_timeout_s = float(get("ANILIST_TIMEOUT") or 1.5)
-    except ValueError:
-        raise ConfigError(
-            f"ANILIST_TIMEOUT must be a number of seconds, but it is {get('ANILIST_TIMEOUT')!r}."
-        ) from None
-    if not 0.1 <= anilist_timeout_s <= 2.5:
-        # Interactions must be answered within 3 s; enrichment has to fit inside that.
-        raise ConfigError(f"ANILIST_TIMEOUT must be between 0.1 and 2.5 seconds, but it is {anilist_timeout_s}.")
-
-    try:
-        login_timeout_s = float(get("LOGIN_TIMEOUT") or 60)
-    except ValueError:
-        raise ConfigError(f"LOGIN_TIMEOUT must be a number of seconds, but it is {get('LOGIN_TIMEOUT')!r}.") from None
-    if not 1 <= login_timeout_s <= 600:
-        raise ConfigError(f"LOGIN_TIMEOUT must be between 1 and 600 seconds, but it is {login_timeout_s}.")
+    # Interactions must be answered within 3 s; AniList enrichment has to fit inside that.
+    anilist_timeout_s = _seconds("ANILIST_TIMEOUT", get("ANILIST_TIMEOUT"), 1.5, 0.1, 2.5)
+    login_timeout_s = _seconds("LOGIN_TIMEOUT", get("LOGIN_TIMEOUT"), 60, 1, 600)
 
     return Settings(
         login_timeout_s=login_timeout_s,

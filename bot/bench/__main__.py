@@ -11,11 +11,11 @@ import asyncio
 import gc
 import json
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +29,8 @@ from bot.services.impressions import Actor, ImpressionService
 from bot.services.search import SeriesSearch
 from bot.services.series import SeriesService
 from bot.store import Store
+from bot.store.bulk import bulk_load_impressions
+from bot.store.posting import Draft
 
 
 @dataclass
@@ -172,44 +174,23 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
 
 
 def fill_impressions(database: Path, series_count: int, total: int, guilds: int, hot: dict[int, int]) -> None:
-    """Synthetic impressions written straight to SQLite (the service path is measured separately)."""
+    """Synthetic impressions written in bulk through the store (the service path is measured separately)."""
     rng = random.Random(5)
     words = "good great slow fun art music story episode character animation".split()
-    now = "2026-11-25T00:00:00+00:00"
-    columns = (
-        "guild_id, series_id, author_id, author_name, scope, episodes_watched, text, spoiler, "
-        "score_overall, score_art, score_animation, score_character_design, score_music, score_series_story, "
-        "score_episode_story, status, created_at, updated_at"
-    )
 
-    def row(guild: int, series: int, author: int) -> tuple[object, ...]:
-        scores = [rng.choice((None, *range(1, 11))) for _ in range(7)]
+    def draft(series: int, author: int) -> Draft:
+        scores = Scores(*[rng.choice((None, *range(1, 11))) for _ in range(7)])
         text = " ".join(rng.choices(words, k=rng.randint(20, 120)))
-        return (guild, series, author, f"member{author}", "episodes", rng.randint(1, 12), text, 0, *scores,
-                "published", now, now)  # fmt: skip
+        return Draft(series, author, f"member{author}", "episodes", rng.randint(1, 12), text, False, scores)
 
-    conn = sqlite3.connect(database)
-    try:
-        conn.execute("PRAGMA synchronous = OFF")
-        sql = f"INSERT INTO impressions ({columns}) VALUES ({', '.join('?' * 18)})"
+    def rows() -> Iterator[tuple[int, Draft]]:
         for series_id, count in hot.items():
-            conn.executemany(sql, (row(1, series_id, rng.randint(1, count // 5 + 1)) for _ in range(count)))
-        remaining = total - sum(hot.values())
-        batch = 50_000
-        for start in range(0, remaining, batch):
-            size = min(batch, remaining - start)
-            conn.executemany(
-                sql,
-                (
-                    row(rng.randint(2, guilds), rng.randint(1, series_count), rng.randint(1, 50_000))
-                    for _ in range(size)
-                ),
-            )
-            conn.commit()
-        conn.commit()
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
+            for _ in range(count):
+                yield 1, draft(series_id, rng.randint(1, count // 5 + 1))
+        for _ in range(total - sum(hot.values())):
+            yield rng.randint(2, guilds), draft(rng.randint(1, series_count), rng.randint(1, 50_000))
+
+    bulk_load_impressions(database, rows(), "2026-11-25T00:00:00+00:00")
 
 
 async def post_rate(service: ImpressionService, series_count: int, posts: int, concurrency: int) -> float:

@@ -124,13 +124,12 @@ async def measure_e2e(work: Path, quick: bool) -> list[tuple[str, str, str, str]
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(Path.cwd()),
     }
-    rows: list[tuple[str, str, str, str]] = []
     try:
         bot, startup_s = await _spawn("tests.launch_bot", {**env, "LOG_LEVEL": "INFO"})
         rss = _rss_mb(bot.pid or 0)
         form = await member.slash("impression post", series="series:1", scope="completed", overall=8)
         card = await member.submit(form, text="A benchmark impression.")
-        impression = int(card.embed["footer"]["text"].split("#")[1])
+        impression = card.impression_id
         await _sequence(member, refs[:10], typed[:10], impression)  # warm-up
         real = await _sequence(member, refs, typed, impression)
 
@@ -144,6 +143,19 @@ async def measure_e2e(work: Path, quick: bool) -> list[tuple[str, str, str, str]
     finally:
         await fake.stop()
 
+    return _e2e_rows(startup_s, rss, series_count, total, real, baseline, burst)
+
+
+def _e2e_rows(
+    startup_s: float,
+    rss: float,
+    series_count: int,
+    total: int,
+    real: list[float],
+    baseline: list[float],
+    burst: list[float],
+) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
     ratio = _p(real, 0.99) / _p(baseline, 0.99)
     rows += [
         ("start-up to READY (incl. discord.py's 2 s guild wait)", f"{startup_s:.1f} s", "", ""),

@@ -66,14 +66,7 @@ def export_guild(database: Path, guild_id: int, exported_at: str) -> dict[str, A
 
 def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
     """Restore an export into a database that holds nothing of that server yet; one transaction."""
-    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != VERSION:
-        raise ExportError("This file is not an export of this bot (format or version differs).")
-    guild_id = document.get("guild_id")
-    if type(guild_id) is not int or not isinstance(document.get("series"), list):
-        raise ExportError("The export has no server id or no series list; it is damaged or not an export.")
-    for entry in document["series"]:
-        if not isinstance(entry, dict) or type(entry.get("id")) is not int or not isinstance(entry.get("title"), str):
-            raise ExportError("A series of the export has no id or title; it is damaged.")
+    guild_id, impressions = _check_document(document)
     conn = sqlite3.connect(database, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
@@ -83,9 +76,6 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
                 f"This database already holds impressions of server {guild_id}; restore into an empty one."
             )
         series_map = {entry["id"]: _series_here(conn, entry) for entry in document["series"]}
-        impressions = document.get("impressions")
-        if not isinstance(impressions, list) or not all(isinstance(row, dict) for row in impressions):
-            raise ExportError("The export has no list of impressions; it is damaged or not an export.")
         impression_ids = {row.get("id") for row in impressions}
         # Impression ids are global: keep the export's own when all are free here (old links keep
         # working), otherwise number every row anew and rewrite what refers to them.
@@ -170,6 +160,22 @@ class Renumbering:
             if isinstance(row.get(column), str):
                 row[column] = self.text(row[column])
         return row
+
+
+def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
+    """The export's server id and impressions, once its outline is what this bot writes."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != VERSION:
+        raise ExportError("This file is not an export of this bot (format or version differs).")
+    guild_id = document.get("guild_id")
+    if type(guild_id) is not int or not isinstance(document.get("series"), list):
+        raise ExportError("The export has no server id or no series list; it is damaged or not an export.")
+    for entry in document["series"]:
+        if not isinstance(entry, dict) or type(entry.get("id")) is not int or not isinstance(entry.get("title"), str):
+            raise ExportError("A series of the export has no id or title; it is damaged.")
+    impressions = document.get("impressions")
+    if not isinstance(impressions, list) or not all(isinstance(row, dict) for row in impressions):
+        raise ExportError("The export has no list of impressions; it is damaged or not an export.")
+    return guild_id, impressions
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:

@@ -10,33 +10,34 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from tests.fakediscord import limits
+from tests.fakediscord.common import (
+    ALL_PERMISSIONS,
+    INTERACTION_DEADLINE_S,
+    Json,
+    SentInteraction,
+    error_response,
+    json_response,
+    now_iso,
+)
+from tests.fakediscord.gateway import GatewayRoutes
+from tests.fakediscord.messages import MessageRoutes
 
 API_PREFIX = "/api/v10"
-INTERACTION_DEADLINE_S = 3.0
-ALL_PERMISSIONS = (1 << 53) - 1
-Json = dict[str, Any]
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def json_response(data: Any, status: int = 200) -> web.Response:
-    # discord.py parses a body as JSON only when Content-Type is exactly application/json (no charset).
-    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
-
-
-def error_response(status: int, code: int, message: str) -> web.Response:
-    return json_response({"code": code, "message": message}, status=status)
+__all__ = [
+    "ALL_PERMISSIONS",
+    "INTERACTION_DEADLINE_S",
+    "FakeDiscord",
+    "FakeGuild",
+    "Json",
+    "SentInteraction",
+    "now_iso",
+]
 
 
 @dataclass
@@ -85,26 +86,7 @@ class FakeGuild:
         }
 
 
-@dataclass
-class SentInteraction:
-    """One interaction the fake dispatched, and everything the bot answered to it."""
-
-    id: int
-    token: str
-    payload: Json
-    created: float
-    callback: Json | None = None
-    original_id: int | None = None
-    followup_ids: list[int] = field(default_factory=list)
-    edited: bool = False
-    answered_at: float | None = None  # monotonic time of the first callback, for latency figures
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def touch(self) -> None:
-        self.changed.set()
-
-
-class FakeDiscord:
+class FakeDiscord(GatewayRoutes, MessageRoutes):
     def __init__(self, *, token: str = "fake-token", application_id: int = 900_000_000_000_000_001) -> None:
         self.token = token
         self.application_id = application_id
@@ -261,71 +243,6 @@ class FakeDiscord:
 
     # -- gateway --------------------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.StreamResponse:
-        socket = web.WebSocketResponse()
-        await socket.prepare(request)
-        self._sockets.append(socket)
-        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
-        try:
-            async for message in socket:
-                if message.type is not WSMsgType.TEXT:
-                    continue
-                data = json.loads(message.data)
-                op = data.get("op")
-                if op == 1:
-                    await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
-                elif op == 2:
-                    self.identifies += 1
-                    if data["d"].get("token") != self.token:
-                        await socket.close(code=4004, message=b"Authentication failed.")
-                        break
-                    await self._send_ready(socket)
-                elif op == 6:
-                    self.resumes += 1
-                    if self.refuse_next_resume:
-                        # The session is gone: Discord answers INVALID_SESSION (not resumable).
-                        self.refuse_next_resume = False
-                        await socket.send_json({"op": 9, "d": False, "s": None, "t": None})
-                    else:
-                        await self.dispatch("RESUMED", {}, socket)
-        finally:
-            self._sockets.remove(socket)
-        return socket
-
-    async def _send_ready(self, socket: web.WebSocketResponse) -> None:
-        ready = {
-            "v": 10,
-            "user": self.bot_user,
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
-            "session_id": "fake-session",
-            "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(self.application_id), "flags": 0},
-            "private_channels": [],
-            "relationships": [],
-        }
-        await self.dispatch("READY", ready, socket)
-        for guild in self.guilds.values():
-            await self.dispatch("GUILD_CREATE", guild.payload(), socket)
-
-    async def drop_gateway(self, code: int) -> None:
-        """Close the bot's gateway connection as Discord would (e.g. 4000 to resume, 4009 to re-identify)."""
-        for socket in list(self._sockets):
-            await socket.close(code=code, message=b"dropped by the fake")
-
-    async def wait_connected(self) -> None:
-        async with asyncio.timeout(20):
-            while not self._sockets:  # noqa: ASYNC110 - a poll of the server's own list, briefly
-                await asyncio.sleep(0.05)
-
-    async def dispatch(self, event: str, data: Json, socket: web.WebSocketResponse | None = None) -> None:
-        self._sequence += 1
-        frame = {"op": 0, "t": event, "s": self._sequence, "d": data}
-        targets = [socket] if socket is not None else list(self._sockets)
-        if not targets:
-            raise RuntimeError("no bot is connected to the fake gateway")
-        for target in targets:
-            await target.send_json(frame)
-
     # -- REST -----------------------------------------------------------------------------------------
 
     def _routes(self) -> list[tuple[str, str, Callable[..., Awaitable[web.Response]]]]:
@@ -481,239 +398,3 @@ class FakeDiscord:
         return json_response(self.guild_commands.get(int(guild), []))
 
     # -- messages -------------------------------------------------------------------------------------
-
-    def _store_message(self, payload: Json, channel_id: int, *, interaction: SentInteraction | None) -> Json:
-        message_id = self.snowflake()
-        message = {
-            "id": str(message_id),
-            "channel_id": str(channel_id),
-            "author": self.bot_user,
-            "content": payload.get("content") or "",
-            "embeds": payload.get("embeds") or [],
-            "components": payload.get("components") or [],
-            "attachments": [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "pinned": False,
-            "tts": False,
-            "type": 0 if interaction is None else 20,
-            "flags": payload.get("flags") or 0,
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "allowed_mentions": payload.get("allowed_mentions"),
-            "files": payload.get("files") or [],
-        }
-        if interaction is not None:
-            message["webhook_id"] = str(self.application_id)
-            message["application_id"] = str(self.application_id)
-            message["interaction_id"] = str(interaction.id)
-            guild_id = interaction.payload.get("guild_id")
-        else:
-            guild_id = next(
-                (str(g.id) for g in self.guilds.values() if any(int(c["id"]) == channel_id for c in g.channels)),
-                None,
-            )
-        if guild_id is not None:
-            message["guild_id"] = guild_id
-        self.messages[message_id] = message
-        return message
-
-    def _edit_message(self, message: Json, payload: Json) -> None:
-        for key in ("content", "embeds", "components", "flags", "allowed_mentions", "files"):
-            if key in payload:
-                message[key] = payload[key] if payload[key] is not None else message.get(key)
-        message["edited_timestamp"] = now_iso()
-
-    def _interaction_for(self, token: str) -> SentInteraction | None:
-        return self.interactions.get(token)
-
-    async def _callback(self, request: web.Request, id: str, token: str) -> web.Response:
-        interaction = self._interaction_for(token)
-        body = await self._body(request)
-        if interaction is None or str(interaction.id) != id:
-            return error_response(404, 10062, "Unknown interaction")
-        if interaction.callback is not None:
-            return error_response(400, 40060, "Interaction has already been acknowledged.")
-        if time.monotonic() - interaction.created > INTERACTION_DEADLINE_S:
-            self.violations.append(f"interaction {id} answered after {INTERACTION_DEADLINE_S} s")
-            return error_response(404, 10062, "Unknown interaction")
-        kind = body.get("type")
-        data = body.get("data") or {}
-        problems: list[str]
-        if kind in (4, 7):
-            problems = limits.check_message(data)
-        elif kind == 8:
-            problems = limits.check_choices(data.get("choices") or [])
-        elif kind == 9:
-            problems = limits.check_modal(data)
-        elif kind in (5, 6):
-            problems = []
-        else:
-            problems = [f"callback type {kind!r} is not one a bot sends"]
-        if kind == 8 and interaction.payload["type"] != 4:
-            problems.append("autocomplete result for an interaction that is not an autocomplete")
-        if kind in (6, 7) and interaction.payload["type"] not in (3, 5):
-            problems.append(f"callback type {kind} is only valid for component or modal interactions")
-        if kind == 9 and interaction.payload["type"] in (4, 5):
-            problems.append("a modal cannot answer an autocomplete or another modal")
-        if problems:
-            return self._reject(f"interaction callback type {kind}", problems)
-
-        interaction.callback = body
-        interaction.answered_at = time.monotonic()
-        channel_id = int(interaction.payload["channel_id"])
-        resource: Json | None = None
-        if kind in (4, 5):
-            placeholder = dict(data)
-            if kind == 5:
-                placeholder["flags"] = (data.get("flags") or 0) | (1 << 7)  # LOADING
-            message = self._store_message(placeholder, channel_id, interaction=interaction)
-            interaction.original_id = int(message["id"])
-            resource = {"type": kind, "message": message}
-        elif kind in (6, 7):
-            source = interaction.payload.get("message")
-            if source is not None:
-                interaction.original_id = int(source["id"])
-                message = self.messages[int(source["id"])]
-                if kind == 7:
-                    self._edit_message(message, data)
-                resource = {"type": kind, "message": message}
-        interaction.touch()
-        if self.on_acknowledged is not None:
-            self.on_acknowledged(interaction)
-        original = self.messages.get(interaction.original_id or 0)
-        answer: Json = {
-            "interaction": {
-                "id": str(interaction.id),
-                "type": interaction.payload["type"],
-                "response_message_id": None if original is None else original["id"],
-                "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool((data.get("flags") or 0) & limits.EPHEMERAL),
-            }
-        }
-        if resource is not None:
-            answer["resource"] = resource
-        return json_response(answer)
-
-    def _webhook_interaction(self, app: str, token: str) -> SentInteraction | None:
-        interaction = self._interaction_for(token)
-        if app != str(self.application_id) or interaction is None or interaction.callback is None:
-            return None
-        return interaction
-
-    def _resolve_webhook_message(self, interaction: SentInteraction, message: str) -> Json | None:
-        if message == "@original":
-            return self.messages.get(interaction.original_id or 0)
-        message_id = int(message)
-        if message_id == interaction.original_id or message_id in interaction.followup_ids:
-            return self.messages.get(message_id)
-        return None
-
-    async def _followup(self, request: web.Request, app: str, token: str) -> web.Response:
-        interaction = self._webhook_interaction(app, token)
-        body = await self._body(request)
-        if interaction is None:
-            return error_response(404, 10015, "Unknown Webhook")
-        problems = limits.check_message(body)
-        if problems:
-            return self._reject("follow-up message", problems)
-        if interaction.callback and interaction.callback.get("type") == 5 and not interaction.followup_ids:
-            # The first follow-up after a deferral replaces the "thinking" message, as on Discord.
-            original = self.messages[interaction.original_id or 0]
-            self._edit_message(original, {**body, "flags": body.get("flags") or 0})
-            interaction.followup_ids.append(int(original["id"]))
-            interaction.touch()
-            return json_response(original)
-        message = self._store_message(body, int(interaction.payload["channel_id"]), interaction=interaction)
-        interaction.followup_ids.append(int(message["id"]))
-        interaction.touch()
-        return json_response(message)
-
-    async def _get_webhook_message(self, request: web.Request, app: str, token: str, message: str) -> web.Response:
-        interaction = self._webhook_interaction(app, token)
-        found = None if interaction is None else self._resolve_webhook_message(interaction, message)
-        if found is None:
-            return error_response(404, 10008, "Unknown Message")
-        return json_response(found)
-
-    async def _edit_webhook_message(self, request: web.Request, app: str, token: str, message: str) -> web.Response:
-        interaction = self._webhook_interaction(app, token)
-        body = await self._body(request)
-        found = None if interaction is None else self._resolve_webhook_message(interaction, message)
-        if interaction is None or found is None:
-            return error_response(404, 10008, "Unknown Message")
-        merged = {**found, **body}
-        problems = limits.check_message(merged)
-        if problems:
-            return self._reject("message edit", problems)
-        if found["flags"] & (1 << 7):
-            body = {**body, "flags": found["flags"] & ~(1 << 7)}
-        self._edit_message(found, body)
-        interaction.edited = True
-        interaction.touch()
-        return json_response(found)
-
-    async def _delete_webhook_message(self, request: web.Request, app: str, token: str, message: str) -> web.Response:
-        interaction = self._webhook_interaction(app, token)
-        found = None if interaction is None else self._resolve_webhook_message(interaction, message)
-        if interaction is None or found is None:
-            return error_response(404, 10008, "Unknown Message")
-        found["deleted"] = True
-        interaction.edited = True
-        interaction.touch()
-        return web.Response(status=204)
-
-    def _known_channel(self, channel: str) -> bool:
-        return channel in self.dm_channels or any(c["id"] == channel for g in self.guilds.values() for c in g.channels)
-
-    async def _post_channel_message(self, request: web.Request, channel: str) -> web.Response:
-        body = await self._body(request)
-        if not self._known_channel(channel):
-            return error_response(404, 10003, "Unknown Channel")
-        problems = limits.check_message(body)
-        if problems:
-            return self._reject(f"message to channel {channel}", problems)
-        message = self._store_message(body, int(channel), interaction=None)
-        if "message_reference" in body:
-            message["message_reference"] = body["message_reference"]
-        await self.channel_posts.put(message)
-        return json_response(message)
-
-    async def _get_channel_message(self, request: web.Request, channel: str, message: str) -> web.Response:
-        found = self.messages.get(int(message))
-        if found is None or found["channel_id"] != channel or found.get("deleted"):
-            return error_response(404, 10008, "Unknown Message")
-        return json_response(found)
-
-    async def _edit_channel_message(self, request: web.Request, channel: str, message: str) -> web.Response:
-        body = await self._body(request)
-        found = self.messages.get(int(message))
-        if found is None or found["channel_id"] != channel:
-            return error_response(404, 10008, "Unknown Message")
-        problems = limits.check_message({**found, **body})
-        if problems:
-            return self._reject("message edit", problems)
-        self._edit_message(found, body)
-        return json_response(found)
-
-    async def _delete_channel_message(self, request: web.Request, channel: str, message: str) -> web.Response:
-        found = self.messages.get(int(message))
-        if found is None or found["channel_id"] != channel:
-            return error_response(404, 10008, "Unknown Message")
-        found["deleted"] = True
-        return web.Response(status=204)
-
-    async def _open_dm(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        recipient = next(
-            (m["user"] for g in self.guilds.values() for m in g.members if m["user"]["id"] == body["recipient_id"]),
-            None,
-        )
-        if recipient is None:
-            return error_response(400, 50007, "Cannot send messages to this user")
-        channel_id = next((cid for cid, user in self.dm_channels.items() if user["id"] == recipient["id"]), None)
-        if channel_id is None:
-            channel_id = str(self.snowflake())
-            self.dm_channels[channel_id] = recipient
-        return json_response({"id": channel_id, "type": 1, "recipients": [recipient], "last_message_id": None})

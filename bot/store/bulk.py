@@ -1,0 +1,40 @@
+"""Bulk writes outside the member path: synthetic impressions for benchmarks, and online backups."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable
+from itertools import islice
+from pathlib import Path
+
+from bot.store.posting import SCORE_COLUMNS, Draft
+
+_COLUMNS = ("guild_id", "series_id", "author_id", "author_name", "scope", "episodes_watched", "text", "spoiler",
+            *SCORE_COLUMNS, "status", "created_at", "updated_at")  # fmt: skip
+
+
+def bulk_load_impressions(database: Path, rows: Iterable[tuple[int, Draft]], created_at: str) -> None:
+    """Published impressions, 50,000 a transaction and unsynced: for benchmarks, never for members."""
+    sql = f"INSERT INTO impressions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    values = (
+        (guild, d.series_id, d.author_id, d.author_name, d.scope, d.episodes_watched, d.text, int(d.spoiler),
+         *d.scores.values(), "published", created_at, created_at)
+        for guild, d in rows
+    )  # fmt: skip
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        conn.execute("PRAGMA synchronous = OFF")
+        while batch := list(islice(values, 50_000)):
+            conn.executemany(sql, batch)
+            conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def backup_database(source: Path, destination: Path) -> str:
+    """A consistent copy through SQLite's online backup API, safe while the bot runs; its integrity verdict."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as original,
+        contextlib.closing(sqlite3.connect(destination)) as copy,
+    ):
+        original.backup(copy)
+        return str(copy.execute("PRAGMA integrity_check").fetchone()[0])
