@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal, Self
+from typing import ClassVar, Literal, Self
 
 import discord
 from discord import app_commands
@@ -43,21 +43,33 @@ QUICK_EPISODES = "episodes"
 QUICK_OVERALL = "overall"
 
 
-class SeriesImpressionsButton(
-    PersistentButton,
-    template=r"series:impressions:(?P<series>\d{1,18})",
-):
-    """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
+class SeriesCardButton(PersistentButton, template=r"(?!)"):
+    """A button of the series card: its id names the series (series:<kind>:<id>)."""
 
     level = Level.MEMBER
+    label: ClassVar[str]
+
+    @staticmethod
+    def custom_id_of(series_id: int) -> str:
+        raise NotImplementedError
 
     def __init__(self, series_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Impressions", custom_id=series_impressions_id(series_id)))
+        super().__init__(discord.ui.Button(label=self.label, custom_id=self.custom_id_of(series_id)))
         self.series_id = series_id
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
         return cls(int(match["series"]))
+
+
+class SeriesImpressionsButton(SeriesCardButton, template=r"series:impressions:(?P<series>\d{1,18})"):
+    """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
+
+    label = "Impressions"
+
+    @staticmethod
+    def custom_id_of(series_id: int) -> str:
+        return series_impressions_id(series_id)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
@@ -73,18 +85,14 @@ class SeriesImpressionsButton(
         )
 
 
-class SeriesPostButton(PersistentButton, template=r"series:post:(?P<series>\d{1,18})"):
+class SeriesPostButton(SeriesCardButton, template=r"series:post:(?P<series>\d{1,18})"):
     """The series card's "Post impression" button: a short form (scope, overall score, text)."""
 
-    level = Level.MEMBER
+    label = "Post impression"
 
-    def __init__(self, series_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Post impression", custom_id=series_post_id(series_id)))
-        self.series_id = series_id
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> Self:
-        return cls(int(match["series"]))
+    @staticmethod
+    def custom_id_of(series_id: int) -> str:
+        return series_post_id(series_id)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)

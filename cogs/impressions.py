@@ -23,7 +23,7 @@ from bot.interactions import (
     refresh_public_posts,
     series_choices,
 )
-from bot.models import CATEGORY_FIELDS, Scores
+from bot.models import CATEGORIES, CATEGORY_FIELDS, Scores
 from bot.parsing import is_number
 from bot.permissions import Level, requires
 from bot.render.errors import render_user_error
@@ -66,6 +66,9 @@ Scope = Literal["episodes", "completed", "dropped"]
 # Bounded in the command's schema, so a client refuses 11 before sending it; the service checks again.
 Score = app_commands.Range[int, 1, 10]
 Episodes = app_commands.Range[int, 1, MAX_EPISODES]
+# The seven score options are declared on post and edit (discord.py takes options as parameters);
+# their help is written once, from the categories.
+SCORE_HELP = {field: f"{name} score, 1-10 (leave out: unevaluated)" for field, name, _ in CATEGORIES}
 
 
 async def impression_choices(
@@ -96,14 +99,8 @@ class Impressions(commands.Cog):
         series="Start typing the series' name and pick it",
         scope="How far you got: some episodes, all of them, or dropped",
         episodes="Episodes watched (or after how many you dropped it)",
-        overall="Overall, 1-10 (leave out: Unevaluated)",
-        art="Art, 1-10",
-        animation="Animation, 1-10",
-        character_design="Character design, 1-10",
-        music="Music, 1-10",
-        series_story="Story of the series so far, 1-10",
-        episode_story="Story of the latest episode, 1-10",
         spoiler="Hide the text behind a spoiler tag",
+        **SCORE_HELP,
     )
     async def post(
         self,
@@ -268,14 +265,8 @@ class Impressions(commands.Cog):
         id="Your impression (its number, or series:4772#628)",
         scope="A new scope",
         episodes="A new episode count",
-        overall="New overall score, 1-10",
-        art="New art score, 1-10",
-        animation="New animation score, 1-10",
-        character_design="New character design score, 1-10",
-        music="New music score, 1-10",
-        series_story="New series story score, 1-10",
-        episode_story="New episode story score, 1-10",
         spoiler="Hide the text behind a spoiler tag",
+        **{field: f"New {name.lower()} score, 1-10 (leave out: unchanged)" for field, name, _ in CATEGORIES},
     )
     async def edit(
         self,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import shutil
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +13,7 @@ from aiohttp import web
 
 from bot.client import ReviewBot
 from bot.services.catalog_import import ImportError_, download
+from tests.cli import run_tool
 from tests.fakediscord import Member
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.json"
@@ -23,15 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 async def import_catalog(database: Path, source: str, *, progress: bool = False) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "catalog", "import", source, *(() if progress else ("--no-progress",)),
-        env=env, cwd=database.parent, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    output, _ = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    return await run_tool(database, "catalog", "import", source, *(() if progress else ("--no-progress",)))
 
 
 def query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:

@@ -3,12 +3,9 @@ failure is one sentence with the right status, and nothing is lost or overwritte
 
 from __future__ import annotations
 
-import asyncio
 import gzip
-import os
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,21 +13,13 @@ import zstandard
 
 from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
+from tests.cli import run_tool
 
-REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.json"
 
 
 async def cli(database: Path, *args: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=database.parent if database.parent.is_dir() else REPO,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    output, _ = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    return await run_tool(database, *args)
 
 
 def failure(status: int, output: str, expected: int = 1) -> str:

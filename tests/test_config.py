@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_DATABASE_PATH, ConfigError, SyncMode, load_settings
+from tests.cli import cli_environment, run_python
 from tests.fakediscord import FakeDiscord
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,23 +59,11 @@ def test_bad_settings_are_named(environ: dict[str, str], named: str) -> None:
 
 
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "OWNER_IDS", "DATABASE_PATH"}}
-    env.update(DATABASE_PATH=str(tmp_path / "db.sqlite3"), PYTHONPATH=str(REPO), **extra)
-    return env
+    return cli_environment(tmp_path / "db.sqlite3", **extra)
 
 
 async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    return await run_python(args, env, cwd=cwd, wait_s=60)
 
 
 async def test_missing_token_exits_2_with_one_clear_sentence(tmp_path: Path) -> None:

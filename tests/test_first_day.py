@@ -5,34 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import shutil
 import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli import cli_environment, run_python
 from tests.fakediscord import FakeDiscord
 from tests.harness import running_bot
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-async def run_python(args: list[str], env: dict[str, str], wait_s: float = 60) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *args, env=env, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), wait_s)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
-
-
 def environment(database: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "OWNER_IDS", "DATABASE_PATH"}}
-    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO), DISCORD_TOKEN="t0ken", **extra)
-    return env
+    return cli_environment(database, DISCORD_TOKEN="t0ken", **extra)
 
 
 def seeded_copy(seeded_database: Path, folder: Path) -> Path:

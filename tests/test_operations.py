@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
+from tests.cli import run_tool
 from tests.fakediscord import FakeDiscord, Member
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,15 +74,7 @@ async def test_each_command_is_logged_once_with_its_outcome(alice: Member, caplo
 
 
 async def run_cli(database: Path, *args: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=database.parent,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    output, _ = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    return await run_tool(database, *args)
 
 
 def table(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:

@@ -137,18 +137,7 @@ class Member:
         return f"<@{self.id}>"
 
     def payload(self) -> Json:
-        return {
-            "user": self.user,
-            "roles": self.role_ids,
-            "nick": None,
-            "avatar": None,
-            "joined_at": now_iso(),
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "pending": False,
-            "permissions": str(self.permissions),
-        }
+        return {**FakeDiscord._member_payload(self.user, self.role_ids), "permissions": str(self.permissions)}
 
     # -- sending --------------------------------------------------------------------------------------
 
