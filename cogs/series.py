@@ -108,12 +108,6 @@ class Series(commands.Cog):
         else:
             await interaction.response.send_message(embed=render_no_match(title, suggestions), ephemeral=True)
 
-    @lookup.autocomplete("title")
-    async def lookup_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await series_choices(interaction, current)
-
     @requires(Level.MEMBER)
     @series.command(name="impressions", description="Browse the impressions of a series, one per page.")
     @app_commands.describe(
@@ -137,12 +131,6 @@ class Series(commands.Cog):
         whose = f" by {md(reviewer.display_name, 100, newlines=False)}" if reviewer else ""
         empty = f"No impressions of {md(series.title, 300, newlines=False)}{whose} here yet."
         await send_pager(interaction, load, empty, ephemeral=False)
-
-    @impressions.autocomplete("title")
-    async def impressions_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await series_choices(interaction, current)
 
     # -- curation ---------------------------------------------------------------------------------------
 
@@ -207,10 +195,12 @@ class Series(commands.Cog):
             ephemeral=True,
         )
 
+    @lookup.autocomplete("title")
+    @impressions.autocomplete("title")
     @edit.autocomplete("title")
     @merge.autocomplete("source")
     @merge.autocomplete("into")
-    async def curation_autocomplete(
+    async def series_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await series_choices(interaction, current)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -31,3 +32,8 @@ async def run_tool(database: Path, *args: str) -> tuple[int, str]:
     """`python -m bot *args` against `database`, from its folder when there is one."""
     cwd = database.parent if database.parent.is_dir() else REPO
     return await run_python(["-m", "bot", *args], cli_environment(database), cwd=cwd)
+
+
+def query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute(sql, params).fetchall()

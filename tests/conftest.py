@@ -68,6 +68,14 @@ def database_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def database(tmp_path: Path, seeded_database: Path) -> Path:
+    """A database of this test's own, holding the starter catalog."""
+    path = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, path)
+    return path
+
+
+@pytest.fixture
 async def mira(fake: FakeDiscord, guild: FakeGuild) -> Member:
     """A moderator: a role with Manage Messages, known to the bot like any role."""
     return await moderator(fake, guild, "mira")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from aiohttp import web
 
 from bot.client import ReviewBot
 from bot.services.catalog_import import ImportError_, download
-from tests.cli import run_tool
+from tests.cli import query, run_tool
 from tests.fakediscord import Member
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.json"
@@ -22,18 +21,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 async def import_catalog(database: Path, source: str, *, progress: bool = False) -> tuple[int, str]:
     return await run_tool(database, "catalog", "import", source, *(() if progress else ("--no-progress",)))
-
-
-def query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(database) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-@pytest.fixture
-def database(tmp_path: Path, seeded_database: Path) -> Path:
-    path = tmp_path / "reviews.sqlite3"
-    shutil.copyfile(seeded_database, path)
-    return path
 
 
 async def test_import_merges_with_the_starter_catalog_and_reports_bad_entries(database: Path) -> None:

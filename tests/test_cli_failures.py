@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import zstandard
 
 from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
-from tests.cli import run_tool
+from tests.cli import query, run_tool
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.json"
 
@@ -29,18 +28,6 @@ def failure(status: int, output: str, expected: int = 1) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     assert lines[-1].startswith("error: "), output
     return lines[-1]
-
-
-def query(database: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(database) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-@pytest.fixture
-def database(tmp_path: Path, seeded_database: Path) -> Path:
-    path = tmp_path / "reviews.sqlite3"
-    shutil.copyfile(seeded_database, path)
-    return path
 
 
 # -- catalog import: formats by content ----------------------------------------------------------------
