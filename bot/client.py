@@ -22,6 +22,7 @@ from bot import health
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
 from bot.interactions import handle_interaction_error, reply_ephemeral, require_level
+from bot.pages import PagerButton
 from bot.permissions import FormHandler, FormRoute, Level, LevelRefused, level_of
 from bot.render.errors import render_user_error, user_error_text
 from bot.services import Services
@@ -30,7 +31,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 # Namespaces of the persistent components this bot sends (series:pick:…, mod:approve:…, rep:hide:…).
-OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:", "imp:")
+OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:", "imp:", "pg:")
 OWN_FORM_PREFIXES = ("imp:", "mod:", "rep:", "cur:")
 # Interaction ids remembered to drop a second delivery of the same interaction (Discord redelivers
 # after a resume); a few minutes of traffic, since a token is only valid for 15 minutes anyway.
@@ -131,6 +132,7 @@ class ReviewBot(commands.Bot):
         self._services = Services.build(self._store, self.settings)
         index = await self._services.search.index()  # built now so the first keystroke is fast
         log.info("Lookup index ready: %d names", len(index))
+        self.add_dynamic_items(PagerButton)  # the one pager, shared by every list
         for extension in discover_cogs():
             await self.load_extension(extension)
         await self.sync_commands(self.settings.sync_commands, only_if_changed=True)

@@ -18,10 +18,10 @@ from bot.interactions import (
     bot_of,
 )
 from bot.models import Scores
+from bot.pages import send_pages
 from bot.permissions import Level
 from bot.render.impressions import (
     render_impression_modal,
-    send_pager,
 )
 from bot.render.series import series_impressions_id, series_post_id
 from bot.services.impression_ids import (
@@ -29,7 +29,7 @@ from bot.services.impression_ids import (
     encode_edit,
     new_nonce,
 )
-from bot.services.impressions import MAX_EPISODES, Page
+from bot.services.impressions import MAX_EPISODES
 from bot.services.series import series_ref
 
 log = logging.getLogger(__name__)
@@ -72,17 +72,8 @@ class SeriesImpressionsButton(SeriesCardButton, template=r"series:impressions:(?
         return series_impressions_id(series_id)
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        guild_id, series_id = interaction.guild_id or 0, self.series_id
-
-        async def load(number: int) -> Page | None:
-            return await bot.services.impressions.series_page(guild_id, series_id, "newest", None, number)
-
-        await send_pager(
-            interaction,
-            load,
-            "No impressions of this series here yet. Be the first: press *Post impression*.",
-        )
+        empty = "No impressions of this series here yet. Be the first: press *Post impression*."
+        await send_pages(interaction, "s", f"{self.series_id}.n.0", empty)
 
 
 class SeriesPostButton(SeriesCardButton, template=r"series:post:(?P<series>\d{1,18})"):

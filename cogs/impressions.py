@@ -24,6 +24,7 @@ from bot.interactions import (
     series_choices,
 )
 from bot.models import CATEGORIES, CATEGORY_FIELDS, Scores
+from bot.pages import send_pages
 from bot.parsing import is_number
 from bot.permissions import Level, requires
 from bot.render.errors import render_user_error
@@ -35,7 +36,6 @@ from bot.render.impressions import (
     render_offer_button,
     render_queue_buttons,
     render_unsaved_text,
-    send_pager,
 )
 from bot.render.text import plain
 from bot.services.impression_ids import (
@@ -49,7 +49,7 @@ from bot.services.impression_ids import (
     encode_offer,
     encode_plan,
 )
-from bot.services.impressions import MAX_EPISODES, DuplicateImpression, ImpressionService, Page
+from bot.services.impressions import MAX_EPISODES, DuplicateImpression, ImpressionService
 from bot.services.series import series_ref
 from cogs._impression_buttons import (
     QUICK_EPISODES,
@@ -353,15 +353,8 @@ class Impressions(commands.Cog):
     @impression.command(name="mine", description="Browse your impressions, newest first.")
     @app_commands.describe(series="Only this series (start typing its name)")
     async def mine(self, interaction: discord.Interaction, series: str | None = None) -> None:
-        guild_id, author_id = interaction.guild_id or 0, interaction.user.id
-        series_id = None
-        if series:
-            series_id = (await self.bot.services.series.find_ref(series)).id
-
-        async def load(number: int) -> Page | None:
-            return await self.service.author_page(guild_id, author_id, series_id, number)
-
-        await send_pager(interaction, load, "You have not posted any impressions here yet.")
+        series_id = (await self.bot.services.series.find_ref(series)).id if series else 0
+        await send_pages(interaction, "m", str(series_id), "You have not posted any impressions here yet.")
 
     @mine.autocomplete("series")
     async def mine_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -22,22 +22,18 @@ from bot.interactions import (
     has_moderator_permissions,
     refresh_public_posts,
 )
+from bot.pages import send_pages
 from bot.permissions import Level, requires
 from bot.render.impressions import (
     approve_id,
     reject_id,
-    render_impression_card,
-    render_queue_buttons,
     render_reason_modal,
 )
 from bot.render.moderation import (
-    render_audit_page,
     render_notices,
-    render_report,
-    render_report_buttons,
     render_settings,
 )
-from bot.services.moderation import LOG_PAGE, MAX_POST_LIMIT, BanTarget, ModerationService
+from bot.services.moderation import MAX_POST_LIMIT, BanTarget, ModerationService
 from bot.store.queue import QueueKind
 
 MAX_ATTACHMENT = 8 * 1024 * 1024  # what any server may receive
@@ -157,35 +153,12 @@ class Moderation(commands.Cog):
         impression: int | None = None,
         page: int = 1,
     ) -> None:
-        target = ("member", member.id) if member else ("impression", impression) if impression else None
-        number = max(0, page - 1)
-        entries, total = await self.service.log_page(
-            interaction.guild_id or 0, await actor_of(interaction), target, number
-        )
-        await interaction.response.send_message(
-            embed=render_audit_page(entries, number, total, LOG_PAGE), ephemeral=True
-        )
+        target = f"m.{member.id}" if member else f"i.{impression}" if impression else "-"
+        await send_pages(interaction, "l", target, "Nothing has been logged yet.", page=page - 1)
 
     @mod.command(name="queue", description="The oldest impression waiting for approval, with Approve / Reject.")
     async def queue(self, interaction: discord.Interaction) -> None:
-        guild_id = interaction.guild_id or 0
-        actor = await actor_of(interaction)
-        item, waiting = await self.service.next_pending(guild_id, actor)
-        if item is None:
-            await interaction.response.send_message("Nothing is waiting for approval.", ephemeral=True)
-            return
-        if item.kind == "edit":
-            impression, series = await self.bot.services.impressions.pending_edit(guild_id, item.id)
-            what = f"This is an edit of impression #{item.impression_id}."
-        else:
-            impression, series = await self.bot.services.impressions.find(guild_id, str(item.id), actor)
-            what = "This is a new impression."
-        await interaction.response.send_message(
-            f"{waiting} waiting for approval; the oldest first. {what}",
-            embed=render_impression_card(impression, series),
-            view=render_queue_buttons(item.id, edit=item.kind == "edit"),
-            ephemeral=True,
-        )
+        await send_pages(interaction, "q", "", "Nothing is waiting for approval.")
 
     @mod.command(name="export", description="This server's impressions, revisions and audit log as a JSON file.")
     async def export(self, interaction: discord.Interaction) -> None:
@@ -201,18 +174,7 @@ class Moderation(commands.Cog):
 
     @mod.command(name="reports", description="The oldest open report, with Dismiss / Hide impression.")
     async def reports(self, interaction: discord.Interaction) -> None:
-        guild_id = interaction.guild_id or 0
-        actor = await actor_of(interaction)
-        report, open_count = await self.service.next_report(guild_id, actor)
-        if report is None:
-            await interaction.response.send_message("No open reports.", ephemeral=True)
-            return
-        impression, series = await self.bot.services.impressions.find(guild_id, str(report.impression_id), actor)
-        await interaction.response.send_message(
-            embeds=[render_report(report, open_count), render_impression_card(impression, series)],
-            view=render_report_buttons(report.id),
-            ephemeral=True,
-        )
+        await send_pages(interaction, "r", "", "No open reports.")
 
     async def reject_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         """The reject form's submission, answered from its custom_id (works after a restart)."""

@@ -13,9 +13,9 @@ from discord.ext import commands
 from bot.client import ReviewBot
 from bot.errors import PermissionDenied
 from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, series_choices
+from bot.pages import send_pages
 from bot.parsing import is_number
 from bot.permissions import Level, requires
-from bot.render.impressions import send_pager
 from bot.render.series import (
     pick_options,
     render_curation_modal,
@@ -26,7 +26,6 @@ from bot.render.series import (
 )
 from bot.render.text import md
 from bot.services.curation import parse_curation_form
-from bot.services.impressions import Page
 from bot.services.series import parse_series_ref, series_ref
 
 
@@ -123,14 +122,10 @@ class Series(commands.Cog):
         reviewer: discord.Member | None = None,
     ) -> None:
         series = await self.service.find_ref(title)
-        guild_id, reviewer_id = interaction.guild_id or 0, reviewer.id if reviewer else None
-
-        async def load(number: int) -> Page | None:
-            return await self.bot.services.impressions.series_page(guild_id, series.id, sort, reviewer_id, number)
-
         whose = f" by {md(reviewer.display_name, 100, newlines=False)}" if reviewer else ""
         empty = f"No impressions of {md(series.title, 300, newlines=False)}{whose} here yet."
-        await send_pager(interaction, load, empty, ephemeral=False)
+        args = f"{series.id}.{sort[0]}.{reviewer.id if reviewer else 0}"
+        await send_pages(interaction, "s", args, empty, ephemeral=False)
 
     # -- curation ---------------------------------------------------------------------------------------
 

@@ -192,7 +192,7 @@ async def test_mine_pages_through_my_impressions_and_only_i_turn_them(
     assert pages.component("Prev")["disabled"]
 
     refused = await bob.click(pages, "Next")
-    assert refused.ephemeral and "run the command yourself" in refused.content
+    assert refused.ephemeral and "run the command yourself" in refused.text
 
     second = await alice.click(pages, "Next")
     assert second.impression_id == numbers[1]

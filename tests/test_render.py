@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import discord
+
 from bot.models import Impression, Scores, Series
-from bot.render.impressions import Pager, render_impression_card, scope_line
-from bot.services.impressions import Page
+from bot.render.impressions import render_impression_card, scope_line
+from bot.render.pager import PAGER_TEMPLATE, render_pager
 
 NOW = "2024-01-31T12:00:00+00:00"
 
@@ -30,16 +34,15 @@ def impression(**changes: object) -> Impression:
     return Impression(**values)  # type: ignore[arg-type]
 
 
-async def test_a_pager_that_times_out_disables_its_buttons() -> None:
-    page = Page(impression(), Series(id=4772, title="Metallic Rouge"), 0, 3)
-
-    async def load(number: int) -> Page:
-        return page
-
-    pager = Pager(owner_id=2, load=load, page=page, timeout=0.01)
-    assert not pager.next.disabled
-    await pager.on_timeout()
-    assert all(button.disabled for button in pager.children)  # type: ignore[attr-defined]
+def test_the_pager_row_keeps_its_state_in_distinct_ids_and_disables_the_ends() -> None:
+    view = render_pager("s", 2, "4772.n.0", 0, 3)
+    buttons = {item.label: item for item in view.children if isinstance(item, discord.ui.Button)}
+    assert list(buttons) == ["First", "Prev", "1 / 3", "Next", "Last"]
+    assert buttons["First"].disabled and buttons["Prev"].disabled and buttons["1 / 3"].disabled
+    assert buttons["Next"].custom_id == "pg:s:2:1:4772.n.0:n" and buttons["Last"].custom_id == "pg:s:2:2:4772.n.0:l"
+    assert len({button.custom_id for button in buttons.values()}) == 5  # the same page, two distinct buttons
+    assert all(re.fullmatch(PAGER_TEMPLATE, button.custom_id or "") for button in buttons.values())
+    assert all(getattr(item, "disabled", False) for item in render_pager("s", 2, "4772.n.0", 0, 1).children)
 
 
 def test_an_overlong_heavily_formatted_text_still_fits_a_description() -> None:

@@ -36,3 +36,30 @@ async def test_approve_buttons_keep_working_after_a_restart(
 
     assert approved.message["content"].startswith(f"Impression #{number} was approved by")
     assert status_of(database, number) == "published"
+
+
+async def test_pages_keep_turning_after_a_restart_and_only_for_who_asked(
+    fake: FakeDiscord, tmp_path: Path, seeded_database: Path
+) -> None:
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    async with running_bot(fake, database) as first:
+        guild = await new_guild(fake, first, "Pager Club")
+        alice = join(fake, guild, "alice")
+        bob = join(fake, guild, "bob")
+        numbers = []
+        for episodes in (1, 2, 3):
+            form = await alice.slash("impression post", series="series:1", scope="episodes", episodes=episodes)
+            numbers.append((await alice.submit(form, text=f"Episode {episodes}.")).impression_id)
+        pages = await alice.slash("impression mine")
+        assert pages.impression_id == numbers[-1] and pages.component("1 / 3")
+
+    async with running_bot(fake, database):  # a new process: nothing of the pager is in memory
+        refused = await bob.click(pages, "Next")
+        assert refused.ephemeral and "run the command yourself" in refused.text
+        second = await alice.click(pages, "Next")
+        assert second.impression_id == numbers[1] and second.component("2 / 3")
+        last = await alice.click(second, "Last")
+        assert last.impression_id == numbers[0] and last.component("Next")["disabled"]
+        back = await alice.click(last, "First")
+        assert back.impression_id == numbers[-1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from bot.interactions import handle_interaction_error
 from bot.models import CATEGORIES, Impression, Scores, Series
 from bot.render import COLOUR_CARD, TEXT_INPUT_ID
 from bot.render.text import cell, md, plain
-from bot.services.impressions import Page, Ratings
+from bot.services.impressions import Ratings
 
 TABLE_WIDTH = 56
 CELL = 4  # every score column is 4 wide: "Anim", "10.0"
@@ -197,89 +196,6 @@ class ConfirmView(discord.ui.View):
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ConfirmView]
     ) -> None:
         await handle_interaction_error(interaction, error)
-
-
-PageLoader = Callable[[int], Awaitable[Page | None]]
-
-
-class Pager(discord.ui.View):
-    """One impression card per page; only the member who asked turns pages; buttons die on timeout."""
-
-    def __init__(self, owner_id: int, load: PageLoader, page: Page, timeout: float = 300) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-        self._load = load
-        self.page = page
-        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
-        self._sync_buttons()
-
-    def _sync_buttons(self) -> None:
-        last = self.page.total - 1
-        self.first.disabled = self.previous.disabled = self.page.number <= 0
-        self.next.disabled = self.last.disabled = self.page.number >= last
-        self.counter.label = f"{self.page.number + 1} / {self.page.total}"
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "These pages belong to someone else: run the command yourself to browse.", ephemeral=True
-            )
-            return False
-        return True
-
-    async def _turn(self, interaction: discord.Interaction, number: int) -> None:
-        page = await self._load(max(0, min(number, self.page.total - 1)))
-        if page is None:
-            await interaction.response.edit_message(content="There is nothing left to show.", embed=None, view=None)
-            return
-        self.page = page
-        self._sync_buttons()
-        await interaction.response.edit_message(embed=render_impression_card(page.impression, page.series), view=self)
-
-    @discord.ui.button(label="First", style=discord.ButtonStyle.secondary)
-    async def first(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, 0)
-
-    @discord.ui.button(label="Prev", style=discord.ButtonStyle.primary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, self.page.number - 1)
-
-    @discord.ui.button(label="1 / 1", style=discord.ButtonStyle.secondary, disabled=True)
-    async def counter(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        await interaction.response.defer()
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, self.page.number + 1)
-
-    @discord.ui.button(label="Last", style=discord.ButtonStyle.secondary)
-    async def last(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, self.page.total - 1)
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            # The message may be gone or its token expired; then there is nothing to tidy.
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Pager]) -> None:
-        await handle_interaction_error(interaction, error)
-
-
-async def send_pager(interaction: discord.Interaction, load: PageLoader, empty: str, *, ephemeral: bool = True) -> None:
-    """Answer with the first page and its pager, or `empty` (ephemerally) when there is none."""
-    page = await load(0)
-    if page is None:
-        await interaction.response.send_message(empty, ephemeral=True)
-        return
-    pager = Pager(interaction.user.id, load, page)
-    await interaction.response.send_message(
-        embed=render_impression_card(page.impression, page.series), view=pager, ephemeral=ephemeral
-    )
-    pager.message = await interaction.original_response()
 
 
 def approve_id(item_id: int, *, edit: bool = False) -> str:

@@ -175,10 +175,10 @@ class ModerationService:
             return []
         return await self._moderation.take_notices(guild_id, user_id)
 
-    async def next_pending(self, guild_id: int, actor: Actor) -> tuple[QueueItem | None, int]:
-        """The oldest impression or edit waiting for approval, and how many wait."""
+    async def pending_at(self, guild_id: int, actor: Actor, number: int) -> tuple[QueueItem | None, int]:
+        """The impression or edit waiting at place `number` (0: the longest waiting), and how many wait."""
         self.require_moderator(actor)
-        return await self._queue.oldest(guild_id)
+        return await self._queue.waiting(guild_id, max(0, number))
 
     async def require_pending(self, guild_id: int, actor: Actor, kind: QueueKind, item_id: int) -> None:
         """Before a reject form opens: a moderator, and something of this server still waiting."""
@@ -228,9 +228,10 @@ class ModerationService:
             raise InvalidInput(f"You already reported impression #{impression_id}; moderators will look at it.")
         return report_id
 
-    async def next_report(self, guild_id: int, actor: Actor) -> tuple[Report | None, int]:
+    async def report_at(self, guild_id: int, actor: Actor, number: int) -> tuple[Report | None, int]:
+        """The open report at place `number` (0: the oldest), and how many are open."""
         self.require_moderator(actor)
-        return await self._reports.oldest_open(guild_id)
+        return await self._reports.open_report(guild_id, max(0, number))
 
     async def resolve_report(self, guild_id: int, actor: Actor, report_id: int, hide: bool) -> tuple[Report, bool]:
         """Returns the report and whether this call resolved it (False: someone already had)."""

@@ -46,11 +46,12 @@ class QueueStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def oldest(self, guild_id: int) -> tuple[QueueItem | None, int]:
-        """The item waiting longest (a new impression or an edit), and how many wait."""
+    async def waiting(self, guild_id: int, offset: int = 0) -> tuple[QueueItem | None, int]:
+        """The item at `offset`, the longest waiting first (a new impression or an edit), and how many wait."""
         row = await self._db.fetch_one(
-            f"SELECT kind, id, impression_id, count(*) OVER () FROM ({_QUEUE}) ORDER BY created_at, id LIMIT 1",
-            (guild_id, guild_id),
+            f"SELECT kind, id, impression_id, count(*) OVER () FROM ({_QUEUE}) ORDER BY created_at, id "
+            "LIMIT 1 OFFSET ?",
+            (guild_id, guild_id, offset),
         )
         if row is None:
             return None, 0

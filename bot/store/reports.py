@@ -41,11 +41,12 @@ class ReportStore:
 
         return await self._db.write(job)
 
-    async def oldest_open(self, guild_id: int) -> tuple[Report | None, int]:
+    async def open_report(self, guild_id: int, offset: int = 0) -> tuple[Report | None, int]:
+        """The open report at `offset`, the oldest first, and how many are open."""
         rows = await self._db.fetch_all(
             "SELECT *, count(*) OVER () AS open_count FROM reports WHERE guild_id = ? AND status = 'open' "
-            "ORDER BY id LIMIT 1",
-            (guild_id,),
+            "ORDER BY id LIMIT 1 OFFSET ?",
+            (guild_id, offset),
         )
         if not rows:
             return None, 0
