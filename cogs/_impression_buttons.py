@@ -22,6 +22,7 @@ from bot.pages import send_pages
 from bot.permissions import Level
 from bot.render.impressions import (
     render_impression_modal,
+    render_quick_modal,
 )
 from bot.render.series import series_impressions_id, series_post_id
 from bot.services.impression_ids import (
@@ -39,8 +40,6 @@ Scope = Literal["episodes", "completed", "dropped"]
 Score = app_commands.Range[int, 1, 10]
 Episodes = app_commands.Range[int, 1, MAX_EPISODES]
 QUICK_FORM = r"imp:quick:(?P<series>\d{1,18}):(?P<nonce>[\w-]{4,16})"
-QUICK_EPISODES = "episodes"
-QUICK_OVERALL = "overall"
 
 
 class SeriesCardButton(PersistentButton, template=r"(?!)"):
@@ -100,25 +99,8 @@ class SeriesPostButton(SeriesCardButton, template=r"series:post:(?P<series>\d{1,
             False,
             scope_known=False,
         )
-        modal = render_impression_modal(f"imp:quick:{series.id}:{new_nonce()}", f"Impression: {series.title}")
-        modal.add_item(
-            discord.ui.TextInput(
-                label="Episodes watched",
-                custom_id=QUICK_EPISODES,
-                placeholder="3, completed, or dropped 4",
-                max_length=20,
-            )
-        )
-        modal.add_item(
-            discord.ui.TextInput(
-                label="Overall score (1-10)",
-                custom_id=QUICK_OVERALL,
-                required=False,
-                placeholder="Leave empty: Unevaluated",
-                max_length=2,
-            )
-        )
-        await interaction.response.send_modal(modal)
+        custom_id = f"imp:quick:{series.id}:{new_nonce()}"
+        await interaction.response.send_modal(render_quick_modal(custom_id, f"Impression: {series.title}"))
 
 
 class EditInsteadButton(PersistentButton, template=r"imp:offer:(?P<rest>[\w:-]{1,90})"):

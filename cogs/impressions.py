@@ -29,6 +29,8 @@ from bot.parsing import is_number
 from bot.permissions import Level, requires
 from bot.render.errors import render_user_error
 from bot.render.impressions import (
+    QUICK_EPISODES,
+    QUICK_OVERALL,
     ConfirmView,
     render_delete_prompt,
     render_impression_card,
@@ -52,9 +54,7 @@ from bot.services.impression_ids import (
 from bot.services.impressions import MAX_EPISODES, DuplicateImpression, ImpressionService
 from bot.services.series import series_ref
 from cogs._impression_buttons import (
-    QUICK_EPISODES,
     QUICK_FORM,
-    QUICK_OVERALL,
     EditInsteadButton,
     SeriesImpressionsButton,
     SeriesPostButton,

@@ -21,6 +21,7 @@ from bot.render.series import (
     render_curation_modal,
     render_no_match,
     render_pick_prompt,
+    render_pick_view,
     render_series_buttons,
     render_series_card,
 )
@@ -99,10 +100,10 @@ class Series(commands.Cog):
         if resolution.best is not None:
             await _show_card(interaction, resolution.best.series_id, private=private, replace=False)
         elif resolution.candidates:
-            view = discord.ui.View(timeout=None)
-            view.add_item(SeriesPick(interaction.user.id, pick_options(suggestions)))
             await interaction.response.send_message(
-                embed=render_pick_prompt(title, len(suggestions)), view=view, ephemeral=private
+                embed=render_pick_prompt(title, len(suggestions)),
+                view=render_pick_view(SeriesPick(interaction.user.id, pick_options(suggestions))),
+                ephemeral=private,
             )
         else:
             await interaction.response.send_message(embed=render_no_match(title, suggestions), ephemeral=True)

@@ -158,6 +158,30 @@ def render_impression_modal(custom_id: str, title: str, text: str | None = None)
     return _text_modal(custom_id, title, text_input)
 
 
+QUICK_EPISODES = "episodes"
+QUICK_OVERALL = "overall"
+
+
+def render_quick_modal(custom_id: str, title: str) -> discord.ui.Modal:
+    """The series card's short form: episodes watched and the overall score typed as text, then the text."""
+    modal = render_impression_modal(custom_id, title)
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Episodes watched", custom_id=QUICK_EPISODES, placeholder="3, completed, or dropped 4", max_length=20
+        )
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Overall score (1-10)",
+            custom_id=QUICK_OVERALL,
+            required=False,
+            placeholder="Leave empty: Unevaluated",
+            max_length=2,
+        )
+    )
+    return modal
+
+
 def render_delete_prompt(impression: Impression, series: Series) -> discord.Embed:
     return discord.Embed(
         description=(

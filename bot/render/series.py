@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from urllib.parse import urlparse
 
 import discord
@@ -189,6 +190,13 @@ def render_pick_prompt(typed: str, count: int) -> discord.Embed:
         description=f"{count} series match “{shown}”. Pick one:",
         colour=COLOUR_CARD,
     )
+
+
+def render_pick_view(pick: discord.ui.Item[Any]) -> discord.ui.View:
+    """The pick list in a message of its own (the select is a persistent item owned by the series cog)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(pick)
+    return view
 
 
 def pick_options(suggestions: list[Suggestion]) -> list[discord.SelectOption]:
