@@ -21,7 +21,8 @@ import cogs
 from bot import health
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
-from bot.interactions import handle_interaction_error, reply_ephemeral, require_level
+from bot.failures import handle_interaction_error, reply_ephemeral
+from bot.interactions import require_level
 from bot.pages import PagerButton
 from bot.permissions import FormHandler, FormRoute, Level, LevelRefused, level_of
 from bot.render.errors import render_user_error, user_error_text

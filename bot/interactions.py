@@ -4,79 +4,26 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
 from discord import app_commands
 
-from bot.errors import UserFacingError
+from bot.failures import handle_interaction_error
 from bot.models import Impression, Series
 from bot.permissions import PRIVILEGED, REFUSALS, Level, LevelRefused
 from bot.render import TEXT_INPUT_ID
-from bot.render.errors import render_internal_error, render_user_error
+from bot.render.impressions import render_impression_card, render_withdrawn
+from bot.render.series import render_choice_name
 from bot.render.text import md
 from bot.services.impressions import Actor
+from bot.services.series import series_ref
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
     from bot.services import Services
 
 log = logging.getLogger("bot.client")
-
-
-def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFacingError | None:
-    """A sentence for the errors discord.py raises before a command runs, or None if it is a bug."""
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works inside a server."
-    if isinstance(error, LevelRefused):
-        return str(error)
-    if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
-        return str(error)
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} s."
-    if isinstance(error, app_commands.CheckFailure):
-        return "You are not allowed to use this command."
-    if isinstance(error, app_commands.TransformerError):
-        return UserFacingError("“{}” is not a valid value here.", error.value)
-    return None
-
-
-async def reply_ephemeral(interaction: discord.Interaction, embed: discord.Embed) -> None:
-    if interaction.type is discord.InteractionType.autocomplete:
-        return  # an autocomplete cannot carry a message; the member simply sees no choices
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(embed=embed, ephemeral=True)
-        else:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("Could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
-
-
-async def handle_interaction_error(interaction: discord.Interaction, error: Exception) -> None:
-    """The one place that turns any failure of a command, button or modal into a reply."""
-    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    if isinstance(original, UserFacingError):
-        await reply_ephemeral(interaction, render_user_error(original))
-        return
-    if isinstance(original, app_commands.AppCommandError):
-        sentence = describe_check_failure(original)
-        if sentence is not None:
-            await reply_ephemeral(interaction, render_user_error(sentence))
-            return
-    error_id = secrets.token_hex(4)
-    command = interaction.command.qualified_name if interaction.command else interaction.data
-    log.error(
-        "Error %s in interaction %s (%s) from user %s in guild %s",
-        error_id,
-        interaction.id,
-        command,
-        interaction.user.id,
-        interaction.guild_id,
-        exc_info=original,
-    )
-    await reply_ephemeral(interaction, render_internal_error(error_id))
 
 
 class GuardedCallback:
@@ -177,8 +124,6 @@ async def post_card(
     view: discord.ui.View | None = None,
 ) -> discord.Message | None:
     """Post an impression card to a configured channel of this very server (a stale or foreign id is ignored)."""
-    from bot.render.impressions import render_impression_card
-
     channel = guild.get_channel(channel_id) if guild is not None and channel_id else None
     if not isinstance(channel, discord.TextChannel):
         return None
@@ -196,9 +141,6 @@ async def post_card(
 
 async def series_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete of a series option: up to 25 titles for what the member typed, valued series:<id>."""
-    from bot.render.series import render_choice_name
-    from bot.services.series import series_ref
-
     suggestions = await services_of(interaction).series.suggest(current, discord.utils.utcnow().date())
     return [app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions]
 
@@ -247,8 +189,6 @@ async def record_public_card(interaction: discord.Interaction, message_id: int |
 async def refresh_public_posts(client: discord.Client, guild_id: int, impression_id: int) -> None:
     """Bring the bot's earlier public posts of an impression in line with it: its card while it is
     published, one short line once it is hidden, deleted or rejected (so it stops being readable)."""
-    from bot.render.impressions import render_impression_card, render_withdrawn
-
     services = cast("ReviewBot", client).services
     shown, posts = await services.impressions.public_posts(guild_id, impression_id)
     for channel_id, message_id, kind in posts:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from bot.interactions import handle_interaction_error
+from bot.failures import handle_interaction_error
 from bot.models import CATEGORIES, Impression, Scores, Series
 from bot.render import COLOUR_CARD, TEXT_INPUT_ID
 from bot.render.text import cell, md, plain

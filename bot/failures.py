@@ -1,0 +1,70 @@
+"""The one error path: every failure of a command, button, select or form becomes one ephemeral sentence
+(and a bug is logged with an id the member can quote)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.permissions import LevelRefused
+from bot.render.errors import render_internal_error, render_user_error
+
+log = logging.getLogger("bot.client")
+
+
+def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFacingError | None:
+    """A sentence for the errors discord.py raises before a command runs, or None if it is a bug."""
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works inside a server."
+    if isinstance(error, LevelRefused):
+        return str(error)
+    if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
+        return str(error)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You are not allowed to use this command."
+    if isinstance(error, app_commands.TransformerError):
+        return UserFacingError("“{}” is not a valid value here.", error.value)
+    return None
+
+
+async def reply_ephemeral(interaction: discord.Interaction, embed: discord.Embed) -> None:
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # an autocomplete cannot carry a message; the member simply sees no choices
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
+
+
+async def handle_interaction_error(interaction: discord.Interaction, error: Exception) -> None:
+    """The one place that turns any failure of a command, button or modal into a reply."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, UserFacingError):
+        await reply_ephemeral(interaction, render_user_error(original))
+        return
+    if isinstance(original, app_commands.AppCommandError):
+        sentence = describe_check_failure(original)
+        if sentence is not None:
+            await reply_ephemeral(interaction, render_user_error(sentence))
+            return
+    error_id = secrets.token_hex(4)
+    command = interaction.command.qualified_name if interaction.command else interaction.data
+    log.error(
+        "Error %s in interaction %s (%s) from user %s in guild %s",
+        error_id,
+        interaction.id,
+        command,
+        interaction.user.id,
+        interaction.guild_id,
+        exc_info=original,
+    )
+    await reply_ephemeral(interaction, render_internal_error(error_id))
