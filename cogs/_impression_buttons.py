@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import ClassVar, Literal, Self
+from typing import Literal, Self
 
 import discord
 from discord import app_commands
@@ -24,7 +24,12 @@ from bot.render.impressions import (
     render_impression_modal,
     render_quick_modal,
 )
-from bot.render.series import series_impressions_id, series_post_id
+from bot.render.series import (
+    SERIES_IMPRESSIONS_TEMPLATE,
+    SERIES_POST_TEMPLATE,
+    render_impressions_button,
+    render_post_button,
+)
 from bot.services.impression_ids import (
     decode_offer,
     encode_edit,
@@ -46,14 +51,13 @@ class SeriesCardButton(PersistentButton, template=r"(?!)"):
     """A button of the series card: its id names the series (series:<kind>:<id>)."""
 
     level = Level.MEMBER
-    label: ClassVar[str]
 
     @staticmethod
-    def custom_id_of(series_id: int) -> str:
+    def button(series_id: int) -> discord.ui.Button[discord.ui.View]:
         raise NotImplementedError
 
     def __init__(self, series_id: int) -> None:
-        super().__init__(discord.ui.Button(label=self.label, custom_id=self.custom_id_of(series_id)))
+        super().__init__(self.button(series_id))
         self.series_id = series_id
 
     @classmethod
@@ -61,28 +65,24 @@ class SeriesCardButton(PersistentButton, template=r"(?!)"):
         return cls(int(match["series"]))
 
 
-class SeriesImpressionsButton(SeriesCardButton, template=r"series:impressions:(?P<series>\d{1,18})"):
+class SeriesImpressionsButton(SeriesCardButton, template=SERIES_IMPRESSIONS_TEMPLATE):
     """The series card's "Impressions" button: a pager of its impressions, for whoever clicked."""
 
-    label = "Impressions"
-
     @staticmethod
-    def custom_id_of(series_id: int) -> str:
-        return series_impressions_id(series_id)
+    def button(series_id: int) -> discord.ui.Button[discord.ui.View]:
+        return render_impressions_button(series_id)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         empty = "No impressions of this series here yet. Be the first: press *Post impression*."
         await send_pages(interaction, "s", f"{self.series_id}.n.0", empty)
 
 
-class SeriesPostButton(SeriesCardButton, template=r"series:post:(?P<series>\d{1,18})"):
+class SeriesPostButton(SeriesCardButton, template=SERIES_POST_TEMPLATE):
     """The series card's "Post impression" button: a short form (scope, overall score, text)."""
 
-    label = "Post impression"
-
     @staticmethod
-    def custom_id_of(series_id: int) -> str:
-        return series_post_id(series_id)
+    def button(series_id: int) -> discord.ui.Button[discord.ui.View]:
+        return render_post_button(series_id)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)

@@ -25,9 +25,11 @@ from bot.interactions import (
 from bot.pages import send_pages
 from bot.permissions import Level, requires
 from bot.render.impressions import (
-    approve_id,
-    reject_id,
+    APPROVE_TEMPLATE,
+    REJECT_TEMPLATE,
+    render_approve_button,
     render_reason_modal,
+    render_reject_button,
 )
 from bot.render.moderation import (
     render_notices,
@@ -224,11 +226,11 @@ async def decide(
         await refresh_public_posts(bot, guild_id, impression_id)
 
 
-class ApproveButton(PersistentButton, template=r"mod:approve:(?P<edit>e?)(?P<id>\d{1,18})"):
+class ApproveButton(PersistentButton, template=APPROVE_TEMPLATE):
     level = Level.MODERATOR
 
     def __init__(self, kind: QueueKind, item_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Approve", custom_id=approve_id(item_id, edit=kind == "edit")))
+        super().__init__(render_approve_button(item_id, edit=kind == "edit"))
         self.kind, self.item_id = kind, item_id
 
     @classmethod
@@ -239,11 +241,11 @@ class ApproveButton(PersistentButton, template=r"mod:approve:(?P<edit>e?)(?P<id>
         await decide(interaction, self.kind, self.item_id, approve=True, reason=None)
 
 
-class RejectButton(PersistentButton, template=r"mod:reject:(?P<edit>e?)(?P<id>\d{1,18})"):
+class RejectButton(PersistentButton, template=REJECT_TEMPLATE):
     level = Level.MODERATOR
 
     def __init__(self, kind: QueueKind, item_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Reject", custom_id=reject_id(item_id, edit=kind == "edit")))
+        super().__init__(render_reject_button(item_id, edit=kind == "edit"))
         self.kind, self.item_id = kind, item_id
 
     @classmethod

@@ -21,7 +21,13 @@ from bot.interactions import (
 )
 from bot.permissions import Level, requires
 from bot.render.impressions import render_reason_modal
-from bot.render.moderation import dismiss_report_id, hide_report_id, render_report_buttons
+from bot.render.moderation import (
+    DISMISS_TEMPLATE,
+    HIDE_TEMPLATE,
+    render_dismiss_button,
+    render_hide_button,
+    render_report_buttons,
+)
 
 _CARD_FOOTER = re.compile(r"^series:\d{1,18}#(\d{1,18})")
 REPORT_FORM = r"rep:form:(?P<id>\d{1,18})"
@@ -100,11 +106,11 @@ async def resolve(interaction: discord.Interaction, report_id: int, *, hide: boo
         await refresh_public_posts(bot, interaction.guild_id or 0, report.impression_id)
 
 
-class DismissReport(PersistentButton, template=r"rep:dismiss:(?P<id>\d{1,18})"):
+class DismissReport(PersistentButton, template=DISMISS_TEMPLATE):
     level = Level.MODERATOR
 
     def __init__(self, report_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Dismiss", custom_id=dismiss_report_id(report_id)))
+        super().__init__(render_dismiss_button(report_id))
         self.report_id = report_id
 
     @classmethod
@@ -115,11 +121,11 @@ class DismissReport(PersistentButton, template=r"rep:dismiss:(?P<id>\d{1,18})"):
         await resolve(interaction, self.report_id, hide=False)
 
 
-class HideReported(PersistentButton, template=r"rep:hide:(?P<id>\d{1,18})"):
+class HideReported(PersistentButton, template=HIDE_TEMPLATE):
     level = Level.MODERATOR
 
     def __init__(self, report_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Hide impression", custom_id=hide_report_id(report_id)))
+        super().__init__(render_hide_button(report_id))
         self.report_id = report_id
 
     @classmethod

@@ -231,15 +231,26 @@ def reject_id(item_id: int, *, edit: bool = False) -> str:
     return f"mod:reject:{'e' if edit else ''}{item_id}"
 
 
+# What the moderation cog's persistent buttons accept: the inverse of approve_id and reject_id.
+APPROVE_TEMPLATE = r"mod:approve:(?P<edit>e?)(?P<id>\d{1,18})"
+REJECT_TEMPLATE = r"mod:reject:(?P<edit>e?)(?P<id>\d{1,18})"
+
+
+def render_approve_button(item_id: int, *, edit: bool = False) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        label="Approve", style=discord.ButtonStyle.success, custom_id=approve_id(item_id, edit=edit)
+    )
+
+
+def render_reject_button(item_id: int, *, edit: bool = False) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(label="Reject", style=discord.ButtonStyle.danger, custom_id=reject_id(item_id, edit=edit))
+
+
 def render_queue_buttons(item_id: int, *, edit: bool = False) -> discord.ui.View:
     """Approve / Reject, persistent: the moderation cog answers them from the custom_id after a restart."""
     view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(label="Approve", style=discord.ButtonStyle.success, custom_id=approve_id(item_id, edit=edit))
-    )
-    view.add_item(
-        discord.ui.Button(label="Reject", style=discord.ButtonStyle.danger, custom_id=reject_id(item_id, edit=edit))
-    )
+    view.add_item(render_approve_button(item_id, edit=edit))
+    view.add_item(render_reject_button(item_id, edit=edit))
     return view
 
 

@@ -87,15 +87,26 @@ def hide_report_id(report_id: int) -> str:
     return f"rep:hide:{report_id}"
 
 
+# What the reports cog's persistent buttons accept: the inverse of dismiss_report_id and hide_report_id.
+DISMISS_TEMPLATE = r"rep:dismiss:(?P<id>\d{1,18})"
+HIDE_TEMPLATE = r"rep:hide:(?P<id>\d{1,18})"
+
+
+def render_dismiss_button(report_id: int) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        label="Dismiss", style=discord.ButtonStyle.secondary, custom_id=dismiss_report_id(report_id)
+    )
+
+
+def render_hide_button(report_id: int) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        label="Hide impression", style=discord.ButtonStyle.danger, custom_id=hide_report_id(report_id)
+    )
+
+
 def render_report_buttons(report_id: int) -> discord.ui.View:
     """Dismiss / Hide impression, persistent: answered from the custom_id after a restart."""
     view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(label="Dismiss", style=discord.ButtonStyle.secondary, custom_id=dismiss_report_id(report_id))
-    )
-    view.add_item(
-        discord.ui.Button(
-            label="Hide impression", style=discord.ButtonStyle.danger, custom_id=hide_report_id(report_id)
-        )
-    )
+    view.add_item(render_dismiss_button(report_id))
+    view.add_item(render_hide_button(report_id))
     return view

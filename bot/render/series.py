@@ -150,25 +150,28 @@ def render_series_card(card: SeriesCard, ratings: Ratings, today: date) -> disco
     return embed
 
 
+# What the series card's persistent buttons accept: the inverse of series_impressions_id and series_post_id.
+SERIES_IMPRESSIONS_TEMPLATE = r"series:impressions:(?P<series>\d{1,18})"
+SERIES_POST_TEMPLATE = r"series:post:(?P<series>\d{1,18})"
+
+
+def render_impressions_button(series_id: int) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        label="Impressions", custom_id=series_impressions_id(series_id), style=discord.ButtonStyle.primary, row=0
+    )
+
+
+def render_post_button(series_id: int) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        label="Post impression", custom_id=series_post_id(series_id), style=discord.ButtonStyle.success, row=0
+    )
+
+
 def render_series_buttons(series: Series) -> discord.ui.View:
     """Row 0: Impressions and Post impression (persistent); rows 1-2: links to other sites."""
     view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(
-            label="Impressions",
-            custom_id=series_impressions_id(series.id),
-            style=discord.ButtonStyle.primary,
-            row=0,
-        )
-    )
-    view.add_item(
-        discord.ui.Button(
-            label="Post impression",
-            custom_id=series_post_id(series.id),
-            style=discord.ButtonStyle.success,
-            row=0,
-        )
-    )
+    view.add_item(render_impressions_button(series.id))
+    view.add_item(render_post_button(series.id))
     for index, (label, url) in enumerate(site_links(series)):
         view.add_item(discord.ui.Button(label=label, url=url, row=1 + index // 5))
     return view
