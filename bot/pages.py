@@ -12,7 +12,7 @@ from typing import Self
 
 import discord
 
-from bot.errors import PermissionDenied
+from bot.errors import InvalidInput, PermissionDenied
 from bot.interactions import PersistentButton, actor_of, services_of
 from bot.permissions import Level
 from bot.render.impressions import render_impression_card, render_queue_buttons
@@ -98,6 +98,14 @@ async def _reports(interaction: discord.Interaction, page: int, args: str) -> Sh
     return Shown(embeds, page, open_count, list(render_report_buttons(report.id).children))
 
 
+# The arguments each list accepts in a pager id; anything else is a forged or outdated button.
+ARGUMENTS = {
+    "s": re.compile(r"\d{1,18}\.[nhl]\.\d{1,20}"),
+    "m": re.compile(r"\d{1,18}"),
+    "l": re.compile(r"-|[mi]\.-?\d{1,20}"),
+    "q": re.compile(r""),
+    "r": re.compile(r""),
+}
 SOURCES: dict[str, Loader] = {
     "s": _series_impressions,
     "m": _own_impressions,
@@ -138,6 +146,8 @@ class PagerButton(PersistentButton, template=PAGER_TEMPLATE):
         return cls(match["source"], int(match["owner"]), int(match["page"]), match["args"], match["role"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
+        if not ARGUMENTS[self.source].fullmatch(self.args):
+            raise InvalidInput("This button is not valid (any more); nothing was changed.")
         if interaction.user.id != self.owner_id:
             raise PermissionDenied(NOT_YOURS)
         shown = await SOURCES[self.source](interaction, self.page, self.args)

@@ -51,3 +51,12 @@ async def test_reports_and_the_audit_log_page_too(
     older = await mira.click(log, "Next")
     assert older.embed["footer"]["text"].startswith("Page 2 of 2")
     assert (await alice.click(first_page, "Next")).ephemeral  # not alice's pages
+
+
+async def test_a_forged_pager_button_is_answered_and_shows_nothing(alice: Member) -> None:
+    message = copy.deepcopy((await alice.slash("about")).message)
+    for custom_id in (f"pg:s:{alice.id}:0:abc:n", f"pg:l:{alice.id}:3:x.1:n", f"pg:m:{alice.id}:0:1.2:n"):
+        button = {"type": 2, "style": 1, "label": "Next", "custom_id": custom_id}
+        reply = await alice.press({**message, "components": [{"type": 1, "components": [button]}]},
+                                  {"custom_id": custom_id, "component_type": 2})  # fmt: skip
+        assert reply.ephemeral and "This button is not valid" in reply.text, custom_id
