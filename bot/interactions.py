@@ -80,20 +80,34 @@ class PersistentButton(GuardedCallback, discord.ui.DynamicItem[discord.ui.Button
         return cls.from_match(match)
 
 
+def guild_of(interaction: discord.Interaction) -> int:
+    """The server an interaction happens in, for reads that need no actor; 0 in a direct message,
+    where nothing is stored."""
+    return interaction.guild_id or 0
+
+
+async def moderates(services: Services, user: discord.abc.User, guild_id: int) -> bool:
+    """The one moderator rule: guild-level permissions, or the server's mod role (a database read
+    only when the permissions do not already say yes)."""
+    if not guild_id or not isinstance(user, discord.Member):
+        return False
+    if has_moderator_permissions(user):
+        return True
+    return await services.impressions.is_moderator_role(guild_id, [role.id for role in user.roles])
+
+
 async def actor_of(interaction: discord.Interaction) -> Actor:
-    """Who is acting, and whether they moderate this server (guild-level permissions or its mod role).
+    """Who is acting, where, and whether they moderate this server (guild-level permissions or its mod
+    role): the context every service call that acts takes.
 
     Resolved once per interaction (the mod role may take a database read) and kept on it.
     """
     cached = interaction.extras.get("actor")
     if isinstance(cached, Actor):
         return cached
-    roles = [role.id for role in getattr(interaction.user, "roles", [])]
-    is_moderator = interaction.guild_id is not None and (
-        has_moderator_permissions(interaction.user)
-        or await services_of(interaction).impressions.is_moderator_role(interaction.guild_id, roles)
-    )
-    actor = Actor(interaction.user.id, interaction.user.display_name, is_moderator)
+    guild_id = guild_of(interaction)
+    is_moderator = await moderates(services_of(interaction), interaction.user, guild_id)
+    actor = Actor(interaction.user.id, interaction.user.display_name, is_moderator, guild_id)
     interaction.extras["actor"] = actor
     return actor
 
@@ -109,7 +123,7 @@ async def require_level(interaction: discord.Interaction, level: Level) -> None:
         if level is Level.MODERATOR:
             allowed = actor.is_moderator
         else:
-            allowed = services_of(interaction).curation.is_curator(actor, interaction.guild_id)
+            allowed = services_of(interaction).curation.is_curator(actor)
     if not allowed:
         raise LevelRefused(REFUSALS[level])
 
@@ -164,7 +178,7 @@ def form_text(interaction: discord.Interaction) -> str:
 async def announce_impression(interaction: discord.Interaction, impression: Impression, series: Series) -> None:
     """A newly published impression, in the server's announcement channel when one is set."""
     services = services_of(interaction)
-    channel_id = await services.impressions.announce_channel(interaction.guild_id or 0)
+    channel_id = await services.impressions.announce_channel(impression.guild_id)
     message = await post_card(interaction.guild, channel_id, impression, series, content=announcement(series))
     if message is not None:
         await services.impressions.record_post(

@@ -13,7 +13,7 @@ from typing import Self
 import discord
 
 from bot.errors import InvalidInput, PermissionDenied
-from bot.interactions import PersistentButton, actor_of, services_of
+from bot.interactions import PersistentButton, actor_of, guild_of, services_of
 from bot.permissions import Level
 from bot.render.impressions import render_impression_card, render_queue_buttons
 from bot.render.moderation import render_audit_page, render_report, render_report_buttons
@@ -46,7 +46,7 @@ async def _series_impressions(interaction: discord.Interaction, page: int, args:
     series_id, sort, reviewer = args.split(".")
     sorting: Sort = "highest" if sort == "h" else "lowest" if sort == "l" else "newest"
     found = await services_of(interaction).impressions.series_page(
-        interaction.guild_id or 0,
+        guild_of(interaction),
         int(series_id),
         sorting,
         int(reviewer) or None,
@@ -57,7 +57,7 @@ async def _series_impressions(interaction: discord.Interaction, page: int, args:
 
 async def _own_impressions(interaction: discord.Interaction, page: int, args: str) -> Shown | None:
     found = await services_of(interaction).impressions.author_page(
-        interaction.guild_id or 0, interaction.user.id, int(args) or None, page
+        guild_of(interaction), interaction.user.id, int(args) or None, page
     )
     return None if found is None else Shown([render_impression_card(found.impression, found.series)], page, found.total)
 
@@ -65,22 +65,19 @@ async def _own_impressions(interaction: discord.Interaction, page: int, args: st
 async def _audit_log(interaction: discord.Interaction, page: int, args: str) -> Shown | None:
     kind, _, number = args.partition(".")
     target = (("member" if kind == "m" else "impression"), int(number)) if kind in ("m", "i") else None
-    entries, count = await services_of(interaction).moderation.log_page(
-        interaction.guild_id or 0, await actor_of(interaction), target, page
-    )
+    entries, count = await services_of(interaction).moderation.log_page(await actor_of(interaction), target, page)
     return Shown([render_audit_page(entries, page, count, LOG_PAGE)], page, _pages(count, LOG_PAGE))
 
 
 async def _queue(interaction: discord.Interaction, page: int, args: str) -> Shown | None:
-    services, guild_id = services_of(interaction), interaction.guild_id or 0
-    actor = await actor_of(interaction)
-    item, waiting = await services.moderation.pending_at(guild_id, actor, page)
+    services, actor = services_of(interaction), await actor_of(interaction)
+    item, waiting = await services.moderation.pending_at(actor, page)
     if item is None:
         return None
     if item.kind == "edit":
-        impression, series = await services.impressions.pending_edit(guild_id, item.id)
+        impression, series = await services.impressions.pending_edit(actor.guild_id, item.id)
     else:
-        impression, series = await services.impressions.find(guild_id, str(item.id), actor)
+        impression, series = await services.impressions.find(actor.guild_id, str(item.id), actor)
     what = f"an edit of impression #{item.impression_id}" if item.kind == "edit" else "a new impression"
     buttons = list(render_queue_buttons(item.id, edit=item.kind == "edit").children)
     content = f"{waiting} waiting for approval; the oldest first. This is {what}."
@@ -88,12 +85,11 @@ async def _queue(interaction: discord.Interaction, page: int, args: str) -> Show
 
 
 async def _reports(interaction: discord.Interaction, page: int, args: str) -> Shown | None:
-    services, guild_id = services_of(interaction), interaction.guild_id or 0
-    actor = await actor_of(interaction)
-    report, open_count = await services.moderation.report_at(guild_id, actor, page)
+    services, actor = services_of(interaction), await actor_of(interaction)
+    report, open_count = await services.moderation.report_at(actor, page)
     if report is None:
         return None
-    impression, series = await services.impressions.find(guild_id, str(report.impression_id), actor)
+    impression, series = await services.impressions.find(actor.guild_id, str(report.impression_id), actor)
     embeds = [render_report(report, open_count), render_impression_card(impression, series)]
     return Shown(embeds, page, open_count, list(render_report_buttons(report.id).children))
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal, Self
+from typing import Self
 
 import discord
-from discord import app_commands
 
 from bot.errors import InvalidInput
 from bot.interactions import (
@@ -35,15 +34,10 @@ from bot.services.impression_ids import (
     encode_edit,
     new_nonce,
 )
-from bot.services.impressions import MAX_EPISODES
 from bot.services.series import series_ref
 
 log = logging.getLogger(__name__)
 
-Scope = Literal["episodes", "completed", "dropped"]
-# Bounded in the command's schema, so a client refuses 11 before sending it; the service checks again.
-Score = app_commands.Range[int, 1, 10]
-Episodes = app_commands.Range[int, 1, MAX_EPISODES]
 QUICK_FORM = r"imp:quick:(?P<series>\d{1,18}):(?P<nonce>[\w-]{4,16})"
 
 
@@ -90,7 +84,6 @@ class SeriesPostButton(SeriesCardButton, template=SERIES_POST_TEMPLATE):
             raise InvalidInput("Impressions are posted inside a server.")
         # Check what can be checked now (ban, series) before the member writes anything.
         _, series = await bot.services.impressions.plan(
-            interaction.guild_id,
             await actor_of(interaction),
             series_ref(self.series_id),
             "completed",
@@ -122,9 +115,7 @@ class EditInsteadButton(PersistentButton, template=r"imp:offer:(?P<rest>[\w:-]{1
         bot = bot_of(interaction)
         offer = self.offer
         # Only the author may edit: checked before the form opens, and again when it is sent.
-        current = await bot.services.impressions.editable(
-            interaction.guild_id or 0, await actor_of(interaction), str(offer.impression_id)
-        )
+        current = await bot.services.impressions.editable(await actor_of(interaction), str(offer.impression_id))
         custom_id = encode_edit(current.id, offer.scope, offer.episodes_watched, offer.score_changes, offer.spoiler)
         await interaction.response.send_modal(
             render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)

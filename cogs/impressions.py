@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal
 
 import discord
 from discord import app_commands
@@ -18,12 +17,13 @@ from bot.interactions import (
     bot_of,
     form_text,
     form_values,
+    guild_of,
     post_card,
     record_public_card,
     refresh_public_posts,
     series_choices,
 )
-from bot.models import CATEGORIES, CATEGORY_FIELDS, Scores
+from bot.models import CATEGORY_FIELDS, Scores
 from bot.pages import send_pages
 from bot.parsing import is_number
 from bot.permissions import Level, requires
@@ -51,7 +51,7 @@ from bot.services.impression_ids import (
     encode_offer,
     encode_plan,
 )
-from bot.services.impressions import MAX_EPISODES, DuplicateImpression, ImpressionService
+from bot.services.impressions import DuplicateImpression, ImpressionService
 from bot.services.series import series_ref
 from cogs._impression_buttons import (
     QUICK_FORM,
@@ -59,16 +59,9 @@ from cogs._impression_buttons import (
     SeriesImpressionsButton,
     SeriesPostButton,
 )
+from cogs._options import Episodes, Scope, score_options
 
 log = logging.getLogger(__name__)
-
-Scope = Literal["episodes", "completed", "dropped"]
-# Bounded in the command's schema, so a client refuses 11 before sending it; the service checks again.
-Score = app_commands.Range[int, 1, 10]
-Episodes = app_commands.Range[int, 1, MAX_EPISODES]
-# The seven score options are declared on post and edit (discord.py takes options as parameters);
-# their help is written once, from the categories.
-SCORE_HELP = {field: f"{name} score, 1-10 (leave out: unevaluated)" for field, name, _ in CATEGORIES}
 
 
 async def impression_choices(
@@ -76,7 +69,7 @@ async def impression_choices(
 ) -> list[app_commands.Choice[str]]:
     bot = bot_of(interaction)
     author = interaction.user.id if own else None
-    found = await bot.services.impressions.suggest(interaction.guild_id or 0, author, current)
+    found = await bot.services.impressions.suggest(guild_of(interaction), author, current)
     return [app_commands.Choice(name=plain(f"#{i} {title} — {name}", 100), value=str(i)) for i, title, name in found]
 
 
@@ -100,37 +93,22 @@ class Impressions(commands.Cog):
         scope="How far you got: some episodes, all of them, or dropped",
         episodes="Episodes watched (or after how many you dropped it)",
         spoiler="Hide the text behind a spoiler tag",
-        **SCORE_HELP,
     )
+    @score_options("{name} score, 1-10 (leave out: unevaluated)")
     async def post(
         self,
         interaction: discord.Interaction,
         series: str,
         scope: Scope,
         episodes: Episodes | None = None,
-        overall: Score | None = None,
-        art: Score | None = None,
-        animation: Score | None = None,
-        character_design: Score | None = None,
-        music: Score | None = None,
-        series_story: Score | None = None,
-        episode_story: Score | None = None,
+        *,
         spoiler: bool = False,
+        **given_scores: int | None,
     ) -> None:
-        scores = Scores(
-            overall=overall,
-            art=art,
-            animation=animation,
-            character_design=character_design,
-            music=music,
-            series_story=series_story,
-            episode_story=episode_story,
-        )
+        scores = Scores(**given_scores)
         actor = await actor_of(interaction)
         try:
-            plan, found = await self.service.plan(
-                interaction.guild_id or 0, actor, series, scope, episodes, scores, spoiler
-            )
+            plan, found = await self.service.plan(actor, series, scope, episodes, scores, spoiler)
         except DuplicateImpression as duplicate:
             # Offer the edit with the scores given here, so nothing the member chose is lost.
             given = {f: v for f, v in zip(CATEGORY_FIELDS, scores.values(), strict=True) if v is not None}
@@ -148,9 +126,7 @@ class Impressions(commands.Cog):
 
     async def publish(self, interaction: discord.Interaction, plan: Plan, text: str) -> None:
         try:
-            impression, created = await self.service.post(
-                interaction.guild_id or 0, await actor_of(interaction), plan, text
-            )
+            impression, created = await self.service.post(await actor_of(interaction), plan, text)
         except DuplicateImpression as duplicate:
             offer = encode_offer(encode_edit(duplicate.impression_id, plan.scope, plan.episodes_watched, {}, None))
             await interaction.response.send_message(
@@ -172,7 +148,7 @@ class Impressions(commands.Cog):
                 embed=card,
                 ephemeral=True,
             )
-            settings = await self.bot.services.moderation.settings_for_check(interaction.guild_id or 0)
+            settings = await self.bot.services.moderation.settings_for_check(impression.guild_id)
             await post_card(
                 interaction.guild,
                 settings.queue_channel_id,
@@ -203,9 +179,7 @@ class Impressions(commands.Cog):
         await self.edited(interaction, edit, form_text(interaction))
 
     async def edited(self, interaction: discord.Interaction, edit: EditPlan, text: str) -> None:
-        guild_id = interaction.guild_id or 0
         revision = await self.service.edit(
-            guild_id,
             await actor_of(interaction),
             edit.impression_id,
             text,
@@ -224,7 +198,7 @@ class Impressions(commands.Cog):
                 embed=render_impression_card(proposed, series),
                 ephemeral=True,
             )
-            settings = await self.bot.services.moderation.settings_for_check(guild_id)
+            settings = await self.bot.services.moderation.settings_for_check(proposed.guild_id)
             await post_card(
                 interaction.guild, settings.queue_channel_id, proposed, series,
                 content=f"Edit of impression #{proposed.id} waiting for approval",
@@ -235,7 +209,7 @@ class Impressions(commands.Cog):
         await interaction.response.send_message(
             f"Impression #{updated.id} is updated.", embed=render_impression_card(updated, series), ephemeral=True
         )
-        await refresh_public_posts(self.bot, guild_id, updated.id)
+        await refresh_public_posts(self.bot, updated.guild_id, updated.id)
 
     async def quick_plan(self, interaction: discord.Interaction, series_id: int, nonce: str) -> Plan:
         """The card's "Post impression" form: scope and overall score typed as text."""
@@ -246,7 +220,6 @@ class Impressions(commands.Cog):
             raise InvalidInput("Overall is a whole number from 1 to 10, or empty for Unevaluated.")
         overall = int(overall_raw) if overall_raw else None
         plan, _ = await self.service.plan(
-            interaction.guild_id or 0,
             await actor_of(interaction),
             series_ref(series_id),
             scope,
@@ -266,33 +239,19 @@ class Impressions(commands.Cog):
         scope="A new scope",
         episodes="A new episode count",
         spoiler="Hide the text behind a spoiler tag",
-        **{field: f"New {name.lower()} score, 1-10 (leave out: unchanged)" for field, name, _ in CATEGORIES},
     )
+    @score_options("New {lower} score, 1-10 (leave out: unchanged)")
     async def edit(
         self,
         interaction: discord.Interaction,
         id: str,
         scope: Scope | None = None,
         episodes: Episodes | None = None,
-        overall: Score | None = None,
-        art: Score | None = None,
-        animation: Score | None = None,
-        character_design: Score | None = None,
-        music: Score | None = None,
-        series_story: Score | None = None,
-        episode_story: Score | None = None,
+        *,
         spoiler: bool | None = None,
+        **given: int | None,
     ) -> None:
-        current = await self.service.editable(interaction.guild_id or 0, await actor_of(interaction), id)
-        given = {
-            "overall": overall,
-            "art": art,
-            "animation": animation,
-            "character_design": character_design,
-            "music": music,
-            "series_story": series_story,
-            "episode_story": episode_story,
-        }
+        current = await self.service.editable(await actor_of(interaction), id)
         changes = {field: value for field, value in given.items() if value is not None}
         for field, value in changes.items():
             if not 1 <= value <= 10:
@@ -313,14 +272,13 @@ class Impressions(commands.Cog):
     @app_commands.describe(id="The impression (its number, or series:4772#628)")
     async def delete(self, interaction: discord.Interaction, id: str) -> None:
         actor = await actor_of(interaction)
-        guild_id = interaction.guild_id or 0
-        target = await self.service.deletable(guild_id, actor, id)
+        target = await self.service.deletable(actor, id)
         series = await self.bot.services.series.find(target.series_id)
 
         async def confirmed(click: discord.Interaction) -> None:
-            await self.service.delete(guild_id, actor, target.id)
+            await self.service.delete(actor, target.id)
             await click.response.edit_message(content=f"Impression #{target.id} was deleted.", embed=None, view=None)
-            await refresh_public_posts(self.bot, guild_id, target.id)
+            await refresh_public_posts(self.bot, actor.guild_id, target.id)
 
         await interaction.response.send_message(
             embed=render_delete_prompt(target, series),
@@ -336,7 +294,8 @@ class Impressions(commands.Cog):
     @impression.command(name="show", description="Show one impression: 628 or series:4772#628.")
     @app_commands.describe(id="The impression's number, or series:4772#628", private="Show it only to you")
     async def show(self, interaction: discord.Interaction, id: str, private: bool = False) -> None:
-        impression, series = await self.service.find(interaction.guild_id or 0, id, await actor_of(interaction))
+        actor = await actor_of(interaction)
+        impression, series = await self.service.find(actor.guild_id, id, actor)
         # What is not published is only ever shown to its author or a moderator, never to the channel.
         public = not private and impression.status == "published"
         answer = await interaction.response.send_message(

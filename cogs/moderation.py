@@ -19,7 +19,7 @@ from bot.interactions import (
     announce_impression,
     bot_of,
     form_text,
-    has_moderator_permissions,
+    moderates,
     refresh_public_posts,
 )
 from bot.pages import send_pages
@@ -84,34 +84,35 @@ class Moderation(commands.Cog):
             changes["mod_role_id"] = mod_role.id
         if post_limit is not None:
             changes["post_limit_per_hour"] = post_limit
-        guild_id = interaction.guild_id or 0
-        settings = await self.service.update_settings(guild_id, await actor_of(interaction), changes)
+        settings = await self.service.update_settings(await actor_of(interaction), changes)
         await interaction.response.send_message(embed=render_settings(settings), ephemeral=True)
 
     @mod.command(name="hide", description="Hide an impression; its author is told the reason.")
     @app_commands.describe(id="The impression (628 or series:4772#628)", reason="Why (the author sees this)")
     async def hide(self, interaction: discord.Interaction, id: str, reason: str) -> None:
-        number = await self.service.hide(interaction.guild_id or 0, await actor_of(interaction), id, reason)
+        actor = await actor_of(interaction)
+        number = await self.service.hide(actor, id, reason)
         await interaction.response.send_message(f"Impression #{number} is hidden.", ephemeral=True)
-        await refresh_public_posts(self.bot, interaction.guild_id or 0, number)
+        await refresh_public_posts(self.bot, actor.guild_id, number)
 
     @mod.command(name="restore", description="Show a hidden impression again.")
     @app_commands.describe(id="The impression (628 or series:4772#628)")
     async def restore(self, interaction: discord.Interaction, id: str) -> None:
-        number = await self.service.restore(interaction.guild_id or 0, await actor_of(interaction), id)
+        actor = await actor_of(interaction)
+        number = await self.service.restore(actor, id)
         await interaction.response.send_message(f"Impression #{number} is visible again.", ephemeral=True)
-        await refresh_public_posts(self.bot, interaction.guild_id or 0, number)
+        await refresh_public_posts(self.bot, actor.guild_id, number)
 
     @mod.command(name="feature", description="Feature an impression: it is shown first on the series card.")
     @app_commands.describe(id="The impression (628 or series:4772#628)")
     async def feature(self, interaction: discord.Interaction, id: str) -> None:
-        number = await self.service.feature(interaction.guild_id or 0, await actor_of(interaction), id, True)
+        number = await self.service.feature(await actor_of(interaction), id, True)
         await interaction.response.send_message(f"Impression #{number} is featured.", ephemeral=True)
 
     @mod.command(name="unfeature", description="Stop featuring an impression.")
     @app_commands.describe(id="The impression (628 or series:4772#628)")
     async def unfeature(self, interaction: discord.Interaction, id: str) -> None:
-        number = await self.service.feature(interaction.guild_id or 0, await actor_of(interaction), id, False)
+        number = await self.service.feature(await actor_of(interaction), id, False)
         await interaction.response.send_message(f"Impression #{number} is no longer featured.", ephemeral=True)
 
     @mod.command(name="ban", description="Stop a member from posting, editing or reporting impressions here.")
@@ -119,15 +120,9 @@ class Moderation(commands.Cog):
     async def ban(
         self, interaction: discord.Interaction, member: discord.Member, reason: str, duration: str | None = None
     ) -> None:
-        role = (await self.bot.services.moderation.settings_for_check(interaction.guild_id or 0)).mod_role_id
-        target = BanTarget(
-            user_id=member.id,
-            is_bot=member.bot,
-            is_moderator=has_moderator_permissions(member) or any(r.id == role for r in member.roles),
-        )
-        result = await self.service.ban(
-            interaction.guild_id or 0, await actor_of(interaction), target, reason, duration
-        )
+        actor = await actor_of(interaction)
+        target = BanTarget(member.id, member.bot, await moderates(self.bot.services, member, actor.guild_id))
+        result = await self.service.ban(actor, target, reason, duration)
         ending = "" if result.until is None else f" until {discord.utils.format_dt(result.until, 'f')}"
         if not result.banned_now:
             await interaction.response.send_message(
@@ -141,7 +136,7 @@ class Moderation(commands.Cog):
     @mod.command(name="unban", description="Let a banned member post impressions again.")
     @app_commands.describe(member="Who")
     async def unban(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        await self.service.unban(interaction.guild_id or 0, await actor_of(interaction), member.id)
+        await self.service.unban(await actor_of(interaction), member.id)
         await interaction.response.send_message(f"{member.mention} may review again.", ephemeral=True)
 
     @mod.command(name="log", description="The audit trail: who did what, when and why.")
@@ -164,13 +159,13 @@ class Moderation(commands.Cog):
 
     @mod.command(name="export", description="This server's impressions, revisions and audit log as a JSON file.")
     async def export(self, interaction: discord.Interaction) -> None:
-        guild_id = interaction.guild_id or 0
-        data = await self.service.export(guild_id, await actor_of(interaction), self.bot.settings.database_path)
+        actor = await actor_of(interaction)
+        data = await self.service.export(actor, self.bot.settings.database_path)
         if len(data) > MAX_ATTACHMENT:
             raise InvalidInput("The export is too large for Discord; ask the operator for `python -m bot export`.")
         await interaction.response.send_message(
             "This server's data:",
-            file=discord.File(io.BytesIO(data), filename=f"export-{guild_id}.json"),
+            file=discord.File(io.BytesIO(data), filename=f"export-{actor.guild_id}.json"),
             ephemeral=True,
         )
 
@@ -201,10 +196,8 @@ async def decide(
     interaction: discord.Interaction, kind: QueueKind, item_id: int, *, approve: bool, reason: str | None
 ) -> None:
     bot = bot_of(interaction)
-    guild_id = interaction.guild_id or 0
-    decision, impression_id = await bot.services.moderation.decide(
-        guild_id, await actor_of(interaction), item_id, approve, reason, kind
-    )
+    actor = await actor_of(interaction)
+    decision, impression_id = await bot.services.moderation.decide(actor, item_id, approve, reason, kind)
     what = f"The edit of impression #{impression_id}" if kind == "edit" else f"Impression #{impression_id}"
     if not decision.done:
         when = (
@@ -220,10 +213,10 @@ async def decide(
     verdict = "approved" if approve else "rejected"
     await interaction.response.edit_message(content=f"{what} was {verdict} by {interaction.user.mention}.", view=None)
     if approve and kind == "impression":
-        impression, series = await bot.services.impressions.find(guild_id, str(impression_id))
+        impression, series = await bot.services.impressions.find(actor.guild_id, str(impression_id))
         await announce_impression(interaction, impression, series)
     else:
-        await refresh_public_posts(bot, guild_id, impression_id)
+        await refresh_public_posts(bot, actor.guild_id, impression_id)
 
 
 class ApproveButton(PersistentButton, template=APPROVE_TEMPLATE):
@@ -256,9 +249,7 @@ class RejectButton(PersistentButton, template=REJECT_TEMPLATE):
         bot = bot_of(interaction)
         # Checked before the form opens (a moderator, and something of this server still waiting),
         # so nobody writes a reason for nothing and a forged id never gets a form.
-        await bot.services.moderation.require_pending(
-            interaction.guild_id or 0, await actor_of(interaction), self.kind, self.item_id
-        )
+        await bot.services.moderation.require_pending(await actor_of(interaction), self.kind, self.item_id)
         flag = "e" if self.kind == "edit" else ""
         title = f"Reject the edit #{self.item_id}" if self.kind == "edit" else f"Reject impression #{self.item_id}"
         await interaction.response.send_modal(render_reason_modal(f"mod:rejectform:{flag}{self.item_id}", title))

@@ -16,6 +16,7 @@ from bot.interactions import (
     actor_of,
     bot_of,
     form_text,
+    guild_of,
     post_card,
     refresh_public_posts,
 )
@@ -60,23 +61,21 @@ class Reports(commands.Cog):
         assert self.bot.user is not None
         impression_id = impression_on(message, self.bot.user.id)
         # Checked before the form opens (ban, visibility), and again when it is sent.
-        await self.bot.services.impressions.find(interaction.guild_id or 0, str(impression_id))
-        await self.bot.services.moderation.require_may_report(interaction.guild_id or 0, interaction.user.id)
+        await self.bot.services.impressions.find(guild_of(interaction), str(impression_id))
+        await self.bot.services.moderation.require_may_report(guild_of(interaction), interaction.user.id)
         await interaction.response.send_modal(
             render_reason_modal(f"rep:form:{impression_id}", f"Report impression #{impression_id}")
         )
 
     async def report_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         impression_id = int(match["id"])
-        guild_id = interaction.guild_id or 0
-        report_id = await self.bot.services.moderation.report(
-            guild_id, await actor_of(interaction), impression_id, form_text(interaction)
-        )
+        actor = await actor_of(interaction)
+        report_id = await self.bot.services.moderation.report(actor, impression_id, form_text(interaction))
         await interaction.response.send_message(
             f"Thank you: report #{report_id} is with the moderators.", ephemeral=True
         )
-        settings = await self.bot.services.moderation.settings_for_check(guild_id)
-        impression, series = await self.bot.services.impressions.find(guild_id, str(impression_id))
+        settings = await self.bot.services.moderation.settings_for_check(actor.guild_id)
+        impression, series = await self.bot.services.impressions.find(actor.guild_id, str(impression_id))
         await post_card(
             interaction.guild, settings.queue_channel_id, impression, series,
             content=f"Reported (report #{report_id})", view=render_report_buttons(report_id),
@@ -85,9 +84,8 @@ class Reports(commands.Cog):
 
 async def resolve(interaction: discord.Interaction, report_id: int, *, hide: bool) -> None:
     bot = bot_of(interaction)
-    report, resolved_now = await bot.services.moderation.resolve_report(
-        interaction.guild_id or 0, await actor_of(interaction), report_id, hide
-    )
+    actor = await actor_of(interaction)
+    report, resolved_now = await bot.services.moderation.resolve_report(actor, report_id, hide)
     if not resolved_now:
         when = (
             ""
@@ -103,7 +101,7 @@ async def resolve(interaction: discord.Interaction, report_id: int, *, hide: boo
         content=f"Report #{report_id}: {verdict} by {interaction.user.mention}.", view=None
     )
     if hide:
-        await refresh_public_posts(bot, interaction.guild_id or 0, report.impression_id)
+        await refresh_public_posts(bot, actor.guild_id, report.impression_id)
 
 
 class DismissReport(PersistentButton, template=DISMISS_TEMPLATE):

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import PermissionDenied
-from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, series_choices
+from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, guild_of, series_choices
 from bot.pages import send_pages
 from bot.parsing import is_number
 from bot.permissions import Level, requires
@@ -37,7 +37,7 @@ def _today() -> datetime:
 async def _show_card(interaction: discord.Interaction, series_id: int, *, private: bool, replace: bool) -> None:
     bot = bot_of(interaction)
     card = await bot.services.series.card(series_id)
-    ratings = await bot.services.impressions.ratings(interaction.guild_id or 0, card.series.id)
+    ratings = await bot.services.impressions.ratings(guild_of(interaction), card.series.id)
     embed = render_series_card(card, ratings, _today().date())
     view = render_series_buttons(card.series)
     if replace:
@@ -144,9 +144,7 @@ class Series(commands.Cog):
         episodes: int | None = None,
         premiered: str | None = None,
     ) -> None:
-        series = await self.bot.services.curation.add(
-            await actor_of(interaction), interaction.guild_id, title, format, episodes, premiered
-        )
+        series = await self.bot.services.curation.add(await actor_of(interaction), title, format, episodes, premiered)
         await interaction.response.send_message(f"Added {series_ref(series.id)}.", ephemeral=True)
 
     @requires(Level.CURATOR)
@@ -166,14 +164,14 @@ class Series(commands.Cog):
         premiered: str | None = None,
     ) -> None:
         actor = await actor_of(interaction)
-        self.bot.services.curation.require_curator(actor, interaction.guild_id)
+        self.bot.services.curation.require_curator(actor)
         series = await self.service.find_ref(title)
         given = {"title": new_title, "format": format, "episodes": episodes, "premiered": premiered}
         changes = {key: value for key, value in given.items() if value is not None}
         if not changes:
             await interaction.response.send_modal(render_curation_modal(series))
             return
-        series = await self.bot.services.curation.edit(actor, interaction.guild_id, series.id, changes)
+        series = await self.bot.services.curation.edit(actor, series.id, changes)
         await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
 
     @requires(Level.CURATOR)
@@ -181,10 +179,10 @@ class Series(commands.Cog):
     @app_commands.describe(source="The duplicate (start typing)", into="The series that stays (start typing)")
     async def merge(self, interaction: discord.Interaction, source: str, into: str) -> None:
         actor = await actor_of(interaction)
-        self.bot.services.curation.require_curator(actor, interaction.guild_id)
+        self.bot.services.curation.require_curator(actor)
         old = parse_series_ref(source) or (await self.service.find_ref(source)).id
         new = parse_series_ref(into) or (await self.service.find_ref(into)).id
-        survivor, moved = await self.bot.services.curation.merge(actor, interaction.guild_id, old, new)
+        survivor, moved = await self.bot.services.curation.merge(actor, old, new)
         await interaction.response.send_message(
             f"Merged series:{old} into {series_ref(survivor.id)}; {moved} impressions moved. "
             f"series:{old} now opens {md(survivor.title, 300, newlines=False)}.",
@@ -204,9 +202,7 @@ class Series(commands.Cog):
     async def curation_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         """The curation form's submission, answered from its custom_id."""
         values = parse_curation_form(form_values(interaction))
-        series = await self.bot.services.curation.edit(
-            await actor_of(interaction), interaction.guild_id, int(match["id"]), values
-        )
+        series = await self.bot.services.curation.edit(await actor_of(interaction), int(match["id"]), values)
         await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
 
 

@@ -119,8 +119,8 @@ def test_curators_are_owners_or_moderators_of_curator_servers() -> None:
     from bot.services.impressions import Actor
 
     service = CurationService(None, None, None, frozenset({1}), frozenset({500}))  # type: ignore[arg-type]
-    service.require_curator(Actor(1, "owner"), guild_id=None)
-    service.require_curator(Actor(2, "mod", is_moderator=True), guild_id=500)
-    for actor, guild_id in [(Actor(2, "mod", is_moderator=True), 600), (Actor(3, "member"), 500)]:
+    service.require_curator(Actor(1, "owner"))
+    service.require_curator(Actor(2, "mod", is_moderator=True, guild_id=500))
+    for actor in [Actor(2, "mod", is_moderator=True, guild_id=600), Actor(3, "member", guild_id=500)]:
         with pytest.raises(PermissionDenied):
-            service.require_curator(actor, guild_id)
+            service.require_curator(actor)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
+from bot.models import CATEGORIES, CATEGORY_FIELDS
 from bot.render.text import display_width
 from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
 from tests.harness import join, moderator, new_guild
@@ -293,14 +294,17 @@ async def test_a_second_impression_of_the_same_episodes_offers_an_edit(
     assert rows(bot, "SELECT text, score_overall FROM impressions WHERE id = ?", number) == [("Second take.", 8)]
 
 
-async def test_scores_are_bounded_in_the_command_schema(fake: FakeDiscord, alice: Member) -> None:
-    for path in ("impression post", "impression edit"):
+async def test_every_category_is_an_optional_bounded_score_option(fake: FakeDiscord, alice: Member) -> None:
+    # The seven options are built from CATEGORIES at start: each category once, bounded, described.
+    for path, help_word in (("impression post", "unevaluated"), ("impression edit", "unchanged")):
         command, rest = alice._command(path)
         options = next(o for o in command["options"] if o["name"] == rest[0])["options"]
-        for option in options:
-            if option["name"] in ("overall", "art", "animation", "character_design", "music", "series_story",
-                                  "episode_story"):  # fmt: skip
-                assert (option["min_value"], option["max_value"]) == (1, 10), (path, option["name"])
+        scores = [o for o in options if o["name"] in CATEGORY_FIELDS]
+        assert [o["name"] for o in scores] == list(CATEGORY_FIELDS), path
+        for option, (_, name, _) in zip(scores, CATEGORIES, strict=True):
+            assert (option["min_value"], option["max_value"], option.get("required", False)) == (1, 10, False)
+            assert name.lower() in option["description"].lower() and help_word in option["description"]
+        assert options[-1]["name"] == "spoiler", path  # the scores come before the last option, as before
 
 
 # -- F. settings on a fresh server --------------------------------------------------------------------

@@ -202,7 +202,7 @@ async def post_rate(service: ImpressionService, series_count: int, posts: int, c
             # A poster of its own per post and per run: the service refuses a member's second
             # impression of the same episodes, and counts their posts against the hourly limit.
             poster = 900_000 + concurrency * 1_000_000 + n
-            await service.post(2 + n % 100, Actor(poster, f"poster{n}"), plan, "An impression. " * 20)
+            await service.post(Actor(poster, f"poster{n}", guild_id=2 + n % 100), plan, "An impression. " * 20)
 
     begin = time.perf_counter()
     await asyncio.gather(*(one(n) for n in range(posts)))

@@ -56,11 +56,11 @@ class CurationService:
         self._owner_ids = owner_ids
         self._curator_guild_ids = curator_guild_ids
 
-    def is_curator(self, actor: Actor, guild_id: int | None) -> bool:
-        return actor.user_id in self._owner_ids or (guild_id in self._curator_guild_ids and actor.is_moderator)
+    def is_curator(self, actor: Actor) -> bool:
+        return actor.user_id in self._owner_ids or (actor.guild_id in self._curator_guild_ids and actor.is_moderator)
 
-    def require_curator(self, actor: Actor, guild_id: int | None) -> None:
-        if self.is_curator(actor, guild_id):
+    def require_curator(self, actor: Actor) -> None:
+        if self.is_curator(actor):
             return
         raise PermissionDenied(
             "Only curators can change the catalog (the bot's owners, or moderators of a curator server)."
@@ -78,42 +78,41 @@ class CurationService:
     async def add(
         self,
         actor: Actor,
-        guild_id: int | None,
         title: str,
         kind: str | None,
         episodes: int | None,
         premiered: str | None,
     ) -> Series:
-        self.require_curator(actor, guild_id)
+        self.require_curator(actor)
         self._check_facts(title, kind, episodes)
         day = parse_premiered(premiered)
         entry = CatalogEntry(
             title=title.strip(), sources=[], format=kind, episodes=episodes, premiered=day,
             year=int(day[:4]) if day else None,
         )  # fmt: skip
-        series_id = await self._curation.add(entry, actor.user_id, guild_id)
+        series_id = await self._curation.add(entry, actor.user_id, actor.guild_id or None)
         await self._search.refresh()
         series = await self._catalog.get(series_id)
         assert series is not None
         return series
 
-    async def edit(self, actor: Actor, guild_id: int | None, series_id: int, changes: dict[str, Any]) -> Series:
-        self.require_curator(actor, guild_id)
+    async def edit(self, actor: Actor, series_id: int, changes: dict[str, Any]) -> Series:
+        self.require_curator(actor)
         self._check_facts(changes.get("title"), changes.get("format"), changes.get("episodes"))
         if "premiered" in changes:
             changes["premiered"] = parse_premiered(changes["premiered"])
         for key, limit in (("synopsis", 3000), ("synopsis_credit", 100)):
             if key in changes and changes[key] is not None and len(changes[key]) > limit:
                 raise InvalidInput(f"The {key.replace('_', ' ')} has at most {limit} characters.")
-        if not await self._curation.edit(series_id, changes, actor.user_id, guild_id):
+        if not await self._curation.edit(series_id, changes, actor.user_id, actor.guild_id or None):
             raise NotFound(f"There is no series series:{series_id} to edit (it may have been merged).")
         await self._search.refresh()
         series = await self._catalog.get(series_id)
         assert series is not None
         return series
 
-    async def merge(self, actor: Actor, guild_id: int | None, source: int, target: int) -> tuple[Series, int]:
-        self.require_curator(actor, guild_id)
+    async def merge(self, actor: Actor, source: int, target: int) -> tuple[Series, int]:
+        self.require_curator(actor)
         if source == target:
             raise InvalidInput("A series cannot be merged into itself.")
         for series_id in (source, target):
@@ -122,7 +121,7 @@ class CurationService:
                 raise NotFound(f"There is no series series:{series_id}.")
             if facts.merged_into is not None:
                 raise InvalidInput(f"series:{series_id} was already merged into series:{facts.merged_into}.")
-        moved = await self._curation.merge(source, target, actor.user_id, guild_id)
+        moved = await self._curation.merge(source, target, actor.user_id, actor.guild_id or None)
         await self._search.refresh()
         survivor = await self._catalog.get(target)
         assert survivor is not None

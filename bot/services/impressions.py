@@ -27,9 +27,13 @@ _REF = re.compile(r"^\s*(?:series:(\d{1,18}))?\s*#?\s*(\d{1,18})\s*$")
 
 @dataclass(frozen=True, slots=True)
 class Actor:
+    """Who is acting, and where: resolved once per interaction, and what each service call that acts on
+    a server's data takes (so no call can pair one server's member with another server's id)."""
+
     user_id: int
     name: str
     is_moderator: bool = False
+    guild_id: int = 0  # 0 outside any server (a direct message)
 
 
 class DuplicateImpression(InvalidInput):
@@ -114,8 +118,8 @@ class ImpressionService:
             )
         return facts
 
-    async def _check_not_banned(self, guild_id: int, actor: Actor) -> None:
-        if await self._impressions.is_banned(guild_id, actor.user_id):
+    async def _check_not_banned(self, actor: Actor) -> None:
+        if await self._impressions.is_banned(actor.guild_id, actor.user_id):
             raise PermissionDenied(BANNED)
 
     @staticmethod
@@ -137,7 +141,6 @@ class ImpressionService:
 
     async def plan(
         self,
-        guild_id: int,
         actor: Actor,
         series_ref: str,
         scope: str,
@@ -160,7 +163,7 @@ class ImpressionService:
         episodes = self._check_scope(series, scope, episodes)
         check_scores(scores)
         plan = Plan(series.id, scope, episodes, scores, spoiler, new_nonce())
-        refused = await self._impressions.refusal(guild_id, self._draft(actor, plan, ""), self._policy(actor))
+        refused = await self._impressions.refusal(actor.guild_id, self._draft(actor, plan, ""), self._policy(actor))
         if refused is not None and (scope_known or refused.reason != "duplicate"):
             raise refusal_error(refused)
         return plan, series
@@ -182,20 +185,23 @@ class ImpressionService:
             scores=plan.scores,
         )
 
-    async def post(self, guild_id: int, actor: Actor, plan: Plan, text: str) -> tuple[Impression, bool]:
+    async def post(self, actor: Actor, plan: Plan, text: str) -> tuple[Impression, bool]:
         """Store the impression (once per plan nonce); returns it and whether it is new."""
         series = await self._series_to_review(plan.series_id)
         episodes = self._check_scope(series, plan.scope, plan.episodes_watched)
         check_scores(plan.scores)  # the custom_id came back from the client: check it again
         draft = self._draft(actor, replace(plan, episodes_watched=episodes), check_text(text))
-        stored = await self._impressions.add(guild_id, draft, f"{actor.user_id}:{plan.nonce}", self._policy(actor))
+        stored = await self._impressions.add(
+            actor.guild_id, draft, f"{actor.user_id}:{plan.nonce}", self._policy(actor)
+        )
         # A ban, the posting limit and duplicates are checked inside the write, so nothing races a post.
         if isinstance(stored, Refusal):
             raise refusal_error(stored)
         return stored
 
     async def find(self, guild_id: int, ref: str, actor: Actor | None = None) -> tuple[Impression, Series]:
-        """A published impression; a pending, hidden or rejected one only for its author and moderators."""
+        """A published impression; a pending, hidden or rejected one only for its author and moderators
+        (without `actor`: as anyone sees it)."""
         series_id, impression_id = parse_impression_ref(ref)
         impression = await self._impressions.get(guild_id, impression_id)
         # Another server's impression, a removed one, or a wrong series all read "not found".
@@ -208,9 +214,9 @@ class ImpressionService:
         assert series is not None
         return impression, series
 
-    async def _own(self, guild_id: int, actor: Actor, ref: str, *, moderators_too: bool) -> Impression:
+    async def _own(self, actor: Actor, ref: str, *, moderators_too: bool) -> Impression:
         _, impression_id = parse_impression_ref(ref)
-        impression = await self._impressions.get(guild_id, impression_id)
+        impression = await self._impressions.get(actor.guild_id, impression_id)
         if impression is None:
             raise NotFound(f"No impression #{impression_id} in this server.")
         if impression.author_id != actor.user_id and not (moderators_too and actor.is_moderator):
@@ -219,13 +225,12 @@ class ImpressionService:
             )
         return impression
 
-    async def editable(self, guild_id: int, actor: Actor, ref: str) -> Impression:
-        await self._check_not_banned(guild_id, actor)
-        return await self._own(guild_id, actor, ref, moderators_too=False)
+    async def editable(self, actor: Actor, ref: str) -> Impression:
+        await self._check_not_banned(actor)
+        return await self._own(actor, ref, moderators_too=False)
 
     async def edit(
         self,
-        guild_id: int,
         actor: Actor,
         impression_id: int,
         text: str,
@@ -235,8 +240,8 @@ class ImpressionService:
         spoiler: bool | None = None,
     ) -> Revision:
         """Apply an edit, or hold it for approval; an edit that changes nothing is refused."""
-        await self._check_not_banned(guild_id, actor)
-        current = await self._own(guild_id, actor, str(impression_id), moderators_too=False)
+        await self._check_not_banned(actor)
+        current = await self._own(actor, str(impression_id), moderators_too=False)
         series = await self._catalog.get(current.series_id)
         assert series is not None
         new_scope = scope or current.scope
@@ -257,7 +262,7 @@ class ImpressionService:
         )
         # Moderators' own edits are not held: they would approve them anyway.
         revision = await self._impressions.revise(
-            guild_id, impression_id, draft, actor.user_id, hold=not actor.is_moderator
+            actor.guild_id, impression_id, draft, actor.user_id, hold=not actor.is_moderator
         )
         if revision is None:
             raise NotFound(f"No impression #{impression_id} in this server.")
@@ -265,13 +270,13 @@ class ImpressionService:
             raise InvalidInput(f"Nothing changed: impression #{impression_id} already reads like that.")
         return revision
 
-    async def deletable(self, guild_id: int, actor: Actor, ref: str) -> Impression:
-        return await self._own(guild_id, actor, ref, moderators_too=True)
+    async def deletable(self, actor: Actor, ref: str) -> Impression:
+        return await self._own(actor, ref, moderators_too=True)
 
-    async def delete(self, guild_id: int, actor: Actor, impression_id: int) -> None:
-        impression = await self._own(guild_id, actor, str(impression_id), moderators_too=True)
+    async def delete(self, actor: Actor, impression_id: int) -> None:
+        impression = await self._own(actor, str(impression_id), moderators_too=True)
         reason = None if impression.author_id == actor.user_id else "deleted by a moderator"
-        await self._impressions.remove(guild_id, impression_id, actor.user_id, reason)
+        await self._impressions.remove(actor.guild_id, impression_id, actor.user_id, reason)
 
     async def ratings(self, guild_id: int, series_id: int) -> Ratings:
         """Recent reviewers (featured first) and per-category averages of each reviewer's latest scores."""

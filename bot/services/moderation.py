@@ -78,18 +78,18 @@ class ModerationService:
         """Settings read for a permission check (no actor check: nothing is shown)."""
         return await self._moderation.settings(guild_id)
 
-    async def settings(self, guild_id: int, actor: Actor) -> GuildSettings:
+    async def settings(self, actor: Actor) -> GuildSettings:
         self.require_moderator(actor)
-        return await self._moderation.settings(guild_id)
+        return await self._moderation.settings(actor.guild_id)
 
-    async def update_settings(self, guild_id: int, actor: Actor, changes: dict[str, Any]) -> GuildSettings:
+    async def update_settings(self, actor: Actor, changes: dict[str, Any]) -> GuildSettings:
         self.require_moderator(actor)
         limit = changes.get("post_limit_per_hour")
         if limit is not None and not 0 <= limit <= MAX_POST_LIMIT:
             raise InvalidInput(f"The posting limit is 0 (none) to {MAX_POST_LIMIT} impressions per hour.")
         if not changes:
-            return await self._moderation.settings(guild_id)
-        return await self._moderation.update_settings(guild_id, actor.user_id, changes)
+            return await self._moderation.settings(actor.guild_id)
+        return await self._moderation.update_settings(actor.guild_id, actor.user_id, changes)
 
     async def _target(self, guild_id: int, ref: str) -> Impression:
         _, impression_id = parse_impression_ref(ref)
@@ -98,40 +98,40 @@ class ModerationService:
             raise NotFound(f"No impression #{impression_id} in this server.")
         return impression
 
-    async def hide(self, guild_id: int, actor: Actor, ref: str, reason: str) -> int:
+    async def hide(self, actor: Actor, ref: str, reason: str) -> int:
         self.require_moderator(actor)
         text = check_reason(reason)
-        impression = await self._target(guild_id, ref)
+        impression = await self._target(actor.guild_id, ref)
         impression_id = impression.id
         if impression.status == "hidden":
             raise InvalidInput(f"Impression #{impression_id} is already hidden.")
         notice = (impression.author_id, f"A moderator hid your impression #{impression_id}: {text}")
         await self._moderation.set_state(
-            guild_id, impression_id, actor.user_id, "impression.hide", {"status": "hidden"}, text, notice
+            actor.guild_id, impression_id, actor.user_id, "impression.hide", {"status": "hidden"}, text, notice
         )
         return impression_id
 
-    async def restore(self, guild_id: int, actor: Actor, ref: str) -> int:
+    async def restore(self, actor: Actor, ref: str) -> int:
         self.require_moderator(actor)
-        impression = await self._target(guild_id, ref)
+        impression = await self._target(actor.guild_id, ref)
         impression_id = impression.id
         if impression.status != "hidden":
             raise InvalidInput(f"Impression #{impression_id} is not hidden.")
         await self._moderation.set_state(
-            guild_id, impression_id, actor.user_id, "impression.restore", {"status": "published"}, None
+            actor.guild_id, impression_id, actor.user_id, "impression.restore", {"status": "published"}, None
         )
         return impression_id
 
-    async def feature(self, guild_id: int, actor: Actor, ref: str, featured: bool) -> int:
+    async def feature(self, actor: Actor, ref: str, featured: bool) -> int:
         self.require_moderator(actor)
-        impression_id = (await self._target(guild_id, ref)).id
+        impression_id = (await self._target(actor.guild_id, ref)).id
         action = "impression.feature" if featured else "impression.unfeature"
         await self._moderation.set_state(
-            guild_id, impression_id, actor.user_id, action, {"featured": int(featured)}, None
+            actor.guild_id, impression_id, actor.user_id, action, {"featured": int(featured)}, None
         )
         return impression_id
 
-    async def ban(self, guild_id: int, actor: Actor, target: BanTarget, reason: str, duration: str | None) -> BanResult:
+    async def ban(self, actor: Actor, target: BanTarget, reason: str, duration: str | None) -> BanResult:
         self.require_moderator(actor)
         text = check_reason(reason)
         assert text is not None
@@ -144,7 +144,7 @@ class ModerationService:
         span = parse_duration(duration)
         until = None if span is None else datetime.now(UTC) + span
         created, ends = await self._moderation.ban(
-            guild_id,
+            actor.guild_id,
             target.user_id,
             actor.user_id,
             text,
@@ -152,22 +152,20 @@ class ModerationService:
         )
         return BanResult(created, None if ends is None else datetime.fromisoformat(ends))
 
-    async def unban(self, guild_id: int, actor: Actor, user_id: int) -> None:
+    async def unban(self, actor: Actor, user_id: int) -> None:
         self.require_moderator(actor)
-        if not await self._moderation.unban(guild_id, user_id, actor.user_id):
+        if not await self._moderation.unban(actor.guild_id, user_id, actor.user_id):
             raise NotFound("That member is not banned from reviewing here.")
 
-    async def log_page(
-        self, guild_id: int, actor: Actor, target: tuple[str, int] | None, number: int
-    ) -> tuple[list[AuditEntry], int]:
+    async def log_page(self, actor: Actor, target: tuple[str, int] | None, number: int) -> tuple[list[AuditEntry], int]:
         self.require_moderator(actor)
-        return await self._moderation.audit_page(guild_id, target, number * LOG_PAGE, LOG_PAGE)
+        return await self._moderation.audit_page(actor.guild_id, target, number * LOG_PAGE, LOG_PAGE)
 
-    async def export(self, guild_id: int, actor: Actor, database: Path) -> bytes:
+    async def export(self, actor: Actor, database: Path) -> bytes:
         """This server's data as the JSON `python -m bot export` writes, read in one snapshot."""
         self.require_moderator(actor)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        document = await asyncio.to_thread(export_guild, database, guild_id, stamp)
+        document = await asyncio.to_thread(export_guild, database, actor.guild_id, stamp)
         return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
     async def take_notices(self, guild_id: int, user_id: int) -> list[str]:
@@ -175,21 +173,20 @@ class ModerationService:
             return []
         return await self._moderation.take_notices(guild_id, user_id)
 
-    async def pending_at(self, guild_id: int, actor: Actor, number: int) -> tuple[QueueItem | None, int]:
+    async def pending_at(self, actor: Actor, number: int) -> tuple[QueueItem | None, int]:
         """The impression or edit waiting at place `number` (0: the longest waiting), and how many wait."""
         self.require_moderator(actor)
-        return await self._queue.waiting(guild_id, max(0, number))
+        return await self._queue.waiting(actor.guild_id, max(0, number))
 
-    async def require_pending(self, guild_id: int, actor: Actor, kind: QueueKind, item_id: int) -> None:
+    async def require_pending(self, actor: Actor, kind: QueueKind, item_id: int) -> None:
         """Before a reject form opens: a moderator, and something of this server still waiting."""
         self.require_moderator(actor)
-        if not await self._queue.is_pending(guild_id, kind, item_id):
+        if not await self._queue.is_pending(actor.guild_id, kind, item_id):
             what = "impression" if kind == "impression" else "edit"
             raise NotFound(f"No {what} #{item_id} is waiting for approval in this server.")
 
     async def decide(
         self,
-        guild_id: int,
         actor: Actor,
         item_id: int,
         approve: bool,
@@ -200,11 +197,11 @@ class ModerationService:
         self.require_moderator(actor)
         text = None if approve else check_reason(reason)
         if kind == "edit":
-            outcome = await self._queue.decide_edit(guild_id, item_id, actor.user_id, approve, text)
+            outcome = await self._queue.decide_edit(actor.guild_id, item_id, actor.user_id, approve, text)
             if outcome is None:
                 raise NotFound(f"No edit #{item_id} in this server.")
             return outcome
-        decision = await self._queue.decide(guild_id, item_id, actor.user_id, approve, text)
+        decision = await self._queue.decide(actor.guild_id, item_id, actor.user_id, approve, text)
         if decision is None:
             raise NotFound(f"No impression #{item_id} in this server.")
         return decision, item_id
@@ -213,35 +210,35 @@ class ModerationService:
         if await self._impressions.is_banned(guild_id, user_id):
             raise PermissionDenied("You are banned from reviewing here, which includes reporting.")
 
-    async def report(self, guild_id: int, actor: Actor, impression_id: int, reason: str) -> int:
+    async def report(self, actor: Actor, impression_id: int, reason: str) -> int:
         """A member reports a visible impression of this server, once."""
-        await self.require_may_report(guild_id, actor.user_id)
+        await self.require_may_report(actor.guild_id, actor.user_id)
         text = check_reason(reason)
         assert text is not None
-        impression = await self._impressions.get(guild_id, impression_id)
+        impression = await self._impressions.get(actor.guild_id, impression_id)
         if impression is None or impression.status != "published":
             raise NotFound(f"No impression #{impression_id} in this server.")
         if impression.author_id == actor.user_id:
             raise InvalidInput("That is your own impression: edit or delete it instead.")
-        report_id = await self._reports.add(guild_id, impression_id, actor.user_id, text)
+        report_id = await self._reports.add(actor.guild_id, impression_id, actor.user_id, text)
         if report_id is None:
             raise InvalidInput(f"You already reported impression #{impression_id}; moderators will look at it.")
         return report_id
 
-    async def report_at(self, guild_id: int, actor: Actor, number: int) -> tuple[Report | None, int]:
+    async def report_at(self, actor: Actor, number: int) -> tuple[Report | None, int]:
         """The open report at place `number` (0: the oldest), and how many are open."""
         self.require_moderator(actor)
-        return await self._reports.open_report(guild_id, max(0, number))
+        return await self._reports.open_report(actor.guild_id, max(0, number))
 
-    async def resolve_report(self, guild_id: int, actor: Actor, report_id: int, hide: bool) -> tuple[Report, bool]:
+    async def resolve_report(self, actor: Actor, report_id: int, hide: bool) -> tuple[Report, bool]:
         """Returns the report and whether this call resolved it (False: someone already had)."""
         self.require_moderator(actor)
-        current = await self._reports.get(guild_id, report_id)
+        current = await self._reports.get(actor.guild_id, report_id)
         if current is None:
             raise NotFound(f"No report #{report_id} in this server.")
         if current.status != "open":
             return current, False
         notice = f"A moderator hid your impression #{current.impression_id} after a report: {current.reason}"
-        resolved = await self._reports.resolve(guild_id, report_id, actor.user_id, hide, notice if hide else None)
+        resolved = await self._reports.resolve(actor.guild_id, report_id, actor.user_id, hide, notice if hide else None)
         assert resolved is not None
         return resolved, resolved.resolved_by == actor.user_id and resolved.status != current.status
