@@ -87,13 +87,14 @@ def guild_of(interaction: discord.Interaction) -> int:
 
 
 async def moderates(services: Services, user: discord.abc.User, guild_id: int) -> bool:
-    """The one moderator rule: guild-level permissions, or the server's mod role (a database read
-    only when the permissions do not already say yes)."""
+    """The one moderator rule: guild-level permissions, or the server's mod role (from the settings the
+    store keeps, so usually no read)."""
     if not guild_id or not isinstance(user, discord.Member):
         return False
     if has_moderator_permissions(user):
         return True
-    return await services.impressions.is_moderator_role(guild_id, [role.id for role in user.roles])
+    role = (await services.moderation.settings_for_check(guild_id)).mod_role_id
+    return role is not None and any(held.id == role for held in user.roles)
 
 
 async def actor_of(interaction: discord.Interaction) -> Actor:
@@ -178,7 +179,7 @@ def form_text(interaction: discord.Interaction) -> str:
 async def announce_impression(interaction: discord.Interaction, impression: Impression, series: Series) -> None:
     """A newly published impression, in the server's announcement channel when one is set."""
     services = services_of(interaction)
-    channel_id = await services.impressions.announce_channel(impression.guild_id)
+    channel_id = (await services.moderation.settings_for_check(impression.guild_id)).announce_channel_id
     message = await post_card(interaction.guild, channel_id, impression, series, content=announcement(series))
     if message is not None:
         await services.impressions.record_post(

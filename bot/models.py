@@ -156,3 +156,12 @@ class ReviewerRow:
     author_name: str
     featured: bool
     scores: Scores
+
+
+@dataclass(frozen=True, slots=True)
+class Ratings:
+    """A series' ratings in one server: the reviewers shown, per-category averages, how many reviewed."""
+
+    rows: list[ReviewerRow]
+    averages: list[Average]
+    reviewers: int

@@ -36,8 +36,7 @@ def _today() -> datetime:
 
 async def _show_card(interaction: discord.Interaction, series_id: int, *, private: bool, replace: bool) -> None:
     bot = bot_of(interaction)
-    card = await bot.services.series.card(series_id)
-    ratings = await bot.services.impressions.ratings(guild_of(interaction), card.series.id)
+    card, ratings = await bot.services.series.card(guild_of(interaction), series_id)
     embed = render_series_card(card, ratings, _today().date())
     view = render_series_buttons(card.series)
     if replace:

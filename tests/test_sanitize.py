@@ -7,10 +7,9 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import Average, Impression, ReviewerRow, Scores, Series
+from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
 from bot.render.impressions import TABLE_WIDTH, render_impression_card, render_ratings_table
 from bot.render.text import ZERO_WIDTH_SPACE, cell, display_width, is_invisible, md, plain
-from bot.services.impressions import Ratings
 from tests.markdown_model import ESCAPED, LINE_BLOCK, live, live_masked_links, problems, unescape
 
 # What must never stay live, written out here rather than taken from the sanitizer under test.

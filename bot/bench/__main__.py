@@ -66,7 +66,7 @@ async def measure_lookup(work: Path, size: int, query_count: int) -> tuple[float
     store = await Store.open(database)
     try:
         search = SeriesSearch(store.catalog)
-        service = SeriesService(store.catalog, search, None)
+        service = SeriesService(store.catalog, store.cards, search, None)
         index = await search.index()
         today = date(2026, 11, 25)
         for text in typed[:50]:  # warm-up
@@ -133,15 +133,14 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
 
     store = await Store.open(database)
     try:
-        series_service = SeriesService(store.catalog, SeriesSearch(store.catalog), None)
+        series_service = SeriesService(store.catalog, store.cards, SeriesSearch(store.catalog), None)
         impressions = ImpressionService(store.impressions, store.catalog)
         today = date(2026, 11, 25)
         for series_id, count in hot.items():
             samples = []
             for attempt in range(220):
                 begin = time.perf_counter()
-                card = await series_service.card(series_id)
-                ratings = await impressions.ratings(1, series_id)
+                card, ratings = await series_service.card(1, series_id)
                 render_series_card(card, ratings, today)
                 if attempt >= 20:  # the first calls warm SQLite's page cache
                     samples.append((time.perf_counter() - begin) * 1000)

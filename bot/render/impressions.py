@@ -8,10 +8,9 @@ from datetime import datetime
 import discord
 
 from bot.failures import handle_interaction_error
-from bot.models import CATEGORIES, Impression, Scores, Series
+from bot.models import CATEGORIES, Impression, Ratings, Scores, Series
 from bot.render import COLOUR_CARD, TEXT_INPUT_ID
 from bot.render.text import cell, md, plain
-from bot.services.impressions import Ratings
 
 TABLE_WIDTH = 56
 CELL = 4  # every score column is 4 wide: "Anim", "10.0"

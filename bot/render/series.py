@@ -8,11 +8,10 @@ from urllib.parse import urlparse
 
 import discord
 
-from bot.models import Series
+from bot.models import Ratings, Series
 from bot.render import COLOUR_CARD
 from bot.render.impressions import render_ratings_field
 from bot.render.text import md, plain
-from bot.services.impressions import Ratings
 from bot.services.series import SeriesCard, Suggestion, series_ref
 
 CHOICE_MAX = 100

@@ -31,7 +31,7 @@ class Services:
         anilist = AniListClient(settings.anilist_url, settings.anilist_timeout_s) if settings.anilist_enabled else None
         return cls(
             search=search,
-            series=SeriesService(store.catalog, search, anilist),
+            series=SeriesService(store.catalog, store.cards, search, anilist),
             impressions=ImpressionService(store.impressions, store.catalog),
             moderation=ModerationService(store.moderation, store.impressions, store.queue, store.reports),
             curation=CurationService(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.models import CATEGORY_FIELDS, Average, Impression, ReviewerRow, Scores, Series, SeriesFacts
+from bot.models import CATEGORY_FIELDS, Impression, Scores, Series, SeriesFacts
 from bot.parsing import is_number
 from bot.services.impression_ids import Plan, new_nonce
 from bot.services.series import parse_series_ref
@@ -20,7 +20,6 @@ MAX_TEXT = 4000
 MAX_EPISODES = 10_000  # when the series' own count is unknown, still a sane bound
 BANNED = "You are banned from posting impressions in this server."
 SCOPES = ("episodes", "completed", "dropped")
-TABLE_REVIEWERS = 8
 DEFAULT_POST_LIMIT = 10  # impressions per member per hour in a server, unless its moderators set another
 _REF = re.compile(r"^\s*(?:series:(\d{1,18}))?\s*#?\s*(\d{1,18})\s*$")
 
@@ -61,13 +60,6 @@ def refusal_error(refusal: Refusal, now: datetime | None = None) -> InvalidInput
         f"You have posted {refusal.limit} impressions in the last hour, this server's limit; "
         f"try again in {minutes} minute{'s' if minutes != 1 else ''}."
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Ratings:
-    rows: list[ReviewerRow]
-    averages: list[Average]
-    reviewers: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,15 +195,14 @@ class ImpressionService:
         """A published impression; a pending, hidden or rejected one only for its author and moderators
         (without `actor`: as anyone sees it)."""
         series_id, impression_id = parse_impression_ref(ref)
-        impression = await self._impressions.get(guild_id, impression_id)
+        impression, series = await self._impressions.get_with_series(guild_id, impression_id)
         # Another server's impression, a removed one, or a wrong series all read "not found".
         if impression is None or (series_id is not None and series_id != impression.series_id):
             raise NotFound(f"No impression #{impression_id} in this server.")
         privileged = actor is not None and (actor.is_moderator or actor.user_id == impression.author_id)
         if impression.status != "published" and not privileged:
             raise NotFound(f"No impression #{impression_id} in this server.")
-        series = await self._catalog.get(impression.series_id)
-        assert series is not None
+        assert series is not None  # an impression's series always exists (a foreign key)
         return impression, series
 
     async def _own(self, actor: Actor, ref: str, *, moderators_too: bool) -> Impression:
@@ -278,12 +269,6 @@ class ImpressionService:
         reason = None if impression.author_id == actor.user_id else "deleted by a moderator"
         await self._impressions.remove(actor.guild_id, impression_id, actor.user_id, reason)
 
-    async def ratings(self, guild_id: int, series_id: int) -> Ratings:
-        """Recent reviewers (featured first) and per-category averages of each reviewer's latest scores."""
-        rows = await self._impressions.latest_per_reviewer(guild_id, series_id, TABLE_REVIEWERS)
-        averages, reviewers = await self._impressions.averages(guild_id, series_id)
-        return Ratings(rows, averages, reviewers)
-
     async def series_page(
         self, guild_id: int, series_id: int, sort: Sort, reviewer_id: int | None, number: int
     ) -> Page | None:
@@ -316,9 +301,6 @@ class ImpressionService:
             recent = [r for r in recent if typed_text in r[1].lower() or typed_text in r[2].lower()]
         return recent[:25]
 
-    async def announce_channel(self, guild_id: int) -> int | None:
-        return await self._impressions.announce_channel(guild_id)
-
     async def record_post(self, guild_id: int, impression_id: int, channel_id: int, message_id: int, kind: str) -> None:
         await self._impressions.record_post(guild_id, impression_id, channel_id, message_id, kind)
 
@@ -346,7 +328,3 @@ class ImpressionService:
         series = await self._catalog.get(proposed.series_id)
         assert series is not None
         return proposed, series
-
-    async def is_moderator_role(self, guild_id: int, role_ids: list[int]) -> bool:
-        role = await self._impressions.mod_role(guild_id)
-        return role is not None and role in role_ids

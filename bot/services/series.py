@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import Series, SeriesLabel
+from bot.models import Ratings, Series, SeriesLabel
 from bot.parsing import is_number
 from bot.services.anilist import AniListClient, AniListUnavailable
 from bot.services.search import Match, Resolution, SeriesSearch, normalize, resolve
+from bot.store.cards import CardStore
 from bot.store.catalog import CatalogStore
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ MATCH_THRESHOLD = 75  # below this a candidate is a "did you mean", not a match
 SERIES_REF_PREFIX = "series:"
 ENRICH_RETRY_S = 600.0  # after AniList failed for a series, do not ask again for this long
 CREDITS_TTL_S = 30.0  # as often as the lookup index looks for a new catalog revision
+TABLE_REVIEWERS = 8  # rows of a card's ratings table
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +52,11 @@ def parse_series_ref(text: str) -> int | None:
 
 
 class SeriesService:
-    def __init__(self, catalog: CatalogStore, search: SeriesSearch, anilist: AniListClient | None) -> None:
+    def __init__(
+        self, catalog: CatalogStore, cards: CardStore, search: SeriesSearch, anilist: AniListClient | None
+    ) -> None:
         self._catalog = catalog
+        self._cards = cards
         self._search = search
         self._anilist = anilist
         self._enrich_failed_at: dict[int, float] = {}
@@ -105,11 +110,20 @@ class SeriesService:
             series_id = resolution.best.series_id
         return await self.find(series_id)
 
-    async def card(self, series_id: int) -> SeriesCard:
-        series = await self.find(series_id)
+    async def card(self, guild_id: int, series_id: int) -> tuple[SeriesCard, Ratings]:
+        """A series card and this server's ratings, in one trip to the database (credits ride along
+        when their copy here is stale; AniList enrichment, when on, adds its own the first time)."""
+        now = time.monotonic()
+        stale = self._credits is None or now - self._credits[0] > CREDITS_TTL_S
+        data = await self._cards.read(guild_id, series_id, TABLE_REVIEWERS, credits=stale)
+        if data.series is None:
+            raise NotFound(f"There is no series {series_ref(series_id)} (it may have been removed).")
+        if data.credits is not None:
+            self._credits = (now, {key.removeprefix("credit:"): value for key, value in data.credits.items()})
+        series = data.series
         if self._anilist is not None and series.enriched_at is None:
             series = await self._enrich(series)
-        return SeriesCard(series=series, credits=list(await self.credits()))
+        return SeriesCard(series=series, credits=list(await self.credits())), data.ratings
 
     async def _enrich(self, series: Series) -> Series:
         assert self._anilist is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.cards import CardStore
 from bot.store.catalog import CatalogStore
 from bot.store.curation import CurationStore
 from bot.store.database import Database
@@ -25,6 +26,7 @@ class Store:
         self.db = db
         self.stats = StatsStore(db)
         self.catalog = CatalogStore(db)
+        self.cards = CardStore(db)
         self.curation = CurationStore(db)
         self.impressions = ImpressionStore(db)
         self.moderation = ModerationStore(db)

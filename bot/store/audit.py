@@ -36,8 +36,10 @@ def audit(
     )
 
 
-def notify(conn: sqlite3.Connection, guild_id: int, user_id: int, text: str) -> None:
-    """A notice the member is shown the next time they use the bot here."""
+def notify(conn: sqlite3.Connection, noticed: set[tuple[int, int]], guild_id: int, user_id: int, text: str) -> None:
+    """A notice the member is shown the next time they use the bot here; `noticed` (the database's
+    set of members who may have one) learns of it before the commit, so no notice is ever missed."""
+    noticed.add((guild_id, user_id))
     conn.execute(
         "INSERT INTO member_notices (guild_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
         (guild_id, user_id, text, utc_now()),

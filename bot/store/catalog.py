@@ -108,26 +108,11 @@ class CatalogStore:
         return int(value or 0)
 
     async def meta(self, prefix: str) -> dict[str, str]:
-        rows = await self._db.fetch_all(
-            "SELECT key, value FROM catalog_meta WHERE key >= ? AND key < ? ORDER BY key",
-            (prefix, prefix + "\uffff"),
-        )
-        return {row["key"]: row["value"] for row in rows}
+        return await self._db.read(lambda conn: read_meta(conn, prefix))
 
     async def get(self, series_id: int) -> Series | None:
-        """The series with this id, following merges to the surviving one (one query per hop)."""
-        for _ in range(16):  # merges never chain this deep; the bound only guards against a cycle
-            row = await self._db.fetch_one(
-                "SELECT s.*, (SELECT group_concat(url, char(10)) FROM (SELECT url FROM series_sources "
-                "WHERE series_id = s.id ORDER BY url)) AS source_urls FROM series s WHERE s.id = ?",
-                (series_id,),
-            )
-            if row is None:
-                return None
-            if row["merged_into"] is None:
-                return _series_from_row(row, (row["source_urls"] or "").split("\n") if row["source_urls"] else [])
-            series_id = row["merged_into"]
-        return None
+        """The series with this id, following merges to the surviving one."""
+        return await self._db.read(lambda conn: read_series(conn, series_id))
 
     async def facts(self, series_id: int) -> SeriesFacts | None:
         """Title, episode count and merge target, without following the merge."""
@@ -349,3 +334,27 @@ class CatalogWriter:
             "INSERT INTO series_names (series_id, name, kind) VALUES (?, ?, ?)",
             [(series_id, name, kind) for name, kind in names],
         )
+
+
+def read_series(conn: sqlite3.Connection, series_id: int) -> Series | None:
+    """The series with this id, following merges to the surviving one (one query per hop); a part of
+    read jobs that answer a command in one trip."""
+    for _ in range(16):  # merges never chain this deep; the bound only guards against a cycle
+        row = conn.execute(
+            "SELECT s.*, (SELECT group_concat(url, char(10)) FROM (SELECT url FROM series_sources "
+            "WHERE series_id = s.id ORDER BY url)) AS source_urls FROM series s WHERE s.id = ?",
+            (series_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        if row["merged_into"] is None:
+            return _series_from_row(row, row["source_urls"].split("\n") if row["source_urls"] else [])
+        series_id = row["merged_into"]
+    return None
+
+
+def read_meta(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT key, value FROM catalog_meta WHERE key >= ? AND key < ? ORDER BY key", (prefix, prefix + "\uffff")
+    ).fetchall()
+    return {row["key"]: row["value"] for row in rows}

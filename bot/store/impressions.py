@@ -6,9 +6,9 @@ import sqlite3
 from dataclasses import replace
 from typing import Literal
 
-from bot.models import Average, Impression, ReviewerRow, Scores
+from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
 from bot.store.audit import audit
-from bot.store.catalog import utc_now
+from bot.store.catalog import read_series, utc_now
 from bot.store.database import Database
 from bot.store.posting import (
     BANNED_SQL,
@@ -272,30 +272,19 @@ class ImpressionStore:
         )
         return (None if row is None else _impression(row)), int(total)
 
-    # Each reviewer's latest published impression: max(id) per author, its other columns from the same
-    # row (SQLite's rule for bare columns beside max()), all from the covering index of migration 0003.
-    _LATEST = (
-        f"SELECT max(id) AS id, featured, {_SCORES} FROM impressions "
-        "WHERE guild_id = ? AND series_id = ? AND status = 'published' GROUP BY author_id"
-    )
+    async def get_with_series(self, guild_id: int, impression_id: int) -> tuple[Impression | None, Series | None]:
+        """An impression of this server and its series, in one trip."""
 
-    async def latest_per_reviewer(self, guild_id: int, series_id: int, limit: int) -> list[ReviewerRow]:
-        """The `limit` reviewers to show: featured first, then the most recent."""
-        rows = await self._db.fetch_all(
-            f"SELECT i.id, i.author_name, i.featured, {', '.join('i.' + c for c in SCORE_COLUMNS)} "
-            f"FROM ({self._LATEST} ORDER BY featured DESC, id DESC LIMIT ?) latest "
-            "JOIN impressions i ON i.id = latest.id ORDER BY i.featured DESC, i.id DESC",
-            (guild_id, series_id, limit),
-        )
-        return [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:])) for row in rows]
+        def job(conn: sqlite3.Connection) -> tuple[Impression | None, Series | None]:
+            row = conn.execute(
+                "SELECT * FROM impressions WHERE guild_id = ? AND id = ? AND status != 'removed'",
+                (guild_id, impression_id),
+            ).fetchone()
+            if row is None:
+                return None, None
+            return _impression(row), read_series(conn, row["series_id"])
 
-    async def averages(self, guild_id: int, series_id: int) -> tuple[list[Average], int]:
-        """Per category, the mean of each reviewer's latest score (unevaluated ignored); and the reviewers."""
-        selects = ", ".join(f"avg({c}), count({c})" for c in SCORE_COLUMNS)
-        row = await self._db.fetch_one(f"SELECT count(*), {selects} FROM ({self._LATEST})", (guild_id, series_id))
-        assert row is not None
-        averages = [Average(row[1 + 2 * n], int(row[2 + 2 * n])) for n in range(len(SCORE_COLUMNS))]
-        return averages, int(row[0])
+        return await self._db.read(job)
 
     async def recent(self, guild_id: int, author_id: int | None, limit: int) -> list[tuple[int, str, str]]:
         """(id, series title, author name) of the latest visible impressions, for autocomplete."""
@@ -314,14 +303,27 @@ class ImpressionStore:
     async def is_banned(self, guild_id: int, user_id: int) -> bool:
         return await self._db.fetch_value(BANNED_SQL, (guild_id, user_id, utc_now())) is not None
 
-    async def announce_channel(self, guild_id: int) -> int | None:
-        channel: int | None = await self._db.fetch_value(
-            "SELECT announce_channel_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
-        )
-        return channel
 
-    async def mod_role(self, guild_id: int) -> int | None:
-        role: int | None = await self._db.fetch_value(
-            "SELECT mod_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
-        )
-        return role
+def read_ratings(conn: sqlite3.Connection, guild_id: int, series_id: int, limit: int) -> Ratings:
+    """The ratings table of a series in a server, from the aggregates migration 0006 keeps in step with
+    every write: the `limit` reviewers to show (featured first, then the most recent) and, per
+    category, the mean of each reviewer's latest score (unevaluated ignored)."""
+    shown = conn.execute(
+        f"SELECT r.impression_id, i.author_name, r.featured, {', '.join('r.' + c for c in SCORE_COLUMNS)} "
+        "FROM series_reviewers r JOIN impressions i ON i.id = r.impression_id "
+        "WHERE r.guild_id = ? AND r.series_id = ? ORDER BY r.featured DESC, r.impression_id DESC LIMIT ?",
+        (guild_id, series_id, limit),
+    ).fetchall()
+    totals = conn.execute(
+        f"SELECT reviewers, {', '.join(f'n_{c[6:]}, sum_{c[6:]}' for c in SCORE_COLUMNS)} "
+        "FROM series_ratings WHERE guild_id = ? AND series_id = ?",
+        (guild_id, series_id),
+    ).fetchone()
+    rows = [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:])) for row in shown]
+    if totals is None:
+        return Ratings(rows, [Average(None, 0) for _ in SCORE_COLUMNS], 0)
+    averages = []
+    for n in range(len(SCORE_COLUMNS)):
+        count, total = totals[1 + 2 * n], totals[2 + 2 * n]
+        averages.append(Average(total / count if count else None, count))
+    return Ratings(rows, averages, totals[0])

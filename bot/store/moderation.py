@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ class AuditEntry:
     created_at: str
 
 
+SETTINGS_TTL_S = 60.0
 SETTING_COLUMNS = ("approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id", "post_limit_per_hour")
 
 
@@ -48,12 +50,21 @@ def _settings(guild_id: int, row: sqlite3.Row | tuple[Any, ...] | None) -> Guild
 class ModerationStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Settings are read on most interactions (is the member a moderator by the mod role?) and change
+        # rarely: kept here, replaced by this process's own writes at once. Another process (a restore
+        # from the command line) is seen within SETTINGS_TTL_S.
+        self._settings: dict[int, tuple[float, GuildSettings]] = {}
 
     async def settings(self, guild_id: int) -> GuildSettings:
+        kept = self._settings.get(guild_id)
+        if kept is not None and time.monotonic() - kept[0] < SETTINGS_TTL_S:
+            return kept[1]
         row = await self._db.fetch_one(
             f"SELECT {', '.join(SETTING_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
         )
-        return _settings(guild_id, row)
+        settings = _settings(guild_id, row)
+        self._settings[guild_id] = (time.monotonic(), settings)
+        return settings
 
     async def update_settings(self, guild_id: int, actor_id: int, changes: dict[str, Any]) -> GuildSettings:
         def job(conn: sqlite3.Connection) -> None:
@@ -73,7 +84,9 @@ class ModerationStore:
             )
             audit(conn, guild_id, actor_id, "settings.update", ("guild", guild_id), None, before, after)
 
+        self._settings.pop(guild_id, None)
         await self._db.write(job)
+        self._settings.pop(guild_id, None)  # whatever was read while the write ran is stale now
         return await self.settings(guild_id)
 
     async def set_state(
@@ -107,7 +120,7 @@ class ModerationStore:
             )
             audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, before, changes)
             if notice is not None:
-                notify(conn, guild_id, notice[0], notice[1])
+                notify(conn, self._db.noticed, guild_id, notice[0], notice[1])
             return True
 
         return await self._db.write(job)
@@ -176,6 +189,8 @@ class ModerationStore:
 
     async def take_notices(self, guild_id: int, user_id: int) -> list[str]:
         """Undelivered notices for a member, marked delivered in the same transaction."""
+        # Forgotten before the read: a notice written from now on adds the member again.
+        self._db.noticed.discard((guild_id, user_id))
 
         def job(conn: sqlite3.Connection) -> list[str]:
             rows = conn.execute(
@@ -192,6 +207,8 @@ class ModerationStore:
         return await self._db.write(job)
 
     async def has_notices(self, guild_id: int, user_id: int) -> bool:
+        if (guild_id, user_id) not in self._db.noticed:
+            return False  # nothing was left for them since the store opened: no read needed
         found = await self._db.fetch_value(
             "SELECT 1 FROM member_notices WHERE guild_id = ? AND user_id = ? AND delivered_at IS NULL LIMIT 1",
             (guild_id, user_id),

@@ -93,7 +93,11 @@ class QueueStore:
                 apply_content(conn, impression_id, int(row["edited_by"]), content, now)
             else:
                 notify(
-                    conn, guild_id, shown[1], f"A moderator rejected your edit of impression #{impression_id}: {reason}"
+                    conn,
+                    self._db.noticed,
+                    guild_id,
+                    shown[1],
+                    f"A moderator rejected your edit of impression #{impression_id}: {reason}",
                 )
             action = "impression.edit.approve" if approve else "impression.edit.reject"
             audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, {"edit": edit_id},
@@ -128,7 +132,13 @@ class QueueStore:
             audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, {"status": "pending"},
                    {"status": status})  # fmt: skip
             if not approve:
-                notify(conn, guild_id, row[1], f"A moderator rejected your impression #{impression_id}: {reason}")
+                notify(
+                    conn,
+                    self._db.noticed,
+                    guild_id,
+                    row[1],
+                    f"A moderator rejected your impression #{impression_id}: {reason}",
+                )
             return Decision(True, status, actor_id, utc_now())
 
         return await self._db.write(job)

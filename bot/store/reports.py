@@ -81,7 +81,7 @@ class ReportStore:
                 audit(conn, guild_id, actor_id, "impression.hide", ("impression", row["impression_id"]),
                        f"reported: {row['reason']}", {"status": impression[0]}, {"status": "hidden"})  # fmt: skip
                 if notice is not None:
-                    notify(conn, guild_id, impression[1], notice)
+                    notify(conn, self._db.noticed, guild_id, impression[1], notice)
                 conn.execute(
                     "UPDATE reports SET status = 'actioned', resolved_by = ?, resolved_at = ? "
                     "WHERE impression_id = ? AND status = 'open'",
