@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
 from tests.harness import join, moderator, new_guild, running_bot
+from tests.ratings_model import database_mismatches
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +51,22 @@ def discord_limits_respected(fake: FakeDiscord) -> None:
     yield
     assert fake.violations == [], f"the bot broke Discord's limits: {fake.violations}"
     assert fake.unhandled == [], f"the bot called routes the fake does not know: {fake.unhandled}"
+
+
+@pytest.fixture(autouse=True)
+def ratings_match_a_recomputation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that wrote through the bot or the command line, each series card's kept
+    ratings (migration 0006's aggregates) equal a fresh recomputation from the impressions: so every
+    write path the suite takes (post, edit, delete, hide, restore, approve, reject, feature, ban,
+    merge, restore from an export, bulk load) is checked against them."""
+    paths = []  # found before the test: the fixtures it uses are torn down before this one ends
+    if "bot" in request.fixturenames:
+        paths.append(request.getfixturevalue("bot").settings.database_path)
+    if "database" in request.fixturenames:
+        paths.append(request.getfixturevalue("database"))
+    yield
+    for path in paths:
+        assert database_mismatches(path) == []
 
 
 @pytest.fixture

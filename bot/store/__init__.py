@@ -36,7 +36,9 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path) -> Store:
-        return cls(await Database.open(path))
+        store = cls(await Database.open(path))
+        await store.moderation.preload_settings()
+        return store
 
     async def close(self) -> None:
         await self.db.close()

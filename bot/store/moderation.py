@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -50,21 +51,41 @@ def _settings(guild_id: int, row: sqlite3.Row | tuple[Any, ...] | None) -> Guild
 class ModerationStore:
     def __init__(self, db: Database) -> None:
         self._db = db
-        # Settings are read on most interactions (is the member a moderator by the mod role?) and change
-        # rarely: kept here, replaced by this process's own writes at once. Another process (a restore
-        # from the command line) is seen within SETTINGS_TTL_S.
+        # Settings are read on most interactions (is the member a moderator by the mod role? where do
+        # announcements go?) and change rarely: kept here, so an answer waits for no read of them. This
+        # process's own writes replace them at once; a change by another process (a restore from the
+        # command line) is read in the background once the kept copy is SETTINGS_TTL_S old.
         self._settings: dict[int, tuple[float, GuildSettings]] = {}
+        self._writes: dict[int, int] = {}  # per server, how many setting writes this process made
+        self._refreshing: set[asyncio.Task[GuildSettings]] = set()  # kept referenced while they run
 
     async def settings(self, guild_id: int) -> GuildSettings:
         kept = self._settings.get(guild_id)
-        if kept is not None and time.monotonic() - kept[0] < SETTINGS_TTL_S:
-            return kept[1]
+        if kept is None:
+            return await self._read_settings(guild_id)
+        if time.monotonic() - kept[0] > SETTINGS_TTL_S:
+            self._settings[guild_id] = (time.monotonic(), kept[1])  # restamped: one refresh at a time
+            task = asyncio.get_running_loop().create_task(self._read_settings(guild_id))
+            self._refreshing.add(task)
+            task.add_done_callback(self._refreshing.discard)
+        return kept[1]
+
+    async def _read_settings(self, guild_id: int) -> GuildSettings:
+        writes = self._writes.get(guild_id, 0)
         row = await self._db.fetch_one(
             f"SELECT {', '.join(SETTING_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
         )
         settings = _settings(guild_id, row)
-        self._settings[guild_id] = (time.monotonic(), settings)
+        if self._writes.get(guild_id, 0) == writes:  # a write while this read ran makes it stale: drop it
+            self._settings[guild_id] = (time.monotonic(), settings)
         return settings
+
+    async def preload_settings(self) -> None:
+        """Every server's settings, read once at start-up."""
+        rows = await self._db.fetch_all(f"SELECT guild_id, {', '.join(SETTING_COLUMNS)} FROM guild_settings")
+        now = time.monotonic()
+        for row in rows:
+            self._settings[row[0]] = (now, _settings(row[0], tuple(row)[1:]))
 
     async def update_settings(self, guild_id: int, actor_id: int, changes: dict[str, Any]) -> GuildSettings:
         def job(conn: sqlite3.Connection) -> None:
@@ -84,10 +105,11 @@ class ModerationStore:
             )
             audit(conn, guild_id, actor_id, "settings.update", ("guild", guild_id), None, before, after)
 
+        self._writes[guild_id] = self._writes.get(guild_id, 0) + 1
         self._settings.pop(guild_id, None)
         await self._db.write(job)
-        self._settings.pop(guild_id, None)  # whatever was read while the write ran is stale now
-        return await self.settings(guild_id)
+        self._writes[guild_id] += 1  # a read that ran beside the write may hold the old values
+        return await self._read_settings(guild_id)
 
     async def set_state(
         self,

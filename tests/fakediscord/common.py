@@ -41,6 +41,7 @@ class SentInteraction:
     followup_ids: list[int] = field(default_factory=list)
     edited: bool = False
     answered_at: float | None = None  # monotonic time of the first callback, for latency figures
+    probed: object = None  # what FakeDiscord.probe_at_answer returned when it was answered
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def touch(self) -> None:

@@ -32,6 +32,9 @@ class MessageRoutes:
     violations: list[str]
     guilds: dict[int, Any]
     on_acknowledged: Callable[[SentInteraction], None] | None
+    # A test's probe, run the moment an interaction is answered (same event loop as an in-process bot):
+    # what it returns is kept on the interaction, e.g. the store's trip counter at answer time.
+    probe_at_answer: Callable[[], object] | None = None
 
     def snowflake(self) -> int:
         raise NotImplementedError
@@ -106,6 +109,7 @@ class MessageRoutes:
 
         interaction.callback = body
         interaction.answered_at = time.monotonic()
+        interaction.probed = None if self.probe_at_answer is None else self.probe_at_answer()
         channel_id = int(interaction.payload["channel_id"])
         resource: Json | None = None
         if kind in (4, 5):

@@ -1,0 +1,109 @@
+"""The ratings a card shows come from aggregates kept by triggers (migration 0006); whatever happens to
+the impressions, they equal a recomputation from the impressions alone."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.store import Store
+from bot.store.impressions import read_ratings
+from bot.store.migrate import apply_migrations, bundled_migrations
+from bot.store.posting import SCORE_COLUMNS
+from tests.ratings_model import mismatches, recomputed
+
+STATUSES = ("pending", "published", "hidden", "rejected", "removed")
+GUILDS, AUTHORS = (1, 2), (1, 2, 3)
+score = st.none() | st.integers(1, 10)
+scores = st.tuples(*[score] * len(SCORE_COLUMNS))
+row_index = st.integers(0, 30)  # taken modulo the impressions there are
+
+# What can happen to impression rows, whichever command or tool does it.
+change = st.one_of(
+    st.tuples(st.just("insert"), st.sampled_from(GUILDS), st.integers(0, 1), st.sampled_from(AUTHORS),
+              st.sampled_from(STATUSES), st.booleans(), scores),
+    st.tuples(st.just("status"), row_index, st.sampled_from(STATUSES)),
+    st.tuples(st.just("feature"), row_index, st.booleans()),
+    st.tuples(st.just("scores"), row_index, scores),
+    st.tuples(st.just("move"), row_index, st.integers(0, 1)),  # a merge moves impressions to another series
+    st.tuples(st.just("author"), row_index, st.sampled_from(AUTHORS)),
+    st.tuples(st.just("delete"), row_index),
+)  # fmt: skip
+
+
+def apply(conn: sqlite3.Connection, series: tuple[int, int], step: tuple[object, ...]) -> None:
+    kind, *args = step
+    if kind == "insert":
+        guild, which, author, status, featured, values = args
+        conn.execute(
+            f"INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, text, status, featured, "
+            f"{', '.join(SCORE_COLUMNS)}, created_at, updated_at) "
+            f"VALUES (?, ?, ?, ?, 'completed', 'x', ?, ?, {', '.join('?' * len(SCORE_COLUMNS))}, '2026', '2026')",
+            (guild, series[which], author, f"member {author}", status, int(featured), *values),
+        )
+        return
+    ids = [row[0] for row in conn.execute("SELECT id FROM impressions ORDER BY id")]
+    if not ids:
+        return
+    target = ids[args[0] % len(ids)]
+    if kind == "status":
+        conn.execute("UPDATE impressions SET status = ? WHERE id = ?", (args[1], target))
+    elif kind == "feature":
+        conn.execute("UPDATE impressions SET featured = ? WHERE id = ?", (int(args[1]), target))
+    elif kind == "scores":
+        assignments = ", ".join(f"{c} = ?" for c in SCORE_COLUMNS)
+        conn.execute(f"UPDATE impressions SET {assignments} WHERE id = ?", (*args[1], target))
+    elif kind == "move":
+        conn.execute("UPDATE impressions SET series_id = ? WHERE id = ?", (series[args[1]], target))
+    elif kind == "author":
+        conn.execute("UPDATE impressions SET author_id = ? WHERE id = ?", (args[1], target))
+    else:
+        conn.execute("DELETE FROM impressions WHERE id = ?", (target,))
+
+
+def test_kept_ratings_equal_a_recomputation_after_every_change(database: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ratings.sqlite3"
+    shutil.copyfile(database, copy)
+    conn = sqlite3.connect(copy, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    pair = tuple(row[0] for row in conn.execute("SELECT id FROM series ORDER BY id LIMIT 2"))
+    assert len(pair) == 2
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(change, min_size=1, max_size=25))
+    def story(steps: list[tuple[object, ...]]) -> None:
+        conn.execute("BEGIN")
+        try:
+            for step in steps:
+                apply(conn, pair, step)
+                assert mismatches(conn) == [], step
+        finally:
+            conn.execute("ROLLBACK")
+
+    story()
+
+
+async def test_the_migration_rebuilds_the_ratings_of_impressions_already_stored(tmp_path: Path) -> None:
+    # A database at migration 5 with impressions in it, then opened by this version: the rebuild.
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path) as old:
+        await apply_migrations(old, bundled_migrations()[:5])
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("INSERT INTO series (id, title, created_at, updated_at) VALUES (1, 'A', '2026', '2026')")
+    steps = [("insert", 1, 0, 1, "published", False, (8, None, 5, None, None, None, None)),
+             ("insert", 1, 0, 1, "published", True, (6, 7, None, None, None, None, None)),
+             ("insert", 1, 0, 2, "published", False, (None, 3, None, None, None, None, None)),
+             ("insert", 1, 0, 3, "hidden", False, (1, 1, 1, 1, 1, 1, 1))]  # fmt: skip
+    for step in steps:
+        apply(conn, (1, 1), step)
+    before = recomputed(conn, 1, 1)
+    conn.close()
+    await (await Store.open(path)).close()
+    conn = sqlite3.connect(path)
+    assert read_ratings(conn, 1, 1, 8) == before and mismatches(conn) == []
+    assert before.reviewers == 2 and before.averages[0].value == 6.0  # each reviewer's latest counts once
