@@ -77,3 +77,16 @@ async def test_only_a_member_with_a_notice_waiting_costs_a_read_after_the_answer
     assert (guild.id, alice.id) not in bot.store.db.noticed
     # Delivered: no read after the answer any more.
     assert (await fewest_trips(bot, fake, lambda: alice.slash("impression mine")))[1] == 0
+
+
+async def test_cards_and_lists_leave_no_view_behind_in_memory(bot: ReviewBot, alice: Member) -> None:
+    # Their buttons are answered by the registered persistent items; a copy kept per message sent
+    # would grow for as long as the bot runs (discord.py's view store, read here as the only way to see it).
+    views = bot._connection._view_store
+    [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
+    for _ in range(5):
+        card = await alice.slash("series lookup", title=str(choice["value"]))
+        await alice.slash("impression mine")
+    assert (len(views._views), len(views._synced_message_views)) == (0, 0)
+    listing = await alice.click(card, "Impressions")  # and the buttons still work
+    assert listing.ephemeral and "No impressions of this series here yet" in listing.text

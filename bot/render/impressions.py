@@ -9,7 +9,7 @@ import discord
 
 from bot.failures import handle_interaction_error
 from bot.models import CATEGORIES, Impression, Ratings, Scores, Series
-from bot.render import COLOUR_CARD, TEXT_INPUT_ID
+from bot.render import COLOUR_CARD, TEXT_INPUT_ID, persistent_view
 from bot.render.text import cell, md, plain
 
 TABLE_WIDTH = 56
@@ -247,10 +247,7 @@ def render_reject_button(item_id: int, *, edit: bool = False) -> discord.ui.Butt
 
 def render_queue_buttons(item_id: int, *, edit: bool = False) -> discord.ui.View:
     """Approve / Reject, persistent: the moderation cog answers them from the custom_id after a restart."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(render_approve_button(item_id, edit=edit))
-    view.add_item(render_reject_button(item_id, edit=edit))
-    return view
+    return persistent_view(render_approve_button(item_id, edit=edit), render_reject_button(item_id, edit=edit))
 
 
 def render_withdrawn(impression_id: int) -> str:
@@ -259,13 +256,11 @@ def render_withdrawn(impression_id: int) -> str:
 
 
 def render_offer_button(custom_id: str, impression_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(
+    return persistent_view(
         discord.ui.Button(
             label=f"Edit #{impression_id} instead", style=discord.ButtonStyle.primary, custom_id=custom_id
         )
     )
-    return view
 
 
 def render_unsaved_text(text: str) -> discord.Embed:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import discord
 
-from bot.render import COLOUR_CARD
+from bot.render import COLOUR_CARD, persistent_view
 from bot.render.text import md
 from bot.services.impressions import DEFAULT_POST_LIMIT
 from bot.store.moderation import AuditEntry, GuildSettings
@@ -106,7 +106,4 @@ def render_hide_button(report_id: int) -> discord.ui.Button[discord.ui.View]:
 
 def render_report_buttons(report_id: int) -> discord.ui.View:
     """Dismiss / Hide impression, persistent: answered from the custom_id after a restart."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(render_dismiss_button(report_id))
-    view.add_item(render_hide_button(report_id))
-    return view
+    return persistent_view(render_dismiss_button(report_id), render_hide_button(report_id))

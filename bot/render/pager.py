@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.render import persistent_view
+
 PAGER_TEMPLATE = (
     r"pg:(?P<source>[smlqr]):(?P<owner>\d{1,20}):(?P<page>\d{1,6}):(?P<args>[\w.-]{0,50}):(?P<role>[fpcnl])"
 )
@@ -27,9 +29,7 @@ def render_pager(
     actions: list[discord.ui.Item[discord.ui.View]] | None = None,
 ) -> discord.ui.View:
     """The pager row, after the page's own action buttons (with one page: all disabled, "1 / 1")."""
-    view = discord.ui.View(timeout=None)
-    for button in actions or []:
-        view.add_item(button)
+    buttons = list(actions or [])
     last = total - 1
     row = 1 if actions else 0
     for label, role, target, disabled, style in (
@@ -40,5 +40,5 @@ def render_pager(
         ("Last", "l", last, page >= last, discord.ButtonStyle.secondary),
     ):
         custom_id = pager_id(source, owner_id, target, args, role)
-        view.add_item(discord.ui.Button(label=label, custom_id=custom_id, style=style, disabled=disabled, row=row))
-    return view
+        buttons.append(discord.ui.Button(label=label, custom_id=custom_id, style=style, disabled=disabled, row=row))
+    return persistent_view(*buttons)

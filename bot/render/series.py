@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import discord
 
 from bot.models import Ratings, Series
-from bot.render import COLOUR_CARD
+from bot.render import COLOUR_CARD, persistent_view
 from bot.render.impressions import render_ratings_field
 from bot.render.text import md, plain
 from bot.services.series import SeriesCard, Suggestion, series_ref
@@ -168,12 +168,10 @@ def render_post_button(series_id: int) -> discord.ui.Button[discord.ui.View]:
 
 def render_series_buttons(series: Series) -> discord.ui.View:
     """Row 0: Impressions and Post impression (persistent); rows 1-2: links to other sites."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(render_impressions_button(series.id))
-    view.add_item(render_post_button(series.id))
-    for index, (label, url) in enumerate(site_links(series)):
-        view.add_item(discord.ui.Button(label=label, url=url, row=1 + index // 5))
-    return view
+    links: list[discord.ui.Button[discord.ui.View]] = [
+        discord.ui.Button(label=label, url=url, row=1 + n // 5) for n, (label, url) in enumerate(site_links(series))
+    ]
+    return persistent_view(render_impressions_button(series.id), render_post_button(series.id), *links)
 
 
 def render_no_match(typed: str, suggestions: list[Suggestion]) -> discord.Embed:
@@ -196,9 +194,7 @@ def render_pick_prompt(typed: str, count: int) -> discord.Embed:
 
 def render_pick_view(pick: discord.ui.Item[Any]) -> discord.ui.View:
     """The pick list in a message of its own (the select is a persistent item owned by the series cog)."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(pick)
-    return view
+    return persistent_view(pick)
 
 
 def pick_options(suggestions: list[Suggestion]) -> list[discord.SelectOption]:
