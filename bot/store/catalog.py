@@ -119,19 +119,13 @@ class CatalogStore:
         row = await self._db.fetch_one("SELECT id, title, episodes, merged_into FROM series WHERE id = ?", (series_id,))
         return None if row is None else SeriesFacts(*row)
 
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
     async def index_rows(self) -> tuple[list[IndexedName], list[SeriesLabel]]:
         """Everything the in-memory lookup index is built from."""
-        names = await self._db.fetch_all(
-            "SELECT n.id, n.series_id, n.name, n.kind FROM series_names n "
-            "JOIN series s ON s.id = n.series_id WHERE s.merged_into IS NULL ORDER BY n.id"
-        )
-        labels = await self._db.fetch_all(
-            "SELECT id, title, year, format, premiered FROM series WHERE merged_into IS NULL"
-        )
-        return (
-            [IndexedName(r["series_id"], r["name"], r["kind"], r["id"]) for r in names],
-            [SeriesLabel(r["id"], r["title"], r["year"] or _year(r["premiered"]), r["format"]) for r in labels],
-        )
+        return await self._db.read(read_index_rows)
 
     async def substring_matches(self, text: str, limit: int) -> list[int]:
         """Ids of names (series_names.id) containing `text` anywhere (FTS5 trigram; 3+ characters)."""
@@ -358,3 +352,25 @@ def read_meta(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:
         "SELECT key, value FROM catalog_meta WHERE key >= ? AND key < ? ORDER BY key", (prefix, prefix + "\uffff")
     ).fetchall()
     return {row["key"]: row["value"] for row in rows}
+
+
+def read_index_rows(conn: sqlite3.Connection) -> tuple[list[IndexedName], list[SeriesLabel]]:
+    names = conn.execute(
+        "SELECT n.id, n.series_id, n.name, n.kind FROM series_names n "
+        "JOIN series s ON s.id = n.series_id WHERE s.merged_into IS NULL ORDER BY n.id"
+    )
+    indexed = [IndexedName(series_id, name, kind, name_id) for name_id, series_id, name, kind in names]
+    labels = conn.execute("SELECT id, title, year, format, premiered FROM series WHERE merged_into IS NULL")
+    return indexed, [
+        SeriesLabel(i, title, year or _year(premiered), kind) for i, title, year, kind, premiered in labels
+    ]
+
+
+def read_index_rows_of_file(path: Path) -> tuple[list[IndexedName], list[SeriesLabel]]:
+    """`read_index_rows` on a connection of its own (for a process that builds the index apart)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return read_index_rows(conn)
+    finally:
+        conn.close()

@@ -1,0 +1,386 @@
+"""The lookup index over every name of every series, laid out compactly.
+
+Words in a sorted list (prefix by bisection), close spellings of each typed word by rapidfuzz over
+words of similar length, character bigrams for scripts written without spaces; the few hundred
+candidate names are then ranked with rapidfuzz against the whole query, in one call.
+
+Layout: a handful of flat arrays and three strings, not a few hundred thousand small objects. Names,
+normalized names and index words each live in one string with an offsets array; each word's names
+are a slice of one postings array; name ids are a sorted array searched by bisection. At 40,000
+series (180,000 names) this is about a third of the memory of a dict of arrays, and the garbage
+collector has almost nothing to walk.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from array import array
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+
+from rapidfuzz import fuzz, process
+
+from bot.models import IndexedName, SeriesLabel
+
+PREFIX_WORDS_CAP = 300  # words sharing a typed prefix that we follow
+PREFIX_NAMES_CAP = 100  # whole names starting with what was typed
+CANDIDATES_CAP = 300  # names scored with rapidfuzz per keystroke
+FUZZY_WORD_CUTOFF = 72
+KIND_RANK = {"title": 0, "english": 1, "japanese": 2, "synonym": 3}
+KIND_NAMES = {rank: kind for kind, rank in KIND_RANK.items()}
+MAX_TOKENS_TO_SKIP = 6  # longer queries are not retried word by word
+SKIP_WORD_BELOW = 25  # retry without one word when fewer names than this contain them all
+COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
+_DROPPED = {"'", "’", "`", "\u02bc"}
+
+
+def normalize(text: str) -> str:
+    """Case, width, accents of compatibility forms, punctuation and invisible characters folded away."""
+    # "HUNTER×HUNTER" and "SPY×FAMILY" are typed with the letter x.
+    text = unicodedata.normalize("NFKC", text).casefold().replace("×", " x ")
+    kept = []
+    for char in text:
+        if char in _DROPPED or unicodedata.category(char) in ("Cf", "Cc", "Mn"):
+            continue  # apostrophes join ("jojo's" → "jojos"); zero-width and bidi marks vanish
+        kept.append(char if char.isalnum() else " ")
+    return " ".join("".join(kept).split())
+
+
+def _is_unspaced_script(char: str) -> bool:
+    """Scripts written without spaces between words: CJK ideographs, kana, Hangul, Thai."""
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # hiragana, katakana
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
+        or 0xAC00 <= code <= 0xD7AF  # Hangul
+        or 0x0E00 <= code <= 0x0E7F  # Thai
+        or 0xF900 <= code <= 0xFAFF
+    )
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _spelling_keys(word: str, length: int) -> tuple[str, str]:
+    """The buckets a word of `length` letters sharing `word`'s ends would be in."""
+    ends = 2 if length >= 6 else 1
+    return f"<{length}:{word[:ends]}", f">{length}:{word[-ends:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    series_id: int
+    score: float
+    name: str  # the name that matched best, as the catalog writes it
+    kind: str
+
+
+class Strings(Sequence[str]):
+    """Many strings in one UTF-8 buffer, and where each one starts; reading one decodes a slice. (UTF-8,
+    not one str: a single katakana name would make Python store the whole text at two bytes a letter.)"""
+
+    __slots__ = ("_at", "_data")
+
+    def __init__(self, items: Iterable[str]) -> None:
+        at = array("i", [0])
+        parts = []
+        for item in items:
+            encoded = item.encode()
+            parts.append(encoded)
+            at.append(at[-1] + len(encoded))
+        self._data = b"".join(parts)
+        self._at = at
+
+    def __len__(self) -> int:
+        return len(self._at) - 1
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]  # (slices are never asked for)
+        return self._data[self._at[index] : self._at[index + 1]].decode()
+
+
+class _SortedNames(Sequence[str]):
+    """Names in sorted order, read through `order`, for bisection; `compact`: without their spaces.
+    (No list of sorted keys: those would be a second copy of every name.)"""
+
+    __slots__ = ("_compact", "_names", "order")
+
+    def __init__(self, names: Strings, order: array[int], *, compact: bool) -> None:
+        self._names, self.order, self._compact = names, order, compact
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __getitem__(self, position: int) -> str:  # type: ignore[override]
+        name = self._names[self.order[position]]
+        return name.replace(" ", "") if self._compact else name
+
+
+class Labels:
+    """Each series' label (title, year, format) in flat arrays by series id, made on request: 40,000
+    label tuples would take four times the memory."""
+
+    __slots__ = ("_format_of", "_formats", "_ids", "_titles", "_year_of")
+
+    def __init__(self, labels: Iterable[SeriesLabel]) -> None:
+        ordered = sorted(labels)
+        self._ids = array("q", (label.series_id for label in ordered))
+        self._titles = Strings(label.title for label in ordered)
+        self._year_of = array("h", (label.year or 0 for label in ordered))
+        self._formats = sorted({label.format for label in ordered if label.format})
+        number = {name: n for n, name in enumerate(self._formats)}
+        self._format_of = array("b", (number[label.format] if label.format else -1 for label in ordered))
+
+    def _position(self, series_id: int) -> int | None:
+        position = bisect_left(self._ids, series_id)
+        return position if position < len(self._ids) and self._ids[position] == series_id else None
+
+    def __contains__(self, series_id: object) -> bool:
+        return isinstance(series_id, int) and self._position(series_id) is not None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def get(self, series_id: int) -> SeriesLabel | None:
+        position = self._position(series_id)
+        if position is None:
+            return None
+        kind = self._format_of[position]
+        year = self._year_of[position] or None
+        return SeriesLabel(series_id, self._titles[position], year, self._formats[kind] if kind >= 0 else None)
+
+    def year(self, series_id: int) -> int:
+        position = self._position(series_id)
+        return 0 if position is None else self._year_of[position]
+
+
+@dataclass(slots=True)
+class _TokenPlan:
+    """How one typed word selects names: the index words it stands for (word → its number), names
+    found otherwise, and how many names it selects at most (the sum of its postings)."""
+
+    words: dict[str, int]
+    extra: set[int]
+    size: int
+    selected: frozenset[int] | set[int] | None = None  # its names, once built (a query may ask again)
+
+
+class TitleIndex:
+    def __init__(self, names: Iterable[IndexedName], labels: Iterable[SeriesLabel]) -> None:
+        self.labels = Labels(labels)
+        self._series_of = array("q")
+        self._kind_of = array("b")
+        self._name_ids = array("q")  # ascending: names come in id order
+        display: list[str] = []
+        normalized: list[str] = []
+        postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        bigrams: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        for entry in names:
+            if entry.series_id not in self.labels:
+                continue
+            folded = normalize(entry.name)
+            if not folded:
+                continue
+            index = len(display)
+            self._series_of.append(entry.series_id)
+            self._kind_of.append(KIND_RANK[entry.kind])
+            self._name_ids.append(entry.name_id)
+            display.append(entry.name)
+            normalized.append(folded)
+            for word in set(folded.split()):
+                postings[word].append(index)
+            if any(_is_unspaced_script(c) for c in folded):
+                for pair in _bigrams(folded.replace(" ", "")):
+                    bigrams[pair].append(index)
+        self._display = Strings(display)
+        self._normalized = Strings(normalized)
+        del display
+        # One postings array: word number n's names are _postings[_posting_at[n]:_posting_at[n + 1]].
+        words = sorted(postings)
+        self._words = Strings(words)
+        self._posting_at = array("i", [0])
+        self._postings = array("i")
+        for word in words:
+            self._postings.extend(postings[word])
+            self._posting_at.append(len(self._postings))
+        # Sets for the most common words ("no", "the", "season"), built once: most queries contain
+        # one, and intersecting prebuilt sets costs microseconds where building them costs milliseconds.
+        self._common = {word: frozenset(found) for word, found in postings.items() if len(found) >= COMMON_WORD_NAMES}
+        del postings
+        self._bigrams = dict(bigrams)
+        # Whole names in order, for "the member is typing the start of a title"; and the same
+        # without spaces, so "rezero" finds "Re:ZERO" and "spyxfamily" finds "SPY×FAMILY".
+        self._by_name = _SortedNames(self._normalized, self._sorted(normalized, lambda n: n), compact=False)
+        self._by_compact_name = _SortedNames(
+            self._normalized, self._sorted(normalized, lambda n: n.replace(" ", "")), compact=True
+        )
+        del normalized
+        # Words by their first and by their last letters (two letters for longer words), and length:
+        # a typo rarely changes both ends, so close spellings are looked for among a few hundred
+        # words, not the whole vocabulary.
+        buckets: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        for number, word in enumerate(words):
+            if len(word) >= 3:
+                for key in _spelling_keys(word, len(word)):
+                    buckets[key].append(number)
+        keys = sorted(buckets)
+        self._bucket_keys = Strings(keys)
+        self._bucket_at = array("i", [0])
+        self._bucket_words = array("i")
+        for key in keys:
+            self._bucket_words.extend(buckets[key])
+            self._bucket_at.append(len(self._bucket_words))
+
+    @staticmethod
+    def _sorted(keys: list[str], key: Callable[[str], str]) -> array[int]:
+        return array("i", sorted(range(len(keys)), key=lambda i: key(keys[i])))
+
+    def __len__(self) -> int:
+        return len(self._display)
+
+    def _word_number(self, word: str) -> int | None:
+        number = bisect_left(self._words, word)
+        return number if number < len(self._words) and self._words[number] == word else None
+
+    def _names_with(self, number: int) -> array[int]:
+        return self._postings[self._posting_at[number] : self._posting_at[number + 1]]
+
+    def _close_spellings(self, token: str) -> dict[str, int]:
+        nearby: dict[str, int] = {}
+        for length in (len(token) - 1, len(token), len(token) + 1):
+            for key in _spelling_keys(token, length):
+                bucket = bisect_left(self._bucket_keys, key)
+                if bucket == len(self._bucket_keys) or self._bucket_keys[bucket] != key:
+                    continue
+                for number in self._bucket_words[self._bucket_at[bucket] : self._bucket_at[bucket + 1]]:
+                    nearby[self._words[number]] = number
+        found = process.extract(token, list(nearby), scorer=fuzz.ratio, limit=8, score_cutoff=FUZZY_WORD_CUTOFF)
+        return {word: nearby[word] for word, _, _ in found}
+
+    def _plan(self, token: str, *, is_last: bool) -> _TokenPlan:
+        """The word itself, words it begins (partial words), close spellings, or text inside names."""
+        words: dict[str, int] = {}
+        exact = self._word_number(token)
+        if exact is not None:
+            words[token] = exact
+        if is_last or exact is None:
+            # Partial words: the last one usually is, since the member is still typing.
+            cap = PREFIX_WORDS_CAP if len(token) > 2 else PREFIX_WORDS_CAP // 10
+            start = bisect_left(self._words, token)
+            for number in range(start, min(start + cap, len(self._words))):
+                word = self._words[number]
+                if not word.startswith(token):
+                    break
+                words[word] = number
+        unspaced = any(_is_unspaced_script(c) for c in token)
+        if exact is None and len(token) >= 4 and not unspaced:
+            words.update(self._close_spellings(token))
+        extra = self._bigram_candidates(token) if unspaced else set()
+        at = self._posting_at
+        size = sum(at[number + 1] - at[number] for number in words.values()) + len(extra)
+        return _TokenPlan(words, extra, size)
+
+    def _select(self, plan: _TokenPlan) -> frozenset[int] | set[int]:
+        if plan.selected is not None:
+            return plan.selected
+        if len(plan.words) == 1 and not plan.extra:
+            [(word, number)] = plan.words.items()
+            plan.selected = self._common.get(word) or set(self._names_with(number))
+        else:
+            plan.selected = plan.extra.union(
+                *(self._common.get(word) or self._names_with(number) for word, number in plan.words.items())
+            )
+        return plan.selected
+
+    def _keeps(self, plan: _TokenPlan, index: int) -> bool:
+        return index in plan.extra or any(word in plan.words for word in self._normalized[index].split())
+
+    def _all_of(self, plans: list[_TokenPlan]) -> set[int]:
+        """Names selected by every plan; a large plan filters the few candidates instead of being built."""
+        ordered = sorted(plans, key=lambda plan: plan.size)
+        candidates = set(self._select(ordered[0]))
+        for plan in ordered[1:]:
+            if not candidates:
+                break
+            if len(candidates) < 200 and plan.size > 20 * len(candidates):
+                candidates = {index for index in candidates if self._keeps(plan, index)}
+            else:
+                candidates &= self._select(plan)
+        return candidates
+
+    def _bigram_candidates(self, token: str) -> set[int]:
+        pairs = _bigrams(token)
+        if not pairs:  # one character: only names that start with it (cheap, and what typing needs)
+            return set(self._name_prefix(token, PREFIX_NAMES_CAP))
+        lists = sorted((self._bigrams.get(pair, ()) for pair in pairs), key=len)
+        result = set(lists[0])
+        for other in lists[1:]:
+            result.intersection_update(other)
+            if not result:
+                break
+        return {i for i in result if token in self._normalized[i]}
+
+    def _name_prefix(self, typed: str, cap: int, *, compact: bool = False) -> list[int]:
+        view = self._by_compact_name if compact else self._by_name
+        start = bisect_left(view, typed)
+        found = []
+        for position in range(start, min(start + cap, len(view))):
+            if not view[position].startswith(typed):
+                break
+            found.append(view.order[position])
+        return found
+
+    def _candidates(self, typed: str, tokens: list[str]) -> set[int]:
+        plans = [self._plan(token, is_last=n == len(tokens) - 1) for n, token in enumerate(tokens)]
+        candidates = self._all_of(plans)
+        if len(candidates) < SKIP_WORD_BELOW and 1 < len(plans) <= MAX_TOKENS_TO_SKIP:
+            # Allow one word that matched nothing useful (a bad typo, an extra word).
+            for skipped in range(len(plans)):
+                candidates |= self._all_of(plans[:skipped] + plans[skipped + 1 :])
+                if len(candidates) >= CANDIDATES_CAP:
+                    break
+        if len(candidates) > CANDIDATES_CAP:
+            candidates = set(islice(candidates, CANDIDATES_CAP))
+        candidates.update(self._name_prefix(typed, PREFIX_NAMES_CAP))
+        if len(candidates) < CANDIDATES_CAP // 4:
+            candidates.update(self._name_prefix(typed.replace(" ", ""), PREFIX_NAMES_CAP, compact=True))
+        return candidates
+
+    def _index_of_name_id(self, name_id: int) -> int | None:
+        position = bisect_left(self._name_ids, name_id)
+        return position if position < len(self._name_ids) and self._name_ids[position] == name_id else None
+
+    def search(self, query: str, limit: int = 25, extra_name_ids: Iterable[int] = ()) -> list[Match]:
+        typed = normalize(query)
+        if not typed:
+            return []
+        candidates = self._candidates(typed, typed.split())
+        candidates.update(i for i in map(self._index_of_name_id, extra_name_ids) if i is not None)
+
+        chosen = list(candidates)
+        texts = [self._normalized[index] for index in chosen]
+        # One rapidfuzz call scores every candidate (a Python loop of calls costs twice as much).
+        scored = process.extract(typed, texts, scorer=fuzz.WRatio, limit=None)
+        best: dict[int, tuple[float, int, int]] = {}  # series -> (score, kind rank, name index)
+        for text, score, position in scored:
+            index = chosen[position]
+            if text == typed:
+                score += 60
+            elif text.startswith(typed):
+                score += 30
+            series_id, kind = self._series_of[index], self._kind_of[index]
+            current = best.get(series_id)
+            if current is None or (score, -kind) > (current[0], -current[1]):
+                best[series_id] = (score, kind, index)
+
+        def order(item: tuple[int, tuple[float, int, int]]) -> tuple[float, int, int]:
+            series_id, (score, kind, _) = item
+            return (-score, kind, -self.labels.year(series_id))
+
+        return [
+            Match(series_id, score, self._display[index], KIND_NAMES[kind])
+            for series_id, (score, kind, index) in sorted(best.items(), key=order)[:limit]
+        ]
