@@ -9,6 +9,7 @@ import logging
 import pkgutil
 import re
 import secrets
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -82,6 +83,9 @@ class ReviewBot(commands.Bot):
             owner_ids=set(settings.owner_ids),
             # Nothing a member writes may ever ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
+            # No message cache: the bot edits its posts by id and reads no message back, and a cache of
+            # 1,000 messages (discord.py's default) is tens of thousands of objects for the collector.
+            max_messages=None,
         )
         self.settings = settings
         self.started_at = datetime.now(UTC)
@@ -90,6 +94,8 @@ class ReviewBot(commands.Bot):
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._index_build: asyncio.Task[None] | None = None
+        self._made = time.perf_counter()
         self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
 
@@ -131,12 +137,24 @@ class ReviewBot(commands.Bot):
             report = await asyncio.to_thread(import_starter_catalog, self.settings.database_path)
             log.info("Loaded the starter catalog: %d series in %.1f s", report.counts.inserted, report.seconds)
         self._services = Services.build(self._store, self.settings)
-        index = await self._services.search.index()  # built now so the first keystroke is fast
-        log.info("Lookup index ready: %d names", len(index))
+        # Built while discord.py logs in and waits for the servers (a large catalog is indexed in a
+        # process of its own), so it is usually there before the first keystroke; a search before
+        # that waits for it.
+        self._index_build = asyncio.create_task(self._build_index(), name="lookup-index")
         self.add_dynamic_items(PagerButton)  # the one pager, shared by every list
         for extension in discover_cogs():
             await self.load_extension(extension)
         await self.sync_commands(self.settings.sync_commands, only_if_changed=True)
+        log.info("Set up in %.2f s (the lookup index is built in the background)", time.perf_counter() - self._made)
+
+    async def _build_index(self) -> None:
+        begun = time.perf_counter()
+        try:
+            index = await self.services.search.index()
+        except Exception:  # the first search builds it again; this says why it is slow
+            log.exception("The lookup index could not be built at start-up")
+            return
+        log.info("Lookup index ready: %d names in %.2f s", len(index), time.perf_counter() - begun)
 
     def _sync_target(self, mode: SyncMode) -> discord.Object | None:
         if mode is not SyncMode.GUILD:
@@ -267,6 +285,8 @@ class ReviewBot(commands.Bot):
         super().dispatch(event_name, *args, **kwargs)
 
     async def close(self) -> None:
+        if self._index_build is not None:
+            self._index_build.cancel()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             self._heartbeat = None

@@ -32,6 +32,12 @@ class NoopBot(discord.Client):
 
 
 async def main() -> None:
+    if "BENCH_GC_LOG" in os.environ:  # the benchmark times full collections of both bots
+        from pathlib import Path
+
+        from bot.bench.gcwatch import watch_full_collections
+
+        watch_full_collections(Path(os.environ["BENCH_GC_LOG"]))
     base = os.environ["FAKE_DISCORD_URL"].rstrip("/")
     discord.http.Route.BASE = base + "/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(base.replace("http", "ws", 1) + "/gateway")

@@ -11,10 +11,12 @@ import aiosqlite
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.models import Scores
 from bot.store import Store
+from bot.store.bulk import bulk_load_impressions
 from bot.store.impressions import read_ratings
 from bot.store.migrate import apply_migrations, bundled_migrations
-from bot.store.posting import SCORE_COLUMNS
+from bot.store.posting import SCORE_COLUMNS, Draft
 from tests.ratings_model import mismatches, recomputed
 
 STATUSES = ("pending", "published", "hidden", "rejected", "removed")
@@ -107,3 +109,19 @@ async def test_the_migration_rebuilds_the_ratings_of_impressions_already_stored(
     conn = sqlite3.connect(path)
     assert read_ratings(conn, 1, 1, 8) == before and mismatches(conn) == []
     assert before.reviewers == 2 and before.averages[0].value == 6.0  # each reviewer's latest counts once
+
+
+def test_a_bulk_load_rebuilds_the_ratings_and_keeps_the_triggers(database: Path) -> None:
+    conn = sqlite3.connect(database, isolation_level=None)
+    triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+    before = conn.execute(triggers).fetchone()
+    [series] = conn.execute("SELECT id FROM series ORDER BY id LIMIT 1").fetchone()
+    drafts = [
+        (7, Draft(series, author % 5, f"m{author}", "episodes", 1, "x", False, Scores(overall=1 + author % 10)))
+        for author in range(40)
+    ]
+    bulk_load_impressions(database, drafts, "2026-11-25T00:00:00+00:00")
+    assert conn.execute(triggers).fetchone() == before
+    assert mismatches(conn) == [] and read_ratings(conn, 7, series, 8).reviewers == 5
+    apply(conn, (series, series), ("insert", 7, 0, 9, "published", False, (10, None, None, None, None, None, None)))
+    assert mismatches(conn) == [] and read_ratings(conn, 7, series, 8).reviewers == 6  # the triggers work again

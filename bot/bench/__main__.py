@@ -91,8 +91,8 @@ async def run(quick: bool) -> list[Row]:
         for size in sizes:
             import_s, p50_ms, p99_ms, names = await measure_lookup(Path(scratch), size, query_count)
             p99[size] = p99_ms
-            goal = "p50, p99 ≤ 10 ms" if size == 40_000 else ""
-            ok = p50_ms <= 10 and p99_ms <= 10
+            goal = "p99 ≤ 2 ms" if size == 40_000 else ""
+            ok = p99_ms <= 2
             rows.append(
                 Row(
                     f"autocomplete, {size:,} series ({names:,} names)",
@@ -144,14 +144,14 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
                 render_series_card(card, ratings, today)
                 if attempt >= 20:  # the first calls warm SQLite's page cache
                     samples.append((time.perf_counter() - begin) * 1000)
-            goal = "p99 ≤ 15 ms" if count == 10_000 else ""
+            goal = "p99 ≤ 1 ms" if count == 10_000 else ""
             p99 = percentile(samples, 0.99)
             rows.append(
                 Row(
                     f"series card with {count:,} impressions",
                     f"p50 {statistics.median(samples):.2f} ms, p99 {p99:.2f} ms",
                     goal,
-                    ("pass" if p99 <= 15 else "MISS") if goal else "",
+                    ("pass" if p99 <= 1 else "MISS") if goal else "",
                 )
             )
         for concurrency in (1, 32):
@@ -172,8 +172,11 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
     return rows
 
 
-def fill_impressions(database: Path, series_count: int, total: int, guilds: int, hot: dict[int, int]) -> None:
-    """Synthetic impressions written in bulk through the store (the service path is measured separately)."""
+def fill_impressions(
+    database: Path, series_count: int, total: int, guilds: int, hot: dict[int, int], hot_guild: int = 1
+) -> None:
+    """Synthetic impressions written in bulk through the store (the service path is measured separately):
+    `hot` series (id → how many) in `hot_guild`, the rest over servers 2 to `guilds`."""
     rng = random.Random(5)
     words = "good great slow fun art music story episode character animation".split()
 
@@ -185,7 +188,7 @@ def fill_impressions(database: Path, series_count: int, total: int, guilds: int,
     def rows() -> Iterator[tuple[int, Draft]]:
         for series_id, count in hot.items():
             for _ in range(count):
-                yield 1, draft(series_id, rng.randint(1, count // 5 + 1))
+                yield hot_guild, draft(series_id, rng.randint(1, count // 5 + 1))
         for _ in range(total - sum(hot.values())):
             yield rng.randint(2, guilds), draft(rng.randint(1, series_count), rng.randint(1, 50_000))
 

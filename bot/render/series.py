@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -108,8 +110,33 @@ def series_post_id(series_id: int) -> str:
     return f"series:post:{series_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class _CardText:
+    """What a card shows of its series, whoever reviewed it: the same for every lookup until it changes."""
+
+    title: str
+    url: str | None
+    description: str | None
+    fields: tuple[tuple[str, str, bool], ...]
+    footer: str
+    thumbnail: str | None
+
+
 def render_series_card(card: SeriesCard, ratings: Ratings, today: date) -> discord.Embed:
-    series = card.series
+    text = _card_text(card.series, tuple(card.credits), today)
+    embed = discord.Embed(title=text.title, url=text.url, description=text.description, colour=COLOUR_CARD)
+    for name, value, inline in text.fields:
+        embed.add_field(name=name, value=value, inline=inline)
+    name, value = render_ratings_field(ratings)
+    embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(text=text.footer)
+    if text.thumbnail:
+        embed.set_thumbnail(url=text.thumbnail)
+    return embed
+
+
+@lru_cache(maxsize=256)  # keyed by the series itself (frozen): an edited series is a new key
+def _card_text(series: Series, credit_keys: tuple[str, ...], today: date) -> _CardText:
     parts = []
     if series.synopsis:
         parts.append(md(series.synopsis, SYNOPSIS_MAX))
@@ -120,33 +147,30 @@ def render_series_card(card: SeriesCard, ratings: Ratings, today: date) -> disco
         facts.append(f"Animated by {md(_join_names(series.studios), 300, newlines=False)}.")
     if facts:
         parts.append("\n".join(facts))
-    embed = discord.Embed(
-        title=md(series.title, 256, newlines=False),
-        url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
-        description="\n\n".join(parts) or None,
-        colour=COLOUR_CARD,
-    )
+    fields: list[tuple[str, str, bool]] = []
     if series.title_japanese and series.title_japanese != series.title:
-        embed.add_field(name="Japanese title", value=md(series.title_japanese, 1024, newlines=False))
+        fields.append(("Japanese title", md(series.title_japanese, 1024, newlines=False), True))
     if series.keywords:
-        embed.add_field(name="Keywords", value=md(", ".join(series.keywords), 1024, newlines=False), inline=False)
+        fields.append(("Keywords", md(", ".join(series.keywords), 1024, newlines=False), False))
     notables = series.notables or tuple(f"Animation - {studio.upper()}" for studio in series.studios)
     if notables:
-        embed.add_field(name="Notables", value=md("\n".join(notables), 1024))
+        fields.append(("Notables", md("\n".join(notables), 1024), True))
     format_bits = [series.format or "Format unknown"]
     if series.episodes:
         format_bits.append(f"{series.episodes} episode{'s' if series.episodes != 1 else ''}")
     if series.status:
         format_bits.append(series.status)
-    embed.add_field(name="Format", value=" · ".join(format_bits))
-    name, value = render_ratings_field(ratings)
-    embed.add_field(name=name, value=value, inline=False)
-    credits = " · ".join(CREDIT_SHORT.get(key, key) for key in card.credits)
+    fields.append(("Format", " · ".join(format_bits), True))
+    credits = " · ".join(CREDIT_SHORT.get(key, key) for key in credit_keys)
     footer = series_ref(series.id) + (f" · Data: {credits}" if credits else "")
-    embed.set_footer(text=plain(footer, 2048))
-    if series.picture and series.picture.startswith("https://"):
-        embed.set_thumbnail(url=series.picture)
-    return embed
+    return _CardText(
+        title=md(series.title, 256, newlines=False),
+        url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
+        description="\n\n".join(parts) or None,
+        fields=tuple(fields),
+        footer=plain(footer, 2048),
+        thumbnail=series.picture if series.picture and series.picture.startswith("https://") else None,
+    )
 
 
 # What the series card's persistent buttons accept: the inverse of series_impressions_id and series_post_id.
@@ -166,6 +190,7 @@ def render_post_button(series_id: int) -> discord.ui.Button[discord.ui.View]:
     )
 
 
+@lru_cache(maxsize=256)  # the same series, the same buttons: the view is stopped, so sharing it is safe
 def render_series_buttons(series: Series) -> discord.ui.View:
     """Row 0: Impressions and Post impression (persistent); rows 1-2: links to other sites."""
     links: list[discord.ui.Button[discord.ui.View]] = [

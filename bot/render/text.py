@@ -41,9 +41,25 @@ def is_invisible(char: str) -> bool:
 
 def _visible(text: str, *, keep_newlines: bool) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " "))
+    # Fast path: printable text has no control, format or surrogate character (nor any other
+    # category the loop below would drop); most names and texts are, and skip it.
+    if (text.replace("\n", "") if keep_newlines else text).isprintable():
+        return text
     keep = ("\n",) if keep_newlines else ()
     # The zero-width joiner holds emoji sequences (👩‍💻) together; it changes no direction.
     return "".join(c for c in text if c in keep or c == "\u200d" or not is_invisible(c))
+
+
+_ESCAPED_ANYWHERE = re.compile("[" + re.escape("".join(sorted(INLINE_MARKDOWN))) + "]")
+
+
+def _needs_no_escape(text: str) -> bool:
+    return (
+        _ESCAPED_ANYWHERE.search(text) is None
+        and _LINE_MARK.search(text) is None
+        and _NUMBERED_LIST_DOT.search(text) is None
+        and _MASS_MENTION.search(text) is None
+    )
 
 
 def _pieces(text: str) -> list[str]:
@@ -80,6 +96,8 @@ def md(text: str | None, limit: int | None = None, *, newlines: bool = True) -> 
     visible = _visible(text, keep_newlines=newlines)
     if not newlines:
         visible = " ".join(visible.split())
+    if (limit is None or len(visible) <= limit) and _needs_no_escape(visible):
+        return visible  # the common case: nothing to escape, nothing to cut
     return _fit(_pieces(visible), limit)
 
 
@@ -98,6 +116,10 @@ def display_width(text: str) -> int:
 def cell(text: str | None, width: int, *, pad: bool = True) -> str:
     """Untrusted text for a monospace column: no backticks or invisibles; cut and padded by display width."""
     one_line = " ".join(_visible(text or "", keep_newlines=False).replace("`", "").split())
+    if one_line.isascii():  # printable ASCII (invisibles are gone): one column a character
+        if len(one_line) > width:
+            one_line = one_line[: width - 1] + ELLIPSIS
+        return one_line + (" " * (width - len(one_line)) if pad else "")
     # Combining marks left after NFC take no column: a flood of them would bloat the cell, not widen it.
     shown = [c for c in one_line if wcwidth(c) > 0]
     kept, used = [], 0

@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 
 from rapidfuzz import fuzz, process
@@ -37,6 +38,7 @@ COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
 _DROPPED = {"'", "’", "`", "\u02bc"}
 
 
+@lru_cache(maxsize=4096)  # a keystroke's text is folded several times on its way through a search
 def normalize(text: str) -> str:
     """Case, width, accents of compatibility forms, punctuation and invisible characters folded away."""
     # "HUNTER×HUNTER" and "SPY×FAMILY" are typed with the letter x.
