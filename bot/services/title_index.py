@@ -173,6 +173,8 @@ class _TokenPlan:
 class TitleIndex:
     def __init__(self, names: Iterable[IndexedName], labels: Iterable[SeriesLabel]) -> None:
         self.labels = Labels(labels)
+        # The last query's candidates and ranking (the event loop is the only caller), for `search`.
+        self._last: tuple[str, set[int], dict[int, tuple[float, int, int]]] | None = None
         self._series_of = array("q")
         self._kind_of = array("b")
         self._name_ids = array("q")  # ascending: names come in id order
@@ -356,27 +358,22 @@ class TitleIndex:
         return position if position < len(self._name_ids) and self._name_ids[position] == name_id else None
 
     def search(self, query: str, limit: int = 25, extra_name_ids: Iterable[int] = ()) -> list[Match]:
+        """The best `limit` series for `query`; `extra_name_ids`: names found otherwise (by the FTS
+        index) to rank too. Asked again for the same query with extra names, as the lookup does when
+        the first answer is short, only those are scored: the first ranking is kept for that."""
         typed = normalize(query)
         if not typed:
             return []
-        candidates = self._candidates(typed, typed.split())
-        candidates.update(i for i in map(self._index_of_name_id, extra_name_ids) if i is not None)
-
-        chosen = list(candidates)
-        texts = [self._normalized[index] for index in chosen]
-        # One rapidfuzz call scores every candidate (a Python loop of calls costs twice as much).
-        scored = process.extract(typed, texts, scorer=fuzz.WRatio, limit=None)
-        best: dict[int, tuple[float, int, int]] = {}  # series -> (score, kind rank, name index)
-        for text, score, position in scored:
-            index = chosen[position]
-            if text == typed:
-                score += 60
-            elif text.startswith(typed):
-                score += 30
-            series_id, kind = self._series_of[index], self._kind_of[index]
-            current = best.get(series_id)
-            if current is None or (score, -kind) > (current[0], -current[1]):
-                best[series_id] = (score, kind, index)
+        extra = {i for i in map(self._index_of_name_id, extra_name_ids) if i is not None}
+        if self._last is not None and self._last[0] == typed and extra:
+            _, candidates, best = self._last
+            best = dict(best)
+            self._score(typed, extra - candidates, best)
+        else:
+            candidates = self._candidates(typed, typed.split()) | extra
+            best = {}
+            self._score(typed, candidates, best)
+            self._last = (typed, candidates, best)
 
         def order(item: tuple[int, tuple[float, int, int]]) -> tuple[float, int, int]:
             series_id, (score, kind, _) = item
@@ -386,3 +383,19 @@ class TitleIndex:
             Match(series_id, score, self._display[index], KIND_NAMES[kind])
             for series_id, (score, kind, index) in sorted(best.items(), key=order)[:limit]
         ]
+
+    def _score(self, typed: str, candidates: set[int], best: dict[int, tuple[float, int, int]]) -> None:
+        """Rank `candidates` into `best` (series → score, kind rank, name index), keeping the better."""
+        chosen = list(candidates)
+        texts = [self._normalized[index] for index in chosen]
+        # One rapidfuzz call scores every candidate (a Python loop of calls costs twice as much).
+        for text, score, position in process.extract(typed, texts, scorer=fuzz.WRatio, limit=None):
+            index = chosen[position]
+            if text == typed:
+                score += 60
+            elif text.startswith(typed):
+                score += 30
+            series_id, kind = self._series_of[index], self._kind_of[index]
+            current = best.get(series_id)
+            if current is None or (score, -kind) > (current[0], -current[1]):
+                best[series_id] = (score, kind, index)
