@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from bot.client import ReviewBot
@@ -139,3 +141,31 @@ async def test_markdown_in_a_title_is_shown_literally(bot: ReviewBot, alice: Mem
     reply = await alice.slash("series lookup", title="loud title")
 
     assert reply.embed["title"] == "\\*\\*Loud\\*\\* \\_Title\\_ @\u200beveryone"
+
+
+@pytest.mark.parametrize(
+    ("typed", "japanese"),
+    [
+        ("shingeki no kyojin", "進撃の巨人"),
+        ("sousou no frieren", "葬送のフリーレン"),
+        ("kusuriya no hitorigoto", "薬屋のひとりごと"),
+        ("kimi no na wa", "君の名は。"),
+        ("sen to chihiro", "千と千尋の神隠し"),
+        ("boku no hero academia", "僕のヒーローアカデミア"),
+    ],
+)
+async def test_a_japanese_title_is_found_by_its_romaji_out_of_the_box(
+    bot: ReviewBot, alice: Member, typed: str, japanese: str
+) -> None:
+    # The starter catalog carries each Japanese title's romaji (made at build time), as search-only names.
+    [first, *_] = await alice.autocomplete("series lookup", "title", typed)
+    series_id = int(str(first["value"]).removeprefix("series:"))
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        [(stored,)] = conn.execute("SELECT title_japanese FROM series WHERE id = ?", (series_id,)).fetchall()
+    assert stored == japanese, (typed, first["name"])
+
+
+async def test_a_chinese_title_is_never_stored_as_the_english_one(bot: ReviewBot) -> None:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        english = [row[0] for row in conn.execute("SELECT title_english FROM series WHERE title_english IS NOT NULL")]
+    assert english and not [title for title in english if any("\u3040" <= c <= "\u9fff" for c in title)]

@@ -18,6 +18,7 @@ import aiohttp
 from tqdm import tqdm
 
 from bot.models import CatalogEntry
+from bot.services.title_index import is_unspaced_script
 from bot.store.catalog import CatalogWriter, UpsertCounts
 
 BATCH_SIZE = 2000
@@ -59,14 +60,22 @@ def load_starter_bundle() -> dict[str, Any]:
     return bundle
 
 
+def _is_latin(text: str) -> bool:
+    """Written in Latin letters: no kana, no CJK ideograph, no Hangul (a Chinese or Japanese title is
+    never stored as the English one)."""
+    return not any(is_unspaced_script(char) for char in text)
+
+
 def starter_entries(bundle: dict[str, Any]) -> Iterator[CatalogEntry]:
     templates: dict[str, str] = bundle["site_urls"]
-    for title, japanese, synonyms, kind, premiered, _ended, official_site, sites in bundle["items"]:
+    for title, japanese, synonyms, kind, premiered, _ended, official_site, sites, *extra in bundle["items"]:
+        # The romaji of the Japanese title (bundles since Step 11): names to search by, like synonyms.
+        romaji = [name for name in (extra[0] if extra else []) if name not in synonyms]
         yield CatalogEntry(
             title=title,
-            title_english=title if title != japanese else None,
+            title_english=title if title != japanese and _is_latin(title) else None,
             title_japanese=japanese,
-            synonyms=list(synonyms),
+            synonyms=[*synonyms, *romaji],
             format=kind,
             premiered=premiered,
             year=int(premiered[:4]) if premiered else None,

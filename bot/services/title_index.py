@@ -51,7 +51,7 @@ def normalize(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def _is_unspaced_script(char: str) -> bool:
+def is_unspaced_script(char: str) -> bool:
     """Scripts written without spaces between words: CJK ideographs, kana, Hangul, Thai."""
     code = ord(char)
     return (
@@ -196,7 +196,7 @@ class TitleIndex:
             normalized.append(folded)
             for word in set(folded.split()):
                 postings[word].append(index)
-            if any(_is_unspaced_script(c) for c in folded):
+            if any(is_unspaced_script(c) for c in folded):
                 for pair in _bigrams(folded.replace(" ", "")):
                     bigrams[pair].append(index)
         self._display = Strings(display)
@@ -279,7 +279,7 @@ class TitleIndex:
                 if not word.startswith(token):
                     break
                 words[word] = number
-        unspaced = any(_is_unspaced_script(c) for c in token)
+        unspaced = any(is_unspaced_script(c) for c in token)
         if exact is None and len(token) >= 4 and not unspaced:
             words.update(self._close_spellings(token))
         extra = self._bigram_candidates(token) if unspaced else set()
