@@ -40,6 +40,8 @@ class Series:
     curated_fields: frozenset[str] = frozenset()
     merged_into: int | None = None
     enriched_at: str | None = None
+    broadcast: str | None = None  # ISO 8601 repeating interval of its airings (bot/services/airing.py)
+    broadcast_end: str | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +63,8 @@ class CatalogEntry:
     keywords: list[str] = field(default_factory=list)
     official_site: str | None = None
     picture: str | None = None
+    broadcast: str | None = None  # ISO 8601 repeating interval of its airings
+    broadcast_end: str | None = None  # the last broadcast (an instant), when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,10 +62,14 @@ def row(item: dict) -> list:
         tokyo_date(item.get("end", "")),
         item.get("officialSite") or None,
         sites,
+        item.get("broadcast") or None,  # "R/2024-01-10T16:25:00.000Z/P7D": when its episodes air
     ]
 
 
-COLUMNS = ["title", "title_japanese", "synonyms", "format", "premiered", "ended", "official_site", "sites", "romaji"]
+COLUMNS = [
+    "title", "title_japanese", "synonyms", "format", "premiered", "ended", "official_site", "sites", "broadcast",
+    "romaji",
+]  # fmt: skip
 
 
 def romanizers() -> list[Callable[[str], str]]:

@@ -11,6 +11,7 @@ from bot.services.impressions import ImpressionService
 from bot.services.moderation import ModerationService
 from bot.services.search import SeriesSearch
 from bot.services.series import SeriesService
+from bot.services.watches import WatchService
 from bot.store import Store
 
 
@@ -23,20 +24,23 @@ class Services:
     impressions: ImpressionService
     moderation: ModerationService
     curation: CurationService
+    watches: WatchService
     anilist: AniListClient | None
 
     @classmethod
     def build(cls, store: Store, settings: Settings) -> Services:
         search = SeriesSearch(store.catalog)
         anilist = AniListClient(settings.anilist_url, settings.anilist_timeout_s) if settings.anilist_enabled else None
+        series = SeriesService(store.catalog, store.cards, search, anilist)
         return cls(
             search=search,
-            series=SeriesService(store.catalog, store.cards, search, anilist),
+            series=series,
             impressions=ImpressionService(store.impressions, store.catalog),
             moderation=ModerationService(store.moderation, store.impressions, store.queue, store.reports),
             curation=CurationService(
                 store.catalog, store.curation, search, settings.owner_ids, settings.curator_guild_ids
             ),
+            watches=WatchService(store.watches, series),
             anilist=anilist,
         )
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import tempfile
 import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from importlib import resources
 from itertools import islice
 from pathlib import Path
@@ -18,6 +21,7 @@ import aiohttp
 from tqdm import tqdm
 
 from bot.models import CatalogEntry
+from bot.services.airing import JST, parse_broadcast
 from bot.services.title_index import is_unspaced_script
 from bot.store.catalog import CatalogWriter, UpsertCounts
 
@@ -32,6 +36,8 @@ MAX_KEYWORDS = 12
 
 STARTER_CREDIT_KEY = "credit:bangumi-data"
 OFFLINE_CREDIT_KEY = "credit:anime-offline-database"
+
+log = logging.getLogger(__name__)
 
 
 class ImportError_(Exception):
@@ -68,9 +74,13 @@ def _is_latin(text: str) -> bool:
 
 def starter_entries(bundle: dict[str, Any]) -> Iterator[CatalogEntry]:
     templates: dict[str, str] = bundle["site_urls"]
-    for title, japanese, synonyms, kind, premiered, _ended, official_site, sites, *extra in bundle["items"]:
-        # The romaji of the Japanese title (bundles since Step 11): names to search by, like synonyms.
-        romaji = [name for name in (extra[0] if extra else []) if name not in synonyms]
+    for title, japanese, synonyms, kind, premiered, ended, official_site, sites, *extra in bundle["items"]:
+        # Since Step 11: the broadcast rule, and the romaji of the Japanese title (names to search by).
+        broadcast = extra[0] if len(extra) >= 2 else None
+        romaji = [name for name in (extra[-1] if extra else []) if name not in synonyms]
+        if broadcast and parse_broadcast(broadcast) is None:
+            log.info("Skipped the broadcast rule %r of %s: not a repetition the bot understands", broadcast, title)
+            broadcast = None
         yield CatalogEntry(
             title=title,
             title_english=title if title != japanese and _is_latin(title) else None,
@@ -81,7 +91,17 @@ def starter_entries(bundle: dict[str, Any]) -> Iterator[CatalogEntry]:
             year=int(premiered[:4]) if premiered else None,
             official_site=official_site,
             sources=[templates[site].replace("{{id}}", str(site_id)) for site, site_id in sites.items()],
+            broadcast=broadcast,
+            broadcast_end=_end_of_day_in_japan(ended),
         )
+
+
+def _end_of_day_in_japan(day: str | None) -> str | None:
+    """The bundle keeps the day of the last broadcast in Japan; every airing that day counts."""
+    if not day:
+        return None
+    end = datetime.combine(date.fromisoformat(day), dt_time(23, 59, 59), JST)
+    return end.astimezone(UTC).isoformat()
 
 
 def import_starter_catalog(database: Path) -> ImportReport:

@@ -15,6 +15,7 @@ from bot.store.queue import QueueStore
 from bot.store.reports import ReportStore
 from bot.store.state import StateStore
 from bot.store.stats import StatsStore, StoreCounts
+from bot.store.watches import WatchStore
 
 __all__ = ["Database", "SchemaTooNewError", "Store", "StoreCounts"]
 
@@ -33,6 +34,7 @@ class Store:
         self.queue = QueueStore(db)
         self.reports = ReportStore(db)
         self.state = StateStore(db)
+        self.watches = WatchStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

@@ -22,7 +22,9 @@ ANILIST_SOURCE = re.compile(r"^https://anilist\.co/anime/(\d+)$")
 MAL_SOURCE = re.compile(r"^https://myanimelist\.net/anime/(\d+)$")
 
 # Fields an import may refresh on an existing series (unless a curator edited them).
-REFRESHED_FIELDS = ("format", "episodes", "status", "season", "year", "studios", "keywords", "picture")
+REFRESHED_FIELDS = (
+    "format", "episodes", "status", "season", "year", "studios", "keywords", "picture", "broadcast", "broadcast_end",
+)  # fmt: skip
 # Fields an import only fills in when they are still empty.
 FILLED_FIELDS = ("title_english", "title_japanese", "premiered", "official_site")
 JSON_FIELDS = frozenset({"synonyms", "studios", "keywords", "notables", "links"})
@@ -85,6 +87,8 @@ def _series_from_row(row: sqlite3.Row, sources: Sequence[str]) -> Series:
         curated_fields=frozenset(json.loads(row["curated_fields"] or "[]")),
         merged_into=row["merged_into"],
         enriched_at=row["enriched_at"],
+        broadcast=row["broadcast"],
+        broadcast_end=row["broadcast_end"],
     )
 
 
@@ -249,7 +253,8 @@ class CatalogWriter:
         cursor = self._conn.execute(
             "INSERT INTO series (title, title_english, title_japanese, synonyms, format, episodes, status, "
             "premiered, season, year, studios, keywords, official_site, picture, anilist_id, mal_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "broadcast, broadcast_end, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.title,
                 entry.title_english,
@@ -267,6 +272,8 @@ class CatalogWriter:
                 entry.picture,
                 source_id(ANILIST_SOURCE, entry.sources),
                 source_id(MAL_SOURCE, entry.sources),
+                entry.broadcast,
+                entry.broadcast_end,
                 now,
                 now,
             ),

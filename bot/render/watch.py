@@ -1,0 +1,71 @@
+"""Episode prompts and the watch list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.render import COLOUR_CARD, persistent_view
+from bot.render.text import md, plain
+from bot.services.airing import Schedule, in_jst
+from bot.store.watches import Watch
+
+EPISODE_POST_TEMPLATE = r"ep:post:(?P<series>\d{1,18}):(?P<episode>\d{1,5})"
+
+
+def episode_post_id(series_id: int, episode: int) -> str:
+    return f"ep:post:{series_id}:{episode}"
+
+
+def render_episode_button(series_id: int, episode: int) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        label=f"Post impression (episode {episode})",
+        custom_id=episode_post_id(series_id, episode),
+        style=discord.ButtonStyle.success,
+    )
+
+
+def _when(moment: datetime) -> str:
+    return f"{in_jst(moment)}, {discord.utils.format_dt(moment, 'R')}"
+
+
+def render_episode_prompt(watch: Watch, episode: int, aired_at: datetime) -> tuple[str, discord.ui.View]:
+    """The message that invites impressions of an episode that has just aired."""
+    content = (
+        f"Episode {episode} of **{md(watch.title, 200, newlines=False)}** has aired ({_when(aired_at)}). "
+        "Seen it? Tell the others what you thought."
+    )
+    return content, persistent_view(render_episode_button(watch.series_id, episode))
+
+
+def _rule(schedule: Schedule, now: datetime) -> str:
+    weekly = schedule.period.days == 7 and not schedule.period.seconds
+    rhythm = f"every {in_jst(schedule.start).replace(' JST', '')} JST" if weekly else f"every {schedule.period}"
+    upcoming = schedule.next_airing(now)
+    if upcoming is None:
+        return f"{rhythm}; its last episode has aired"
+    episode, at = upcoming
+    return f"{rhythm}; next: episode {episode}, {discord.utils.format_dt(at, 'F')}"
+
+
+def render_watch_added(title: str, channel_id: int, schedule: Schedule, now: datetime) -> str:
+    return (
+        f"Watching **{md(title, 200, newlines=False)}**: when an episode airs, a prompt is posted in "
+        f"<#{channel_id}> ({_rule(schedule, now)})."
+    )
+
+
+def render_watch_list(watched: list[tuple[Watch, Schedule | None]], now: datetime) -> discord.Embed:
+    lines = []
+    for watch, schedule in watched[:40]:
+        state = f"stopped: {md(watch.disabled_reason, 200)}" if watch.disabled_reason else (
+            _rule(schedule, now) if schedule else "no airing schedule"
+        )  # fmt: skip
+        lines.append(f"• **{md(watch.title, 100, newlines=False)}** in <#{watch.channel_id}> — {state}")
+    embed = discord.Embed(
+        title="Watched series", description="\n".join(lines) or "No series is watched here yet.", colour=COLOUR_CARD
+    )
+    if len(watched) > 40:
+        embed.set_footer(text=plain(f"and {len(watched) - 40} more", 100))
+    return embed

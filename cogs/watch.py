@@ -1,0 +1,146 @@
+"""/watch add|remove|list, and the episode prompts: posted when an episode of a watched series airs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Self
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.client import ReviewBot
+from bot.errors import InvalidInput
+from bot.interactions import PersistentButton, actor_of, bot_of, series_choices
+from bot.models import Scores
+from bot.permissions import Level, requires
+from bot.render.impressions import render_impression_modal
+from bot.render.watch import (
+    EPISODE_POST_TEMPLATE,
+    render_episode_button,
+    render_episode_prompt,
+    render_watch_added,
+    render_watch_list,
+)
+from bot.services.impression_ids import encode_plan
+from bot.services.series import series_ref
+from bot.services.watches import WatchService
+
+log = logging.getLogger(__name__)
+CHECK_EVERY_S = 60.0
+
+
+class EpisodePostButton(PersistentButton, template=EPISODE_POST_TEMPLATE):
+    """ "Post impression (episode 5)" under a prompt: the impression form, its scope set to 5 episodes."""
+
+    level = Level.MEMBER
+
+    def __init__(self, series_id: int, episode: int) -> None:
+        super().__init__(render_episode_button(series_id, episode))
+        self.series_id, self.episode = series_id, episode
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(int(match["series"]), int(match["episode"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if interaction.guild_id is None:
+            raise InvalidInput("Impressions are posted inside a server.")
+        plan, series = await bot_of(interaction).services.impressions.plan(
+            await actor_of(interaction), series_ref(self.series_id), "episodes", self.episode, Scores(), False
+        )
+        title = f"Episode {self.episode}: {series.title}"
+        await interaction.response.send_modal(render_impression_modal(encode_plan(plan), title))
+
+
+class Watch(commands.Cog):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+        self.service: WatchService = bot.services.watches
+
+    watch = app_commands.Group(
+        name="watch",
+        description="Episode prompts: the bot invites impressions when an episode of a watched series airs.",
+        default_permissions=discord.Permissions(manage_messages=True),
+        guild_only=True,
+    )
+
+    @requires(Level.MODERATOR)
+    @watch.command(name="add", description="Post a prompt in a channel whenever an episode of this series airs.")
+    @app_commands.describe(series="The series (start typing its name)", channel="Where (default: this channel)")
+    async def add(
+        self, interaction: discord.Interaction, series: str, channel: discord.TextChannel | None = None
+    ) -> None:
+        target = channel.id if channel is not None else interaction.channel_id
+        if target is None:
+            raise InvalidInput("Name the channel the prompts go to.")
+        found, schedule = await self.service.add(await actor_of(interaction), series, target)
+        text = render_watch_added(found.title, target, schedule, datetime.now(UTC))
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @requires(Level.MODERATOR)
+    @watch.command(name="remove", description="Stop the episode prompts of a series.")
+    @app_commands.describe(series="The series (start typing its name)")
+    async def remove(self, interaction: discord.Interaction, series: str) -> None:
+        found = await self.service.remove(await actor_of(interaction), series)
+        await interaction.response.send_message(f"No more prompts for {found.title}.", ephemeral=True)
+
+    @requires(Level.MODERATOR)
+    @watch.command(name="list", description="The series this server watches, and when their next episode airs.")
+    async def listing(self, interaction: discord.Interaction) -> None:
+        watched = await self.service.watched(await actor_of(interaction))
+        await interaction.response.send_message(embed=render_watch_list(watched, datetime.now(UTC)), ephemeral=True)
+
+    @add.autocomplete("series")
+    @remove.autocomplete("series")
+    async def series_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await series_choices(interaction, current)
+
+    async def announce_due(self, now: datetime) -> int:
+        """Post every prompt due at `now` (the clock is the caller's: tests pass theirs); how many."""
+        posted = 0
+        for due in await self.service.due(now):
+            guild = self.bot.get_guild(due.watch.guild_id)
+            if guild is None or guild.unavailable:
+                continue  # not connected to that server (yet): the next check tries again
+            channel = guild.get_channel_or_thread(due.watch.channel_id)
+            if not isinstance(channel, discord.TextChannel | discord.Thread):
+                await self.service.disable(due.watch, "its channel is gone.")
+                continue
+            if not await self.service.claim(due):
+                continue  # posted already, by this run or an earlier one
+            content, view = render_episode_prompt(due.watch, due.episode, due.aired_at)
+            try:
+                message = await channel.send(content, view=view, allowed_mentions=discord.AllowedMentions.none())
+            except (discord.Forbidden, discord.NotFound):
+                await self.service.disable(due.watch, "the bot may not post in its channel.")
+                continue
+            await self.service.posted(due, message.id)
+            posted += 1
+        return posted
+
+    @tasks.loop(seconds=CHECK_EVERY_S)
+    async def airing_check(self) -> None:
+        try:
+            await self.announce_due(datetime.now(UTC))
+        except Exception:  # one line, and the next minute tries again
+            log.exception("Episode prompts could not be posted this time")
+
+    @airing_check.before_loop
+    async def wait_for_the_servers(self) -> None:
+        await self.bot.wait_until_ready()  # before that, no channel is known and every watch looks broken
+
+    async def cog_load(self) -> None:
+        self.airing_check.start()
+
+    async def cog_unload(self) -> None:
+        self.airing_check.cancel()
+
+
+async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(EpisodePostButton)
+    await bot.add_cog(Watch(bot))

@@ -1,0 +1,75 @@
+"""When episodes air, and which one a watch announces: pure functions of the clock they are given."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.services.airing import episode_to_announce, in_jst, parse_broadcast
+
+ROUGE = "R/2024-01-10T16:25:00.000Z/P7D"  # Metallic Rouge: Thursdays 01:25 in Japan
+LAST = "2024-04-04T14:59:59+00:00"  # the end of April 4 in Japan, its last broadcast day
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_episode_n_airs_a_period_after_the_one_before() -> None:
+    schedule = parse_broadcast(ROUGE, LAST)
+    assert schedule is not None
+    assert schedule.airs_at(1) == at("2024-01-10T16:25:00")
+    assert schedule.airs_at(5) == at("2024-02-07T16:25:00")
+    assert schedule.final_episode() == 13  # capped by the last broadcast
+    assert parse_broadcast(ROUGE, None, episodes=12).final_episode() == 12  # type: ignore[union-attr]
+    assert schedule.latest_aired(at("2024-01-10T16:24:59")) is None
+    assert schedule.latest_aired(at("2024-01-10T16:25:00")) == 1
+    assert schedule.latest_aired(at("2024-12-31T00:00:00")) == 13
+    assert schedule.next_airing(at("2024-01-11T00:00:00")) == (2, at("2024-01-17T16:25:00"))
+    assert schedule.next_airing(at("2024-12-31T00:00:00")) is None
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [None, "", "R/2024-01-10T16:25:00.000Z/P0D", "R/2024-01-10T16:25:00.000Z/P1M", "R/yesterday/P7D", "P7D",
+     "R/2024-01-10T16:25:00.000Z/P7D/extra", "R/2024-13-40T99:00:00Z/P7D"],
+)  # fmt: skip
+def test_a_rule_that_is_not_a_plain_repetition_is_skipped_not_guessed(rule: str | None) -> None:
+    assert parse_broadcast(rule) is None
+
+
+def test_other_periods_are_understood() -> None:
+    daily = parse_broadcast("R/2024-01-01T00:00:00Z/P1D")
+    hourly = parse_broadcast("R/2024-01-01T00:00:00Z/PT12H")
+    fortnightly = parse_broadcast("R/2024-01-01T00:00:00Z/P2W")
+    assert daily and hourly and fortnightly
+    assert (daily.period, hourly.period, fortnightly.period) == (timedelta(1), timedelta(hours=12), timedelta(14))
+
+
+def test_a_week_of_airings_a_restart_and_downtime_each_announce_the_right_episode() -> None:
+    schedule = parse_broadcast(ROUGE, LAST)
+    assert schedule is not None
+    # Checked every minute through a week: episode 2 is announced once, the minute it airs.
+    announced: int | None = 1
+    said = []
+    moment = at("2024-01-11T00:00:00")
+    while moment < at("2024-01-18T00:00:00"):
+        episode = episode_to_announce(schedule, moment, announced)
+        if episode is not None:
+            said.append((episode, moment))
+            announced = episode
+        moment += timedelta(minutes=1)
+    assert said == [(2, at("2024-01-17T16:25:00"))]
+    # A restart asks again: what was announced is never announced twice.
+    assert episode_to_announce(schedule, at("2024-01-17T17:00:00"), 2) is None
+    # Three weeks down: only the latest episode, and only while it is less than a day old.
+    assert episode_to_announce(schedule, at("2024-02-07T20:00:00"), 2) == 5
+    assert episode_to_announce(schedule, at("2024-02-09T20:00:00"), 2) is None
+    # After the final episode, nothing more.
+    assert episode_to_announce(schedule, at("2024-04-11T16:30:00"), 13) is None
+
+
+def test_times_are_said_in_japan_which_keeps_no_daylight_saving_time() -> None:
+    assert in_jst(at("2024-01-10T16:25:00")) == "Thursday 01:25 JST"
+    assert in_jst(at("2024-07-10T16:25:00")) == "Thursday 01:25 JST"  # same offset in summer

@@ -1,0 +1,105 @@
+"""A server watches a series: when an episode airs, the bot invites impressions of it (the scheduler is
+driven with the test's own clock: nothing sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from bot.client import ReviewBot
+from tests.fakediscord import FakeDiscord, FakeGuild, Member
+from tests.harness import moderator
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def announce(bot: ReviewBot, now: str) -> int:
+    return int(await cast(Any, bot.get_cog("Watch")).announce_due(at(now)))
+
+
+def drain(fake: FakeDiscord) -> list[dict[str, Any]]:
+    posts = []
+    while not fake.channel_posts.empty():
+        posts.append(fake.channel_posts.get_nowait())
+    return posts
+
+
+async def rouge(member: Member) -> str:
+    [choice, *_] = await member.autocomplete("watch add", "series", "metallic rouge")
+    return str(choice["value"])
+
+
+async def test_a_watched_series_prompts_once_per_episode_and_the_button_opens_the_form(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    drain(fake)
+    added = await mira.slash("watch add", series=await rouge(mira))
+    assert added.ephemeral and "Watching **Metallic Rouge**" in added.text and "every Thursday 01:25 JST" in added.text
+
+    assert await announce(bot, "2024-01-17T16:20:00") == 0  # episode 1 aired a week ago: too old to invite
+    assert await announce(bot, "2024-01-17T16:30:00") == 1  # episode 2, five minutes after it aired
+    assert await announce(bot, "2024-01-17T16:31:00") == 0  # the next check: nothing twice
+    await asyncio.sleep(0.1)
+    posts = drain(fake)
+    assert [p["content"].split(" has aired")[0] for p in posts] == ["Episode 2 of **Metallic Rouge**"]
+    assert all(int(p["channel_id"]) == guild.text_channel_id for p in posts)
+
+    # Down for three weeks, then back: one catch-up prompt, for the latest episode only.
+    assert await announce(bot, "2024-02-07T20:00:00") == 1
+    [caught_up] = drain(fake)
+    assert caught_up["content"].startswith("Episode 5 of **Metallic Rouge** has aired")
+
+    form = await alice.click(caught_up, "Post impression (episode 5)")
+    assert form.modal["title"] == "Episode 5: Metallic Rouge"
+    card = await alice.submit(form, text="The fifth one finally explains the Neans.")
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        row = conn.execute("SELECT scope, episodes_watched FROM impressions WHERE id = ?", (card.impression_id,))
+        assert row.fetchone() == ("episodes", 5)
+
+
+async def test_a_series_without_a_schedule_is_explained_and_nothing_is_watched(bot: ReviewBot, mira: Member) -> None:
+    [choice, *_] = await mira.autocomplete("watch add", "series", "cowboy bebop")
+    reply = await mira.slash("watch add", series=str(choice["value"]))
+    assert reply.ephemeral and "no airing schedule" in reply.text and "nothing was changed" in reply.text
+    listing = await mira.slash("watch list")
+    assert "No series is watched here yet." in listing.embed["description"]
+
+
+async def test_a_lost_channel_stops_its_watch_and_tells_the_moderator_once(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    channel = fake.add_channel(guild, "episodes")
+    await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(guild.id)})
+    await mira.slash("watch add", series=await rouge(mira), channel=channel)
+    await fake.dispatch("CHANNEL_DELETE", {**channel, "guild_id": str(guild.id)})
+    await asyncio.sleep(0.05)
+
+    assert await announce(bot, "2024-01-17T16:30:00") == 0
+    assert await announce(bot, "2024-01-24T16:30:00") == 0  # stopped: no retry loop
+    nudge = await mira.slash("watch list")
+    assert "stopped: its channel is gone." in nudge.embed["description"]
+    for _ in range(100):
+        if nudge.followups:
+            break
+        await asyncio.sleep(0.02)
+    assert "Episode prompts for Metallic Rouge stopped" in str(nudge.followups)
+
+    await mira.slash("watch remove", series=await rouge(mira))
+    assert "No series is watched here yet." in (await mira.slash("watch list")).embed["description"]
+
+
+async def test_watching_is_for_moderators_and_another_server_sees_none_of_it(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    refused = await alice.slash("watch add", series=await rouge(alice))
+    assert refused.ephemeral and "moderators" in refused.text.lower()
+    await mira.slash("watch add", series=await rouge(mira))
+    other = fake.add_guild("Elsewhere")
+    await fake.dispatch("GUILD_CREATE", other.payload())
+    await asyncio.sleep(0.05)
+    their_mod = await moderator(fake, other, "theirs")
+    assert "No series is watched here yet." in (await their_mod.slash("watch list")).embed["description"]
