@@ -28,8 +28,9 @@ from bot.pages import PagerButton
 from bot.permissions import FormHandler, FormRoute, Level, LevelRefused, level_of
 from bot.render.errors import render_user_error, user_error_text
 from bot.services import Services
-from bot.services.catalog_import import import_starter_catalog
+from bot.services.catalog_import import backfill_starter_catalog, import_starter_catalog
 from bot.store import Store
+from bot.store.backfill import STARTER_BACKFILL_KEY
 
 log = logging.getLogger(__name__)
 # Namespaces of the persistent components this bot sends (series:pick:…, mod:approve:…, rep:hide:…).
@@ -95,6 +96,7 @@ class ReviewBot(commands.Bot):
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
         self._heartbeat: asyncio.Task[None] | None = None
         self._index_build: asyncio.Task[None] | None = None
+        self._backfill: asyncio.Task[None] | None = None
         self._made = time.perf_counter()
         self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
@@ -136,6 +138,8 @@ class ReviewBot(commands.Bot):
         if await self._store.catalog.count() == 0:
             report = await asyncio.to_thread(import_starter_catalog, self.settings.database_path)
             log.info("Loaded the starter catalog: %d series in %.1f s", report.counts.inserted, report.seconds)
+        elif not await self._store.catalog.meta(STARTER_BACKFILL_KEY):
+            self._backfill = asyncio.create_task(self._backfill_starter(), name="starter-backfill")
         self._services = Services.build(self._store, self.settings)
         # Built while discord.py logs in and waits for the servers (a large catalog is indexed in a
         # process of its own), so it is usually there before the first keystroke; a search before
@@ -146,6 +150,16 @@ class ReviewBot(commands.Bot):
             await self.load_extension(extension)
         await self.sync_commands(self.settings.sync_commands, only_if_changed=True)
         log.info("Set up in %.2f s (the lookup index is built in the background)", time.perf_counter() - self._made)
+
+    async def _backfill_starter(self) -> None:
+        """Once per database, in the background: schedules and romaji for a catalog loaded before them."""
+        try:
+            changed = await asyncio.to_thread(backfill_starter_catalog, self.settings.database_path)
+        except Exception:  # the next start tries again
+            log.exception("The starter catalog's schedules and romaji could not be added")
+            return
+        if changed is not None:
+            log.info("Added airing schedules and romaji names to %d series of the catalog", changed)
 
     async def _build_index(self) -> None:
         begun = time.perf_counter()
@@ -285,8 +299,9 @@ class ReviewBot(commands.Bot):
         super().dispatch(event_name, *args, **kwargs)
 
     async def close(self) -> None:
-        if self._index_build is not None:
-            self._index_build.cancel()
+        for task in (self._index_build, self._backfill):
+            if task is not None:
+                task.cancel()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             self._heartbeat = None

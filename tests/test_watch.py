@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 from bot.client import ReviewBot
+from bot.services.catalog_import import backfill_starter_catalog, load_starter_bundle, starter_entries
+from bot.store import Store
+from bot.store.catalog import CatalogWriter
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import moderator
 
@@ -103,3 +107,27 @@ async def test_watching_is_for_moderators_and_another_server_sees_none_of_it(
     await asyncio.sleep(0.05)
     their_mod = await moderator(fake, other, "theirs")
     assert "No series is watched here yet." in (await their_mod.slash("watch list")).embed["description"]
+
+
+async def test_a_catalog_loaded_before_schedules_gets_them_once_curated_names_kept(tmp_path: Path) -> None:
+    # The starter catalog as an earlier release loaded it: without broadcast rules and romaji.
+    path = tmp_path / "old.sqlite3"
+    await (await Store.open(path)).close()
+    bundle = load_starter_bundle()
+    bundle["items"] = [item[:8] for item in bundle["items"]]
+    with CatalogWriter(path) as writer:
+        writer.upsert(starter_entries(bundle))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE series SET curated_fields = ? WHERE title_japanese = '進撃の巨人'", ('["synonyms"]',))
+        assert conn.execute("SELECT count(*) FROM series WHERE broadcast IS NOT NULL").fetchone() == (0,)
+
+    changed = backfill_starter_catalog(path)
+    assert changed is not None and changed > 5000
+    assert backfill_starter_catalog(path) is None  # once per database
+    with sqlite3.connect(path) as conn:
+        [(rule, synonyms)] = conn.execute(
+            "SELECT broadcast, synonyms FROM series WHERE title_japanese = 'メタリックルージュ'"
+        ).fetchall()
+        assert rule == "R/2024-01-10T16:25:00.000Z/P7D" and "Metarikku ruuju" in synonyms
+        [(curated,)] = conn.execute("SELECT synonyms FROM series WHERE title_japanese = '進撃の巨人'").fetchall()
+        assert "Shingeki no kyojin" not in curated  # a curator's names stay as they were

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from bot.models import CatalogEntry
 from bot.services.airing import JST, parse_broadcast
 from bot.services.title_index import is_unspaced_script
+from bot.store.backfill import STARTER_BACKFILL_KEY, CatalogBackfill
 from bot.store.catalog import CatalogWriter, UpsertCounts
 
 BATCH_SIZE = 2000
@@ -114,10 +115,18 @@ def import_starter_catalog(database: Path) -> ImportReport:
             return report
         entries = list(starter_entries(bundle))
         report.read = len(entries)
-        meta = {STARTER_CREDIT_KEY: f"{bundle['notice']} (version {bundle['version']})"}
+        # Loaded with its schedules and romaji: nothing for a later start to fill in.
+        meta = {STARTER_CREDIT_KEY: f"{bundle['notice']} (version {bundle['version']})", STARTER_BACKFILL_KEY: "0"}
         report.counts = writer.upsert(entries, meta)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def backfill_starter_catalog(database: Path) -> int | None:
+    """A catalog loaded by an earlier release gets what the starter bundle carries since (broadcast
+    rules, romaji names), once; how many series changed, None when done before (run in a thread)."""
+    with CatalogBackfill(database) as backfill:
+        return backfill.backfill_starter(starter_entries(load_starter_bundle()))
 
 
 # -- anime-offline-database ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
 from bot.store.database import BUSY_TIMEOUT_MS, Database
@@ -192,7 +192,7 @@ class CatalogWriter:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> CatalogWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
