@@ -34,7 +34,7 @@ from bot.store.backfill import STARTER_BACKFILL_KEY
 
 log = logging.getLogger(__name__)
 # Namespaces of the persistent components this bot sends (series:pick:…, mod:approve:…, rep:hide:…).
-OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:", "imp:", "pg:")
+OWN_COMPONENT_PREFIXES = ("series:", "mod:", "rep:", "imp:", "pg:", "ep:")
 OWN_FORM_PREFIXES = ("imp:", "mod:", "rep:", "cur:")
 # Interaction ids remembered to drop a second delivery of the same interaction (Discord redelivers
 # after a resume); a few minutes of traffic, since a token is only valid for 15 minutes anyway.

@@ -23,6 +23,7 @@ from bot.render.watch import (
     render_episode_prompt,
     render_watch_added,
     render_watch_list,
+    render_watch_removed,
 )
 from bot.services.impression_ids import encode_plan
 from bot.services.series import series_ref
@@ -85,7 +86,7 @@ class Watch(commands.Cog):
     @app_commands.describe(series="The series (start typing its name)")
     async def remove(self, interaction: discord.Interaction, series: str) -> None:
         found = await self.service.remove(await actor_of(interaction), series)
-        await interaction.response.send_message(f"No more prompts for {found.title}.", ephemeral=True)
+        await interaction.response.send_message(render_watch_removed(found.title), ephemeral=True)
 
     @requires(Level.MODERATOR)
     @watch.command(name="list", description="The series this server watches, and when their next episode airs.")

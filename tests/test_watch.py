@@ -10,11 +10,15 @@ from pathlib import Path
 from typing import Any, cast
 
 from bot.client import ReviewBot
+from bot.render.watch import render_episode_prompt, render_watch_added, render_watch_list, render_watch_removed
+from bot.services.airing import parse_broadcast
 from bot.services.catalog_import import backfill_starter_catalog, load_starter_bundle, starter_entries
 from bot.store import Store
 from bot.store.catalog import CatalogWriter
+from bot.store.watches import Watch
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import moderator
+from tests.markdown_model import problems
 
 
 def at(text: str) -> datetime:
@@ -131,3 +135,34 @@ async def test_a_catalog_loaded_before_schedules_gets_them_once_curated_names_ke
         assert rule == "R/2024-01-10T16:25:00.000Z/P7D" and "Metarikku ruuju" in synonyms
         [(curated,)] = conn.execute("SELECT synonyms FROM series WHERE title_japanese = '進撃の巨人'").fetchall()
         assert "Shingeki no kyojin" not in curated  # a curator's names stay as they were
+
+
+def test_a_hostile_title_stays_inert_in_every_watch_message() -> None:
+    hostile = "[Free Nitro](http://evil) @everyone <@&1> ||x|| ``` # head"
+    watch = Watch(1, 2, hostile, 3, 4, None, "R/2024-01-10T16:25:00Z/P7D", None, None, None)
+    schedule = parse_broadcast(watch.broadcast)
+    assert schedule is not None
+    now = at("2024-01-17T16:30:00")
+    texts = [
+        render_episode_prompt(watch, 2, schedule.airs_at(2))[0],
+        render_watch_added(hostile, 3, schedule, now),
+        render_watch_removed(hostile),
+        str(render_watch_list([(watch, schedule)], now).description),
+    ]
+    for text in texts:
+        # The bot's own channel mention (<#3>) and bold are its own; nothing of the title may render.
+        assert problems(text.replace("<#3>", ""), own_mentions=frozenset()) == [], text
+
+
+async def test_a_forged_episode_button_is_refused_with_a_sentence(alice: Member) -> None:
+    ref = await rouge(alice)
+    series_id = int(ref.removeprefix("series:"))
+    ids = (f"ep:post:{series_id}:0", f"ep:post:{series_id}:99999", "ep:post:999999999:3", "ep:post:x")
+    forged = (await alice.slash("series lookup", title=ref)).message
+    forged["components"] = [{"type": 1, "components": [
+        {"type": 2, "style": 3, "label": f"forged {n}", "custom_id": custom_id} for n, custom_id in enumerate(ids)
+    ]}]  # fmt: skip
+    for n, custom_id in enumerate(ids):
+        reply = await alice.click(forged, f"forged {n}")
+        assert reply.callback_type == 4 and reply.ephemeral, custom_id
+        assert not reply.text.startswith("Something went wrong"), (custom_id, reply.text)

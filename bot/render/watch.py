@@ -69,3 +69,7 @@ def render_watch_list(watched: list[tuple[Watch, Schedule | None]], now: datetim
     if len(watched) > 40:
         embed.set_footer(text=plain(f"and {len(watched) - 40} more", 100))
     return embed
+
+
+def render_watch_removed(title: str) -> str:
+    return f"No more prompts for **{md(title, 200, newlines=False)}**."
