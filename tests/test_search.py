@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from bot.models import CatalogEntry, IndexedName, SeriesLabel
+from bot.services.packed import Strings
 from bot.services.search import Match, SeriesSearch, TitleIndex, build_apart, normalize, resolve
-from bot.services.title_index import Strings
 from bot.store import Store
 from bot.store.catalog import CatalogWriter
 

@@ -17,7 +17,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -25,6 +25,7 @@ from itertools import islice
 from rapidfuzz import fuzz, process
 
 from bot.models import IndexedName, SeriesLabel
+from bot.services.packed import Labels, SortedNames, Strings
 
 PREFIX_WORDS_CAP = 300  # words sharing a typed prefix that we follow
 PREFIX_NAMES_CAP = 100  # whole names starting with what was typed
@@ -73,90 +74,29 @@ def _spelling_keys(word: str, length: int) -> tuple[str, str]:
     return f"<{length}:{word[:ends]}", f">{length}:{word[-ends:]}"
 
 
+def _spelling_buckets(words: list[str]) -> tuple[Strings, array[int], array[int]]:
+    """Words by their first and by their last letters (two for longer words), and length: a typo
+    rarely changes both ends, so close spellings are looked for among a few hundred words, not all.
+    Bucket n (of the sorted keys) holds word numbers words[at[n]:at[n + 1]]."""
+    buckets: dict[str, array[int]] = defaultdict(lambda: array("i"))
+    for number, word in enumerate(words):
+        if len(word) >= 3:
+            for key in _spelling_keys(word, len(word)):
+                buckets[key].append(number)
+    keys = sorted(buckets)
+    at, found = array("i", [0]), array("i")
+    for key in keys:
+        found.extend(buckets[key])
+        at.append(len(found))
+    return Strings(keys), at, found
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     series_id: int
     score: float
     name: str  # the name that matched best, as the catalog writes it
     kind: str
-
-
-class Strings(Sequence[str]):
-    """Many strings in one UTF-8 buffer, and where each one starts; reading one decodes a slice. (UTF-8,
-    not one str: a single katakana name would make Python store the whole text at two bytes a letter.)"""
-
-    __slots__ = ("_at", "_data")
-
-    def __init__(self, items: Iterable[str]) -> None:
-        at = array("i", [0])
-        parts = []
-        for item in items:
-            encoded = item.encode()
-            parts.append(encoded)
-            at.append(at[-1] + len(encoded))
-        self._data = b"".join(parts)
-        self._at = at
-
-    def __len__(self) -> int:
-        return len(self._at) - 1
-
-    def __getitem__(self, index: int) -> str:  # type: ignore[override]  # (slices are never asked for)
-        return self._data[self._at[index] : self._at[index + 1]].decode()
-
-
-class _SortedNames(Sequence[str]):
-    """Names in sorted order, read through `order`, for bisection; `compact`: without their spaces.
-    (No list of sorted keys: those would be a second copy of every name.)"""
-
-    __slots__ = ("_compact", "_names", "order")
-
-    def __init__(self, names: Strings, order: array[int], *, compact: bool) -> None:
-        self._names, self.order, self._compact = names, order, compact
-
-    def __len__(self) -> int:
-        return len(self.order)
-
-    def __getitem__(self, position: int) -> str:  # type: ignore[override]
-        name = self._names[self.order[position]]
-        return name.replace(" ", "") if self._compact else name
-
-
-class Labels:
-    """Each series' label (title, year, format) in flat arrays by series id, made on request: 40,000
-    label tuples would take four times the memory."""
-
-    __slots__ = ("_format_of", "_formats", "_ids", "_titles", "_year_of")
-
-    def __init__(self, labels: Iterable[SeriesLabel]) -> None:
-        ordered = sorted(labels)
-        self._ids = array("q", (label.series_id for label in ordered))
-        self._titles = Strings(label.title for label in ordered)
-        self._year_of = array("h", (label.year or 0 for label in ordered))
-        self._formats = sorted({label.format for label in ordered if label.format})
-        number = {name: n for n, name in enumerate(self._formats)}
-        self._format_of = array("b", (number[label.format] if label.format else -1 for label in ordered))
-
-    def _position(self, series_id: int) -> int | None:
-        position = bisect_left(self._ids, series_id)
-        return position if position < len(self._ids) and self._ids[position] == series_id else None
-
-    def __contains__(self, series_id: object) -> bool:
-        return isinstance(series_id, int) and self._position(series_id) is not None
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def get(self, series_id: int) -> SeriesLabel | None:
-        position = self._position(series_id)
-        if position is None:
-            return None
-        kind = self._format_of[position]
-        year = self._year_of[position] or None
-        return SeriesLabel(series_id, self._titles[position], year, self._formats[kind] if kind >= 0 else None)
-
-    def year(self, series_id: int) -> int:
-        position = self._position(series_id)
-        return 0 if position is None else self._year_of[position]
 
 
 @dataclass(slots=True)
@@ -217,26 +157,12 @@ class TitleIndex:
         self._bigrams = dict(bigrams)
         # Whole names in order, for "the member is typing the start of a title"; and the same
         # without spaces, so "rezero" finds "Re:ZERO" and "spyxfamily" finds "SPY×FAMILY".
-        self._by_name = _SortedNames(self._normalized, self._sorted(normalized, lambda n: n), compact=False)
-        self._by_compact_name = _SortedNames(
+        self._by_name = SortedNames(self._normalized, self._sorted(normalized, lambda n: n), compact=False)
+        self._by_compact_name = SortedNames(
             self._normalized, self._sorted(normalized, lambda n: n.replace(" ", "")), compact=True
         )
         del normalized
-        # Words by their first and by their last letters (two letters for longer words), and length:
-        # a typo rarely changes both ends, so close spellings are looked for among a few hundred
-        # words, not the whole vocabulary.
-        buckets: dict[str, array[int]] = defaultdict(lambda: array("i"))
-        for number, word in enumerate(words):
-            if len(word) >= 3:
-                for key in _spelling_keys(word, len(word)):
-                    buckets[key].append(number)
-        keys = sorted(buckets)
-        self._bucket_keys = Strings(keys)
-        self._bucket_at = array("i", [0])
-        self._bucket_words = array("i")
-        for key in keys:
-            self._bucket_words.extend(buckets[key])
-            self._bucket_at.append(len(self._bucket_words))
+        self._bucket_keys, self._bucket_at, self._bucket_words = _spelling_buckets(words)
 
     @staticmethod
     def _sorted(keys: list[str], key: Callable[[str], str]) -> array[int]:
