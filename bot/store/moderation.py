@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class AuditEntry:
     created_at: str
 
 
+log = logging.getLogger(__name__)
 SETTINGS_TTL_S = 60.0
 SETTING_COLUMNS = ("approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id", "post_limit_per_hour")
 
@@ -67,8 +69,14 @@ class ModerationStore:
             self._settings[guild_id] = (time.monotonic(), kept[1])  # restamped: one refresh at a time
             task = asyncio.get_running_loop().create_task(self._read_settings(guild_id))
             self._refreshing.add(task)
-            task.add_done_callback(self._refreshing.discard)
+            task.add_done_callback(self._refreshed)
         return kept[1]
+
+    def _refreshed(self, task: asyncio.Task[GuildSettings]) -> None:
+        self._refreshing.discard(task)
+        # A refresh that failed (the store closing under it) keeps the copy there is; the next read tries.
+        if not task.cancelled() and task.exception() is not None:
+            log.info("Settings were not refreshed: %s", task.exception())
 
     async def _read_settings(self, guild_id: int) -> GuildSettings:
         writes = self._writes.get(guild_id, 0)
