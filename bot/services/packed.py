@@ -45,7 +45,7 @@ class SortedNames(Sequence[str]):
     def __len__(self) -> int:
         return len(self.order)
 
-    def __getitem__(self, position: int) -> str:  # type: ignore[override]
+    def __getitem__(self, position: int) -> str:  # type: ignore[override]  # (as above: no slices)
         name = self._names[self.order[position]]
         return name.replace(" ", "") if self._compact else name
 
