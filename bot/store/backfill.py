@@ -25,11 +25,8 @@ class CatalogBackfill(CatalogWriter):
                 return None
             changed = sum(self._fill(entry) for entry in entries)
             conn.execute("INSERT INTO catalog_meta (key, value) VALUES (?, ?)", (STARTER_BACKFILL_KEY, str(changed)))
-            if changed:  # the lookup index rebuilds when it sees a new revision
-                conn.execute(
-                    "INSERT INTO catalog_meta (key, value) VALUES ('revision', '1') "
-                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
+            if changed:
+                self._bump_revision()
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

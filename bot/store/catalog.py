@@ -224,16 +224,19 @@ class CatalogWriter:
                     (key, value),
                 )
             if counts.inserted or counts.updated:
-                # The bot's lookup index rebuilds when it sees a new revision.
-                conn.execute(
-                    "INSERT INTO catalog_meta (key, value) VALUES ('revision', '1') "
-                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
+                self._bump_revision()
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         return counts
+
+    def _bump_revision(self) -> None:
+        """Inside a write: the bot's lookup index rebuilds when it sees a new revision."""
+        self._conn.execute(
+            "INSERT INTO catalog_meta (key, value) VALUES ('revision', '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
 
     def _find(self, sources: Sequence[str]) -> sqlite3.Row | None:
         if not sources:
