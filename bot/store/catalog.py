@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
-from bot.store.database import BUSY_TIMEOUT_MS, Database
+from bot.store.connection import open_connection
+from bot.store.database import Database
 
 ANILIST_SOURCE = re.compile(r"^https://anilist\.co/anime/(\d+)$")
 MAL_SOURCE = re.compile(r"^https://myanimelist\.net/anime/(\d+)$")
@@ -184,10 +185,7 @@ class CatalogWriter:
     """Synchronous bulk writes to the catalog; one instance per thread."""
 
     def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn = open_connection(path)
 
     def close(self) -> None:
         self._conn.close()
@@ -378,9 +376,8 @@ def read_index_rows(conn: sqlite3.Connection) -> tuple[list[IndexedName], list[S
 
 def read_index_rows_of_file(path: Path) -> tuple[list[IndexedName], list[SeriesLabel]]:
     """`read_index_rows` on a connection of its own (for a process that builds the index apart)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = open_connection(f"file:{path}?mode=ro", uri=True)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return read_index_rows(conn)
     finally:
         conn.close()

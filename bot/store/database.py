@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.store.connection import BUSY_TIMEOUT_MS, open_connection
 from bot.store.group_commit import GroupCommitWriter
 from bot.store.migrate import apply_migrations
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT_MS = 5000
 _NOTICED = "SELECT DISTINCT guild_id, user_id FROM member_notices WHERE delivered_at IS NULL"
 
 
@@ -33,14 +33,6 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-def _reader_connection(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
-
-
 class Database:
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: sqlite3.Connection) -> None:
         self.path = path
@@ -50,7 +42,7 @@ class Database:
         self._reader = reader
         self._read_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
         self._write_lock = asyncio.Lock()
-        self._group = GroupCommitWriter(path, BUSY_TIMEOUT_MS)
+        self._group = GroupCommitWriter(path)
         self.round_trips = 0
         # Who may have a notice waiting (guild, member): read once at open, added to by every write that
         # leaves one (`notify` in bot/store/audit.py), so most commands need no read to know there is none.
@@ -66,7 +58,7 @@ class Database:
             # FULL: a committed impression survives power loss too, not only a crash; writes are rare.
             await writer.execute("PRAGMA synchronous = FULL")
             await apply_migrations(writer)
-            reader = _reader_connection(path)
+            reader = open_connection(path, any_thread=True)
         except BaseException:
             await writer.close()
             raise

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.store.connection import open_connection
+
 T = TypeVar("T")
 MAX_BATCH = 256
 _Job = tuple[Callable[[sqlite3.Connection], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
@@ -30,11 +32,8 @@ def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
 
 
 class GroupCommitWriter:
-    def __init__(self, path: Path, busy_timeout_ms: int) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-        self._conn.execute("PRAGMA foreign_keys = ON")
+    def __init__(self, path: Path) -> None:
+        self._conn = open_connection(path, any_thread=True)
         self._conn.execute("PRAGMA synchronous = FULL")
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="sqlite-group-commit", daemon=True)
