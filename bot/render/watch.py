@@ -41,7 +41,7 @@ def render_episode_prompt(watch: Watch, episode: int, aired_at: datetime) -> tup
 
 def _rule(schedule: Schedule, now: datetime) -> str:
     weekly = schedule.period.days == 7 and not schedule.period.seconds
-    rhythm = f"every {in_jst(schedule.start).replace(' JST', '')} JST" if weekly else f"every {schedule.period}"
+    rhythm = f"every {in_jst(schedule.start)}" if weekly else f"every {schedule.period}"
     upcoming = schedule.next_airing(now)
     if upcoming is None:
         return f"{rhythm}; its last episode has aired"

@@ -24,8 +24,9 @@ class Due:
     aired_at: datetime
 
 
-def schedule_of(series: Series) -> Schedule | None:
-    return parse_broadcast(series.broadcast, series.broadcast_end, series.episodes)
+def schedule_of(item: Series | Watch) -> Schedule | None:
+    """The airing schedule of a series, or of the series a watch is on (both carry its rule)."""
+    return parse_broadcast(item.broadcast, item.broadcast_end, item.episodes)
 
 
 class WatchService:
@@ -59,13 +60,13 @@ class WatchService:
     async def watched(self, actor: Actor) -> list[tuple[Watch, Schedule | None]]:
         ModerationService.require_moderator(actor)
         watches = await self._watches.of_guild(actor.guild_id)
-        return [(w, parse_broadcast(w.broadcast, w.broadcast_end, w.episodes)) for w in watches]
+        return [(watch, schedule_of(watch)) for watch in watches]
 
     async def due(self, now: datetime) -> list[Due]:
         """The prompts to post at `now`, one per watch at most."""
         found = []
         for watch in await self._watches.active():
-            schedule = parse_broadcast(watch.broadcast, watch.broadcast_end, watch.episodes)
+            schedule = schedule_of(watch)
             episode = None if schedule is None else episode_to_announce(schedule, now, watch.announced)
             if schedule is not None and episode is not None:
                 found.append(Due(watch, episode, schedule.airs_at(episode)))
