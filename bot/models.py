@@ -42,6 +42,8 @@ class Series:
     enriched_at: str | None = None
     broadcast: str | None = None  # ISO 8601 repeating interval of its airings (bot/services/airing.py)
     broadcast_end: str | None = None
+    next_episode: int | None = None  # AniList's next airing episode, when enrichment is on
+    next_episode_at: str | None = None
 
 
 @dataclass(slots=True)

@@ -21,13 +21,15 @@ from bot.render.watch import (
     EPISODE_POST_TEMPLATE,
     render_episode_button,
     render_episode_prompt,
+    render_schedule_set,
     render_watch_added,
     render_watch_list,
     render_watch_removed,
 )
+from bot.services.airing import JST, MAX_EPISODES
 from bot.services.impression_ids import encode_plan
 from bot.services.series import series_ref
-from bot.services.watches import WatchService
+from bot.services.watches import WatchService, parse_airing
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 60.0
@@ -82,6 +84,37 @@ class Watch(commands.Cog):
         await interaction.response.send_message(text, ephemeral=True)
 
     @requires(Level.MODERATOR)
+    @watch.command(name="schedule", description="Set this server's own airing schedule of a series, or reset it.")
+    @app_commands.describe(
+        series="The series (start typing its name)",
+        date="The day an episode airs in Japan, YYYY-MM-DD",
+        time="The time it airs in Japan, HH:MM (late night may be written 25:30)",
+        episode="Which episode airs then (default 1); one a week from there",
+        episodes="How many episodes it has, when the catalog does not know",
+        reset="Drop this server's schedule and use the catalog's again",
+    )
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        series: str,
+        date: app_commands.Range[str, 1, 20] | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+        episode: app_commands.Range[int, 1, MAX_EPISODES] = 1,
+        episodes: app_commands.Range[int, 1, MAX_EPISODES] | None = None,
+        reset: bool = False,
+    ) -> None:
+        now = datetime.now(UTC)
+        if reset:
+            aired = None
+        elif date is None or time is None:
+            raise InvalidInput("Give the date and the time an episode airs in Japan, or reset:true.")
+        else:
+            aired = parse_airing(date, time, now.astimezone(JST).date())
+        found, schedule = await self.service.set_schedule(await actor_of(interaction), series, aired, episode, episodes)
+        text = render_schedule_set(found.title, schedule, now, reset)
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @requires(Level.MODERATOR)
     @watch.command(name="remove", description="Stop the episode prompts of a series.")
     @app_commands.describe(series="The series (start typing its name)")
     async def remove(self, interaction: discord.Interaction, series: str) -> None:
@@ -96,6 +129,7 @@ class Watch(commands.Cog):
 
     @add.autocomplete("series")
     @remove.autocomplete("series")
+    @schedule.autocomplete("series")
     async def series_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.airing import episode_to_announce, in_jst, parse_broadcast
+from bot.services.airing import episode_to_announce, in_jst, parse_broadcast, weekly_rule, with_next_airing
 
 ROUGE = "R/2024-01-10T16:25:00.000Z/P7D"  # Metallic Rouge: Thursdays 01:25 in Japan
 LAST = "2024-04-04T14:59:59+00:00"  # the end of April 4 in Japan, its last broadcast day
@@ -73,3 +74,32 @@ def test_a_week_of_airings_a_restart_and_downtime_each_announce_the_right_episod
 def test_times_are_said_in_japan_which_keeps_no_daylight_saving_time() -> None:
     assert in_jst(at("2024-01-10T16:25:00")) == "Thursday 01:25 JST"
     assert in_jst(at("2024-07-10T16:25:00")) == "Thursday 01:25 JST"  # same offset in summer
+
+
+def test_anilists_next_airing_episode_wins_for_that_episode() -> None:
+    rule = parse_broadcast(ROUGE, LAST)
+    delayed = with_next_airing(rule, 5, "2024-02-14T16:25:00Z")  # a week late
+    assert delayed is not None
+    assert delayed.airs_at(5) == at("2024-02-14T16:25:00") and delayed.airs_at(4) == rule.airs_at(4)  # type: ignore[union-attr]
+    assert delayed.latest_aired(at("2024-02-08T00:00:00")) == 4
+    assert episode_to_announce(delayed, at("2024-02-07T16:30:00"), 4) is None
+    assert episode_to_announce(delayed, at("2024-02-14T16:30:00"), 4) == 5
+    assert delayed.airs_at(6) == at("2024-02-21T16:25:00")  # the episodes after it move with it
+    assert episode_to_announce(delayed, at("2024-02-21T16:30:00"), 5) == 6
+    early = with_next_airing(rule, 5, "2024-02-06T16:25:00Z")  # a day early
+    assert early is not None and early.latest_aired(at("2024-02-06T17:00:00")) == 5
+
+
+def test_a_series_only_anilist_knows_airs_weekly_through_its_next_episode() -> None:
+    schedule = with_next_airing(None, 3, "2024-01-24T16:25:00Z")
+    assert schedule is not None and schedule.airs_at(1) == at("2024-01-10T16:25:00")
+    assert with_next_airing(None, None, None) is None and with_next_airing(None, 3, "soon") is None
+
+
+def test_a_corrected_schedule_never_announces_the_episodes_before_it() -> None:
+    rule = weekly_rule(at("2024-02-14T16:25:00"), 5)
+    assert rule == "R/2024-01-17T16:25:00Z/P7D"
+    schedule = replace(parse_broadcast(rule), first=5)  # type: ignore[arg-type]
+    assert schedule.latest_aired(at("2024-02-07T16:30:00")) is None  # "episode 4" by the rule: not ours to say
+    assert schedule.next_airing(at("2024-02-07T16:30:00")) == (5, at("2024-02-14T16:25:00"))
+    assert episode_to_announce(schedule, at("2024-02-14T16:30:00"), None) == 5

@@ -77,6 +77,80 @@ async def test_a_series_without_a_schedule_is_explained_and_nothing_is_watched(b
     assert "No series is watched here yet." in listing.embed["description"]
 
 
+async def bebop(member: Member) -> str:
+    [choice, *_] = await member.autocomplete("watch schedule", "series", "cowboy bebop")
+    return str(choice["value"])
+
+
+async def test_moderators_give_a_series_without_a_schedule_their_own_for_their_server_only(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    drain(fake)
+    # Wednesday 25:25 is how Japanese TV says Thursday 01:25.
+    reply = await mira.slash("watch schedule", series=await bebop(mira), date="2024-01-10", time="25:25", episodes=3)
+    assert reply.ephemeral and reply.text.startswith("**COWBOY BEBOP** airs here every Thursday 01:25 JST")
+    added = await mira.slash("watch add", series=await bebop(mira))
+    assert "Watching **COWBOY BEBOP**" in added.text
+
+    await announce(bot, "2024-01-17T16:30:00")  # episode 2: Thursday 18 January, 01:25 in Japan
+    await announce(bot, "2024-02-07T16:30:00")  # episode 5 by the rule, but it has three episodes
+    [prompt] = posted_in(fake, guild)
+    assert prompt["content"].startswith("Episode 2 of **COWBOY BEBOP** has aired")
+
+    other = fake.add_guild("Elsewhere")
+    await fake.dispatch("GUILD_CREATE", other.payload())
+    await asyncio.sleep(0.05)
+    their_mod = await moderator(fake, other, "theirs")
+    theirs = await their_mod.slash("watch add", series=await bebop(their_mod))
+    assert "no airing schedule" in theirs.text and "/watch schedule" in theirs.text
+
+    reset = await mira.slash("watch schedule", series=await bebop(mira), reset=True)
+    assert reset.text == "This server's schedule of **COWBOY BEBOP** is gone, and the catalog has none."
+    again = await mira.slash("watch schedule", series=await bebop(mira), reset=True)
+    assert again.ephemeral and "has no schedule of its own" in again.text
+
+
+def posted_in(fake: FakeDiscord, guild: FakeGuild) -> list[dict[str, Any]]:
+    """The prompts posted in this test's server (other tests' servers watch series in the same database)."""
+    return [post for post in drain(fake) if int(post["channel_id"]) == guild.text_channel_id]
+
+
+async def test_a_delayed_episode_is_corrected_from_that_episode_on(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    drain(fake)
+    await mira.slash("watch add", series=await rouge(mira))
+    # Episode 5 aired a week late, on 15 February; episodes 1-4 are left as they were announced.
+    fixed = await mira.slash("watch schedule", series=await rouge(mira), date="2024-02-15", time="01:25", episode=5)
+    assert "every Thursday 01:25 JST" in fixed.text
+
+    await announce(bot, "2024-02-07T16:30:00")  # the catalog's date for episode 5: not here, not yet
+    assert posted_in(fake, guild) == []
+    await announce(bot, "2024-02-14T16:30:00")
+    [prompt] = posted_in(fake, guild)
+    assert prompt["content"].startswith("Episode 5 of **Metallic Rouge** has aired")
+
+
+async def test_a_schedule_is_set_by_moderators_only_and_bad_dates_change_nothing(
+    bot: ReviewBot, alice: Member, mira: Member
+) -> None:
+    refused = await alice.slash("watch schedule", series=await bebop(alice), date="2024-01-10", time="01:25")
+    assert refused.ephemeral and "moderators" in refused.text.lower()
+    for options, says in (
+        ({"date": "next friday", "time": "01:25"}, "YYYY-MM-DD"),
+        ({"date": "2024-01-10", "time": "30:00"}, "HH:MM"),
+        ({"date": "2024-01-10", "time": "1:5"}, "HH:MM"),
+        ({"date": "1950-01-10", "time": "01:25"}, "between 1960 and"),
+        ({"date": "2024-01-10"}, "Give the date and the time"),
+        ({"date": "2024-01-10", "time": "01:25", "episode": 9, "episodes": 4}, "past the last one"),
+    ):
+        reply = await mira.slash("watch schedule", series=await bebop(mira), **options)
+        assert reply.ephemeral and says in reply.text, (options, reply.text)
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        rows = conn.execute("SELECT count(*) FROM guild_schedules WHERE guild_id = ?", (mira.guild.id,))
+        assert rows.fetchone() == (0,)
+
+
 async def test_a_lost_channel_stops_its_watch_and_tells_the_moderator_once(
     bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
 ) -> None:
@@ -139,7 +213,7 @@ async def test_a_catalog_loaded_before_schedules_gets_them_once_curated_names_ke
 
 def test_a_hostile_title_stays_inert_in_every_watch_message() -> None:
     hostile = "[Free Nitro](http://evil) @everyone <@&1> ||x|| ``` # head"
-    watch = Watch(1, 2, hostile, 3, 4, None, "R/2024-01-10T16:25:00Z/P7D", None, None, None)
+    watch = Watch(1, 2, hostile, 3, 4, None, "R/2024-01-10T16:25:00Z/P7D", None, None, None, False, None, None, 1)
     schedule = parse_broadcast(watch.broadcast)
     assert schedule is not None
     now = at("2024-01-17T16:30:00")

@@ -73,3 +73,13 @@ def render_watch_list(watched: list[tuple[Watch, Schedule | None]], now: datetim
 
 def render_watch_removed(title: str) -> str:
     return f"No more prompts for **{md(title, 200, newlines=False)}**."
+
+
+def render_schedule_set(title: str, schedule: Schedule | None, now: datetime, reset: bool) -> str:
+    name = md(title, 200, newlines=False)
+    if not reset:
+        assert schedule is not None
+        return f"**{name}** airs here {_rule(schedule, now)}. Prompts of watches follow this schedule."
+    if schedule is None:
+        return f"This server's schedule of **{name}** is gone, and the catalog has none."
+    return f"This server's schedule of **{name}** is gone; the catalog's applies again: {_rule(schedule, now)}."

@@ -8,7 +8,7 @@ Pure functions of the time they are given, so the scheduler is tested with any c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,14 +18,21 @@ MAX_EPISODES = 2000  # a rule without an end still stops somewhere
 _RULE = re.compile(r"^R\d*/(?P<start>[0-9T:.+\-Z]+)/P(?:(?P<weeks>\d+)W|(?P<days>\d+)D|T(?P<hours>\d+)H)$")
 
 
+WEEK = timedelta(days=7)
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     start: datetime  # episode 1, aware (UTC)
     period: timedelta
     last: datetime | None = None  # the last broadcast, when known
     episodes: int | None = None  # the episode count, when known
+    known: tuple[int, datetime] | None = None  # AniList's next airing episode and its time: it and the later ones
+    first: int = 1  # episodes before this one aired before the rule began (a corrected schedule): never due
 
     def airs_at(self, episode: int) -> datetime:
+        if self.known is not None and episode >= self.known[0]:  # a delay moves the episodes after it too
+            return self.known[1] + (episode - self.known[0]) * self.period
         return self.start + (episode - 1) * self.period
 
     def final_episode(self) -> int:
@@ -36,12 +43,19 @@ class Schedule:
 
     def latest_aired(self, now: datetime) -> int | None:
         """The newest episode that has aired by `now`, or None before the first."""
-        if now < self.start:
-            return None
-        return min(1 + (now - self.start) // self.period, self.final_episode())
+        if self.known is not None and now >= self.known[1]:
+            latest = self.known[0] + (now - self.known[1]) // self.period
+        elif now < self.start:
+            latest = 0
+        else:
+            latest = 1 + (now - self.start) // self.period
+            if self.known is not None:  # before the known airing, the episodes from it on have not aired
+                latest = min(latest, self.known[0] - 1)
+        latest = min(latest, self.final_episode())
+        return latest if latest >= self.first else None
 
     def next_airing(self, now: datetime) -> tuple[int, datetime] | None:
-        latest = self.latest_aired(now) or 0
+        latest = self.latest_aired(now) or self.first - 1
         if latest >= self.final_episode():
             return None
         return latest + 1, self.airs_at(latest + 1)
@@ -68,6 +82,23 @@ def parse_broadcast(rule: str | None, last: str | None = None, episodes: int | N
         return None
     ended = parse_instant(last) if last else None
     return Schedule(start, timedelta(**{unit: amount}), ended, episodes if episodes and episodes > 0 else None)
+
+
+def with_next_airing(schedule: Schedule | None, episode: int | None, at: str | None) -> Schedule | None:
+    """A schedule corrected by AniList's next airing episode; for a series with no rule of its own, a weekly
+    one through that airing (how almost every series airs)."""
+    moment = parse_instant(at) if at else None
+    if not episode or episode < 1 or moment is None:
+        return schedule
+    if schedule is None:
+        return Schedule(moment - (episode - 1) * WEEK, WEEK, None, None, (episode, moment))
+    return replace(schedule, known=(episode, moment))
+
+
+def weekly_rule(aired: datetime, episode: int) -> str:
+    """The broadcast rule of a weekly series whose episode `episode` airs at `aired`."""
+    start = aired - (episode - 1) * WEEK
+    return f"R/{start.astimezone(UTC).isoformat(timespec='seconds').replace('+00:00', 'Z')}/P7D"
 
 
 def episode_to_announce(schedule: Schedule, now: datetime, announced: int | None) -> int | None:

@@ -90,6 +90,8 @@ def _series_from_row(row: sqlite3.Row, sources: Sequence[str]) -> Series:
         enriched_at=row["enriched_at"],
         broadcast=row["broadcast"],
         broadcast_end=row["broadcast_end"],
+        next_episode=row["next_episode"],
+        next_episode_at=row["next_episode_at"],
     )
 
 

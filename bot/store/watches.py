@@ -4,7 +4,9 @@ episode, ever: the row is claimed before the message is posted)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.store.audit import audit, notify
 from bot.store.catalog import utc_now
@@ -19,18 +21,50 @@ class Watch:
     channel_id: int
     added_by: int
     disabled_reason: str | None
-    broadcast: str | None
+    broadcast: str | None  # the server's own rule when it set one, else the catalog's
     broadcast_end: str | None
     episodes: int | None
     announced: int | None  # the newest episode announced so far
+    own_schedule: bool  # the server's moderators set the schedule (AniList's next airing does not apply)
+    next_episode: int | None
+    next_episode_at: str | None
+    first_episode: int  # of the server's own schedule (1 for the catalog's)
 
 
+# A server's own schedule replaces the catalog's rule whole: its end and episode count came with the rule.
 _WATCHES = (
-    "SELECT w.guild_id, w.series_id, s.title, w.channel_id, w.added_by, w.disabled_reason, s.broadcast, "
-    "s.broadcast_end, s.episodes, (SELECT max(p.episode) FROM episode_prompts p "
-    "WHERE p.guild_id = w.guild_id AND p.series_id = w.series_id) "
-    "FROM watches w JOIN series s ON s.id = w.series_id"
+    "SELECT w.guild_id, w.series_id, s.title, w.channel_id, w.added_by, w.disabled_reason, "
+    "coalesce(g.broadcast, s.broadcast), iif(g.broadcast IS NULL, s.broadcast_end, NULL), "
+    "coalesce(g.episodes, s.episodes), (SELECT max(p.episode) FROM episode_prompts p "
+    "WHERE p.guild_id = w.guild_id AND p.series_id = w.series_id), g.broadcast IS NOT NULL, "
+    "s.next_episode, s.next_episode_at, coalesce(g.first, 1) "
+    "FROM watches w JOIN series s ON s.id = w.series_id "
+    "LEFT JOIN guild_schedules g ON g.guild_id = w.guild_id AND g.series_id = w.series_id"
 )
+
+
+def _watch(row: Sequence[Any]) -> Watch:
+    guild_id, series_id, title, channel_id, added_by, disabled, broadcast, end, episodes, announced, own = row[:11]
+    return Watch(
+        guild_id, series_id, title, channel_id, added_by, disabled, broadcast, end, episodes, announced,
+        bool(own), row[11], row[12], row[13],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OwnSchedule:
+    """A schedule a server's moderators set for a series."""
+
+    broadcast: str
+    episodes: int | None
+    first_episode: int = 1
+
+
+_OWN_FIELDS = ("broadcast", "episodes", "first")
+
+
+def _own_values(schedule: OwnSchedule) -> tuple[str, int | None, int]:
+    return schedule.broadcast, schedule.episodes, schedule.first_episode
 
 
 class WatchStore:
@@ -64,12 +98,15 @@ class WatchStore:
 
     async def of_guild(self, guild_id: int) -> list[Watch]:
         rows = await self._db.fetch_all(f"{_WATCHES} WHERE w.guild_id = ? ORDER BY s.title", (guild_id,))
-        return [Watch(*row) for row in rows]
+        return [_watch(row) for row in rows]
 
     async def active(self) -> list[Watch]:
         """Every watch that can prompt: not disabled, on a series with a broadcast rule."""
-        rows = await self._db.fetch_all(f"{_WATCHES} WHERE w.disabled_reason IS NULL AND s.broadcast IS NOT NULL")
-        return [Watch(*row) for row in rows]
+        rows = await self._db.fetch_all(
+            f"{_WATCHES} WHERE w.disabled_reason IS NULL "
+            "AND (s.broadcast IS NOT NULL OR g.broadcast IS NOT NULL OR s.next_episode_at IS NOT NULL)"
+        )
+        return [_watch(row) for row in rows]
 
     async def claim(self, guild_id: int, series_id: int, episode: int, channel_id: int) -> bool:
         """Take the prompt of this episode here; False when it was taken already (by any earlier run)."""
@@ -106,3 +143,40 @@ class WatchStore:
             )  # fmt: skip
 
         await self._db.write(job)
+
+    async def own_schedule(self, guild_id: int, series_id: int) -> OwnSchedule | None:
+        row = await self._db.fetch_one(
+            "SELECT broadcast, episodes, first FROM guild_schedules WHERE guild_id = ? AND series_id = ?",
+            (guild_id, series_id),
+        )
+        return None if row is None else OwnSchedule(*row)
+
+    async def set_schedule(
+        self, guild_id: int, series_id: int, schedule: OwnSchedule | None, user_id: int
+    ) -> OwnSchedule | None:
+        """Set (or, with None, drop) the server's own schedule of a series; what it was before."""
+
+        def job(conn: sqlite3.Connection) -> OwnSchedule | None:
+            row = conn.execute(
+                "SELECT broadcast, episodes, first FROM guild_schedules WHERE guild_id = ? AND series_id = ?",
+                (guild_id, series_id),
+            ).fetchone()
+            before = None if row is None else OwnSchedule(*row)
+            if schedule is None:
+                conn.execute("DELETE FROM guild_schedules WHERE guild_id = ? AND series_id = ?", (guild_id, series_id))
+            else:
+                conn.execute(
+                    "INSERT INTO guild_schedules (guild_id, series_id, broadcast, episodes, first, set_by, set_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, series_id) DO UPDATE SET "
+                    "broadcast = excluded.broadcast, episodes = excluded.episodes, first = excluded.first, "
+                    "set_by = excluded.set_by, set_at = excluded.set_at",
+                    (guild_id, series_id, *_own_values(schedule), user_id, utc_now()),
+                )
+            audit(
+                conn, guild_id, user_id, "watch.schedule", ("series", series_id), None,
+                None if before is None else dict(zip(_OWN_FIELDS, _own_values(before), strict=True)),
+                None if schedule is None else dict(zip(_OWN_FIELDS, _own_values(schedule), strict=True)),
+            )  # fmt: skip
+            return before
+
+        return await self._db.write(job)
