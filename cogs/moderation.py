@@ -63,6 +63,7 @@ class Moderation(commands.Cog):
         queue_channel="Where impressions waiting for approval are posted",
         mod_role="A role whose members moderate, besides Manage Messages",
         post_limit="Impressions a member may post per hour (0: no limit; moderators are exempt)",
+        episode_threads="Open a discussion thread under each episode prompt (/watch)",
     )
     async def settings(
         self,
@@ -72,6 +73,7 @@ class Moderation(commands.Cog):
         queue_channel: discord.TextChannel | None = None,
         mod_role: discord.Role | None = None,
         post_limit: app_commands.Range[int, 0, MAX_POST_LIMIT] | None = None,
+        episode_threads: bool | None = None,
     ) -> None:
         changes: dict[str, object] = {}
         if approval is not None:
@@ -84,6 +86,8 @@ class Moderation(commands.Cog):
             changes["mod_role_id"] = mod_role.id
         if post_limit is not None:
             changes["post_limit_per_hour"] = post_limit
+        if episode_threads is not None:
+            changes["episode_threads"] = int(episode_threads)
         settings = await self.service.update_settings(await actor_of(interaction), changes)
         await interaction.response.send_message(embed=render_settings(settings), ephemeral=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Self
+from typing import Literal, Self
 
 import discord
 from discord import app_commands
@@ -21,6 +21,8 @@ from bot.render.watch import (
     EPISODE_POST_TEMPLATE,
     render_episode_button,
     render_episode_prompt,
+    render_episode_thread_name,
+    render_prompt_counts,
     render_schedule_set,
     render_watch_added,
     render_watch_list,
@@ -29,10 +31,11 @@ from bot.render.watch import (
 from bot.services.airing import JST, MAX_EPISODES
 from bot.services.impression_ids import encode_plan
 from bot.services.series import series_ref
-from bot.services.watches import WatchService, parse_airing
+from bot.services.watches import Due, WatchService, parse_airing
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_S = 60.0
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: until the next episode's thread takes over
 
 
 class EpisodePostButton(PersistentButton, template=EPISODE_POST_TEMPLATE):
@@ -148,20 +151,57 @@ class Watch(commands.Cog):
                 continue
             if not await self.service.claim(due):
                 continue  # posted already, by this run or an earlier one
-            content, view = render_episode_prompt(due.watch, due.episode, due.aired_at)
+            watch = due.watch
+            content, view = render_episode_prompt(watch.series_id, watch.title, due.episode, due.aired_at)
             try:
                 message = await channel.send(content, view=view, allowed_mentions=discord.AllowedMentions.none())
             except (discord.Forbidden, discord.NotFound):
-                await self.service.disable(due.watch, "the bot may not post in its channel.")
+                await self.service.disable(watch, "the bot may not post in its channel.")
                 continue
-            await self.service.posted(due, message.id)
+            await self.service.posted(due, message.id, await self._open_thread(message, due))
             posted += 1
         return posted
+
+    async def _open_thread(self, message: discord.Message, due: Due) -> int | None:
+        """A discussion thread under the prompt, when the server wants them; a prompt without one is still a
+        prompt, so a refusal is one log line."""
+        settings = await self.bot.services.moderation.settings_for_check(due.watch.guild_id)
+        if not settings.episode_threads or not isinstance(message.channel, discord.TextChannel):
+            return None
+        try:
+            name = render_episode_thread_name(due.watch.title, due.episode)
+            thread = await message.create_thread(name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        except discord.HTTPException as error:
+            log.info("No thread for episode %s of series %s: %s", due.episode, due.watch.series_id, error)
+            return None
+        return thread.id
+
+    async def refresh_counts(self, now: datetime) -> int:
+        """Bring each recent prompt's line "12 impressions after episode 5 · average Overall 7.4" up to date;
+        how many messages were edited. Run once a minute, so a prompt is edited at most once a minute, and
+        only when its line changed."""
+        edited = 0
+        for prompt in await self.service.live(now):
+            line = render_prompt_counts(prompt)
+            if line is None or line == prompt.shown:
+                continue
+            aired_at = datetime.fromisoformat(prompt.aired_at)
+            content, _ = render_episode_prompt(prompt.key.series_id, prompt.title, prompt.key.episode, aired_at, line)
+            channel = self.bot.get_partial_messageable(prompt.channel_id, guild_id=prompt.key.guild_id)
+            try:
+                await channel.get_partial_message(prompt.message_id).edit(content=content)
+                edited += 1
+            except discord.HTTPException as error:  # deleted, or no access any more: stop trying
+                log.info("Prompt %s was not updated: %s", prompt.message_id, error)
+            await self.service.shown(prompt, line)
+        return edited
 
     @tasks.loop(seconds=CHECK_EVERY_S)
     async def airing_check(self) -> None:
         try:
-            await self.announce_due(datetime.now(UTC))
+            now = datetime.now(UTC)
+            await self.announce_due(now)
+            await self.refresh_counts(now)
         except Exception:  # one line, and the next minute tries again
             log.exception("Episode prompts could not be posted this time")
 

@@ -10,14 +10,20 @@ from pathlib import Path
 from typing import Any, cast
 
 from bot.client import ReviewBot
-from bot.render.watch import render_episode_prompt, render_watch_added, render_watch_list, render_watch_removed
+from bot.render.watch import (
+    render_episode_prompt,
+    render_episode_thread_name,
+    render_watch_added,
+    render_watch_list,
+    render_watch_removed,
+)
 from bot.services.airing import parse_broadcast
 from bot.services.catalog_import import backfill_starter_catalog, load_starter_bundle, starter_entries
 from bot.store import Store
 from bot.store.catalog import CatalogWriter
 from bot.store.watches import Watch
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import moderator
+from tests.harness import PLAIN_PERMISSIONS, join, moderator
 from tests.markdown_model import problems
 
 
@@ -151,6 +157,62 @@ async def test_a_schedule_is_set_by_moderators_only_and_bad_dates_change_nothing
         assert rows.fetchone() == (0,)
 
 
+async def refresh(bot: ReviewBot, now: str) -> int:
+    return int(await cast(Any, bot.get_cog("Watch")).refresh_counts(at(now)))
+
+
+async def test_a_prompt_opens_a_thread_when_the_server_wants_one(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    drain(fake)
+    settings = await mira.slash("mod settings", episode_threads=True)
+    assert {"name": "Episode threads", "value": "on", "inline": True} in settings.embed["fields"]
+    await mira.slash("watch add", series=await rouge(mira))
+    await announce(bot, "2024-01-17T16:30:00")
+    [prompt] = posted_in(fake, guild)
+    thread = fake.messages[int(prompt["id"])]["thread"]
+    assert thread["name"] == "Episode 2 · Metallic Rouge" and thread["parent_id"] == str(guild.text_channel_id)
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        rows = conn.execute("SELECT thread_id FROM episode_prompts WHERE guild_id = ? AND episode = 2", (guild.id,))
+        assert rows.fetchone() == (int(thread["id"]),)
+
+    await mira.slash("mod settings", episode_threads=False)
+    await announce(bot, "2024-01-24T16:30:00")
+    [plain_prompt] = posted_in(fake, guild)
+    assert "thread" not in fake.messages[int(plain_prompt["id"])]
+
+
+async def test_the_prompt_counts_the_impressions_of_its_episode_as_they_come(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    drain(fake)
+    await mira.slash("watch add", series=await rouge(mira))
+    await announce(bot, "2024-01-17T16:30:00")
+    [prompt] = posted_in(fake, guild)
+    message = fake.messages[int(prompt["id"])]
+    assert await refresh(bot, "2024-01-17T16:31:00") == 0  # nothing to count yet: the message is left alone
+
+    bob = join(fake, guild, "bob", PLAIN_PERMISSIONS)
+    cards = []
+    for member, overall in ((alice, 8), (bob, 6)):
+        form = await member.slash("impression post", series=await rouge(member), scope="episodes", episodes=2,
+                                  overall=overall)  # fmt: skip
+        cards.append(await member.submit(form, text=f"Episode two, {overall} out of ten."))
+    other = await alice.slash("impression post", series=await rouge(alice), scope="episodes", episodes=1, overall=2)
+    await alice.submit(other, text="The first one, later.")  # another episode: not counted here
+
+    assert await refresh(bot, "2024-01-17T16:32:00") == 1
+    assert message["content"].endswith("\n**2 impressions after episode 2 · average Overall 7.0**")
+    assert message["content"].startswith("Episode 2 of **Metallic Rouge** has aired")
+    assert message["components"], "the Post impression button stays"
+    assert await refresh(bot, "2024-01-17T16:33:00") == 0, "an unchanged line is not edited again"
+
+    await mira.slash("mod hide", id=str(cards[1].impression_id), reason="spoilers")
+    assert await refresh(bot, "2024-01-17T16:34:00") == 1
+    assert message["content"].endswith("\n**1 impression after episode 2 · average Overall 8.0**")
+    assert await refresh(bot, "2024-01-25T16:35:00") == 0  # a week after it aired, the prompt is left as it is
+
+
 async def test_a_lost_channel_stops_its_watch_and_tells_the_moderator_once(
     bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
 ) -> None:
@@ -160,8 +222,10 @@ async def test_a_lost_channel_stops_its_watch_and_tells_the_moderator_once(
     await fake.dispatch("CHANNEL_DELETE", {**channel, "guild_id": str(guild.id)})
     await asyncio.sleep(0.05)
 
-    assert await announce(bot, "2024-01-17T16:30:00") == 0
-    assert await announce(bot, "2024-01-24T16:30:00") == 0  # stopped: no retry loop
+    drain(fake)
+    await announce(bot, "2024-01-17T16:30:00")
+    await announce(bot, "2024-01-24T16:30:00")  # stopped: no retry loop
+    assert all(post["channel_id"] != channel["id"] for post in drain(fake))
     nudge = await mira.slash("watch list")
     assert "stopped: its channel is gone." in nudge.embed["description"]
     for _ in range(100):
@@ -218,7 +282,7 @@ def test_a_hostile_title_stays_inert_in_every_watch_message() -> None:
     assert schedule is not None
     now = at("2024-01-17T16:30:00")
     texts = [
-        render_episode_prompt(watch, 2, schedule.airs_at(2))[0],
+        render_episode_prompt(watch.series_id, hostile, 2, schedule.airs_at(2), "3 impressions")[0],
         render_watch_added(hostile, 3, schedule, now),
         render_watch_removed(hostile),
         str(render_watch_list([(watch, schedule)], now).description),
@@ -226,6 +290,9 @@ def test_a_hostile_title_stays_inert_in_every_watch_message() -> None:
     for text in texts:
         # The bot's own channel mention (<#3>) and bold are its own; nothing of the title may render.
         assert problems(text.replace("<#3>", ""), own_mentions=frozenset()) == [], text
+    # A thread's name is shown literally (never as markdown, never a ping): one line, within Discord's 100.
+    name = render_episode_thread_name(hostile + "\n" + "長" * 200, 2)
+    assert len(name) <= 100 and "\n" not in name and name.startswith("Episode 2 · [Free Nitro]")
 
 
 async def test_a_forged_episode_button_is_refused_with_a_sentence(alice: Member) -> None:

@@ -28,6 +28,7 @@ def render_settings(settings: GuildSettings) -> discord.Embed:
         name="Posting limit",
         value=f"{DEFAULT_POST_LIMIT} per hour (default)" if limit is None else f"{limit} per hour" if limit else "none",
     )
+    embed.add_field(name="Episode threads", value="on" if settings.episode_threads else "off")
     embed.set_footer(text="Change with /mod settings and its options.")
     return embed
 

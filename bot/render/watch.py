@@ -9,7 +9,7 @@ import discord
 from bot.render import COLOUR_CARD, persistent_view
 from bot.render.text import md, plain
 from bot.services.airing import Schedule, in_jst
-from bot.store.watches import Watch
+from bot.store.watches import LivePrompt, Watch
 
 EPISODE_POST_TEMPLATE = r"ep:post:(?P<series>\d{1,18}):(?P<episode>\d{1,5})"
 
@@ -30,13 +30,32 @@ def _when(moment: datetime) -> str:
     return f"{in_jst(moment)}, {discord.utils.format_dt(moment, 'R')}"
 
 
-def render_episode_prompt(watch: Watch, episode: int, aired_at: datetime) -> tuple[str, discord.ui.View]:
-    """The message that invites impressions of an episode that has just aired."""
+def render_episode_prompt(
+    series_id: int, title: str, episode: int, aired_at: datetime, counts: str | None = None
+) -> tuple[str, discord.ui.View]:
+    """The message that invites impressions of an episode that has just aired (and, later, what came of it)."""
     content = (
-        f"Episode {episode} of **{md(watch.title, 200, newlines=False)}** has aired ({_when(aired_at)}). "
+        f"Episode {episode} of **{md(title, 200, newlines=False)}** has aired ({_when(aired_at)}). "
         "Seen it? Tell the others what you thought."
     )
-    return content, persistent_view(render_episode_button(watch.series_id, episode))
+    if counts:
+        content += f"\n**{counts}**"
+    return content, persistent_view(render_episode_button(series_id, episode))
+
+
+def render_prompt_counts(prompt: LivePrompt) -> str | None:
+    """ "12 impressions after episode 5 · average Overall 7.4", or None while there are none."""
+    if not prompt.impressions:
+        return None
+    noun = "impression" if prompt.impressions == 1 else "impressions"
+    line = f"{prompt.impressions} {noun} after episode {prompt.key.episode}"
+    if prompt.rated_overall and prompt.average_overall is not None:
+        line += f" · average Overall {prompt.average_overall:.1f}"
+    return line
+
+
+def render_episode_thread_name(title: str, episode: int) -> str:
+    return plain(f"Episode {episode} · {title}", 100)
 
 
 def _rule(schedule: Schedule, now: datetime) -> str:

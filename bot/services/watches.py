@@ -20,9 +20,10 @@ from bot.services.airing import (
 from bot.services.impressions import Actor
 from bot.services.moderation import ModerationService
 from bot.services.series import SeriesService
-from bot.store.watches import OwnSchedule, Watch, WatchStore
+from bot.store.watches import LivePrompt, OwnSchedule, PromptKey, Watch, WatchStore
 
 MAX_WATCHES = 100  # per server: a prompt each per episode is plenty
+LIVE_FOR = timedelta(days=7)  # a prompt's counts are kept up to date this long after its episode aired
 FIRST_YEAR = 1960  # the first weekly TV anime aired in 1963
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -128,10 +129,20 @@ class WatchService:
 
     async def claim(self, due: Due) -> bool:
         watch = due.watch
-        return await self._watches.claim(watch.guild_id, watch.series_id, due.episode, watch.channel_id)
+        aired = due.aired_at.isoformat()
+        return await self._watches.claim(watch.guild_id, watch.series_id, due.episode, watch.channel_id, aired)
 
-    async def posted(self, due: Due, message_id: int) -> None:
-        await self._watches.posted(due.watch.guild_id, due.watch.series_id, due.episode, message_id)
+    async def posted(self, due: Due, message_id: int, thread_id: int | None) -> None:
+        await self._watches.posted(
+            PromptKey(due.watch.guild_id, due.watch.series_id, due.episode), message_id, thread_id
+        )
+
+    async def live(self, now: datetime) -> list[LivePrompt]:
+        """The prompts whose counts are kept up to date at `now`: those of episodes aired in the last week."""
+        return await self._watches.live((now - LIVE_FOR).isoformat(), now.isoformat())
+
+    async def shown(self, prompt: LivePrompt, line: str) -> None:
+        await self._watches.shown(prompt.key, line)
 
     async def disable(self, watch: Watch, reason: str) -> None:
         await self._watches.disable(watch, reason)

@@ -23,6 +23,7 @@ class GuildSettings:
     queue_channel_id: int | None = None
     mod_role_id: int | None = None
     post_limit_per_hour: int | None = None  # None: the bot's default
+    episode_threads: bool = False  # a thread under each episode prompt
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +41,18 @@ class AuditEntry:
 
 log = logging.getLogger(__name__)
 SETTINGS_TTL_S = 60.0
-SETTING_COLUMNS = ("approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id", "post_limit_per_hour")
+SETTING_COLUMNS = (
+    "approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id", "post_limit_per_hour",
+    "episode_threads",
+)  # fmt: skip
+FLAG_COLUMNS = ("approval_required", "episode_threads")  # stored 0/1
 
 
 def _settings(guild_id: int, row: sqlite3.Row | tuple[Any, ...] | None) -> GuildSettings:
     if row is None:
         return GuildSettings(guild_id)
     values = dict(zip(SETTING_COLUMNS, row, strict=True))
-    return GuildSettings(guild_id, **{**values, "approval_required": bool(values["approval_required"])})
+    return GuildSettings(guild_id, **{**values, **{flag: bool(values[flag]) for flag in FLAG_COLUMNS}})
 
 
 class ModerationStore:
@@ -102,7 +107,7 @@ class ModerationStore:
             ).fetchone()
             # A server that never changed a setting starts from the defaults, not from NULLs.
             before = {column: getattr(_settings(guild_id, row), column) for column in SETTING_COLUMNS}
-            before["approval_required"] = int(before["approval_required"])
+            before.update({flag: int(before[flag]) for flag in FLAG_COLUMNS})
             after = {**before, **changes}
             conn.execute(
                 f"INSERT INTO guild_settings (guild_id, {', '.join(SETTING_COLUMNS)}, updated_at) "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.store.audit import audit, notify
 from bot.store.catalog import utc_now
@@ -41,6 +41,27 @@ _WATCHES = (
     "FROM watches w JOIN series s ON s.id = w.series_id "
     "LEFT JOIN guild_schedules g ON g.guild_id = w.guild_id AND g.series_id = w.series_id"
 )
+
+
+class PromptKey(NamedTuple):
+    guild_id: int
+    series_id: int
+    episode: int
+
+
+@dataclass(frozen=True, slots=True)
+class LivePrompt:
+    """A posted episode prompt and what its count line should say now."""
+
+    key: PromptKey
+    title: str
+    channel_id: int
+    message_id: int
+    aired_at: str
+    shown: str | None  # the count line it shows (None: none yet)
+    impressions: int
+    average_overall: float | None
+    rated_overall: int
 
 
 def _watch(row: Sequence[Any]) -> Watch:
@@ -108,24 +129,46 @@ class WatchStore:
         )
         return [_watch(row) for row in rows]
 
-    async def claim(self, guild_id: int, series_id: int, episode: int, channel_id: int) -> bool:
+    async def claim(self, guild_id: int, series_id: int, episode: int, channel_id: int, aired_at: str) -> bool:
         """Take the prompt of this episode here; False when it was taken already (by any earlier run)."""
 
         def job(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO episode_prompts (guild_id, series_id, episode, channel_id, posted_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (guild_id, series_id, episode, channel_id, utc_now()),
+                "INSERT OR IGNORE INTO episode_prompts (guild_id, series_id, episode, channel_id, posted_at, "
+                "aired_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, series_id, episode, channel_id, utc_now(), aired_at),
             )
             return cursor.rowcount == 1
 
         return await self._db.write(job)
 
-    async def posted(self, guild_id: int, series_id: int, episode: int, message_id: int) -> None:
+    async def posted(self, key: PromptKey, message_id: int | None, thread_id: int | None) -> None:
         await self._db.write(
             lambda conn: conn.execute(
-                "UPDATE episode_prompts SET message_id = ? WHERE guild_id = ? AND series_id = ? AND episode = ?",
-                (message_id, guild_id, series_id, episode),
+                "UPDATE episode_prompts SET message_id = ?, thread_id = ? "
+                "WHERE guild_id = ? AND series_id = ? AND episode = ?",
+                (message_id, thread_id, *key),
+            )
+        )
+
+    async def live(self, aired_since: str, aired_by: str) -> list[LivePrompt]:
+        """Posted prompts of episodes aired in that span, with the impressions of that episode in that server."""
+        rows = await self._db.fetch_all(
+            "SELECT p.guild_id, p.series_id, p.episode, s.title, p.channel_id, p.message_id, p.aired_at, p.shown, "
+            "count(i.id), avg(i.score_overall), count(i.score_overall) "
+            "FROM episode_prompts p JOIN series s ON s.id = p.series_id "
+            "LEFT JOIN impressions i ON i.guild_id = p.guild_id AND i.series_id = p.series_id "
+            "AND i.episodes_watched = p.episode AND i.scope = 'episodes' AND i.status = 'published' "
+            "WHERE p.message_id IS NOT NULL AND p.aired_at BETWEEN ? AND ? GROUP BY p.guild_id, p.series_id, p.episode",
+            (aired_since, aired_by),
+        )
+        return [LivePrompt(PromptKey(*row[:3]), *row[3:]) for row in rows]
+
+    async def shown(self, key: PromptKey, line: str) -> None:
+        await self._db.write(
+            lambda conn: conn.execute(
+                "UPDATE episode_prompts SET shown = ? WHERE guild_id = ? AND series_id = ? AND episode = ?",
+                (line, *key),
             )
         )
 

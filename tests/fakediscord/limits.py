@@ -281,3 +281,14 @@ def check_commands(commands: list[dict[str, Any]]) -> list[str]:
         if len(names) > limit:
             problems.append(f"{len(names)} commands of type {kind} (max {limit})")
     return problems
+
+
+def check_thread(body: dict[str, Any]) -> list[str]:
+    """A thread started from a message: its name and how long until it archives itself."""
+    problems = []
+    name = body.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 100:
+        problems.append(f"thread name must have 1-100 characters: {name!r}")
+    if body.get("auto_archive_duration") not in (60, 1440, 4320, 10080):
+        problems.append(f"auto_archive_duration must be 60, 1440, 4320 or 10080: {body.get('auto_archive_duration')!r}")
+    return problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -44,6 +44,21 @@ class MessageRoutes:
 
     def _reject(self, where: str, problems: list[str]) -> web.Response:
         raise NotImplementedError
+
+    def message_routes(self) -> list[tuple[str, str, Callable[..., Awaitable[web.Response]]]]:
+        return [
+            ("POST", "interactions/{id}/{token}/callback", self._callback),
+            ("POST", "webhooks/{app}/{token}", self._followup),
+            ("GET", "webhooks/{app}/{token}/messages/{message}", self._get_webhook_message),
+            ("PATCH", "webhooks/{app}/{token}/messages/{message}", self._edit_webhook_message),
+            ("DELETE", "webhooks/{app}/{token}/messages/{message}", self._delete_webhook_message),
+            ("POST", "channels/{channel}/messages", self._post_channel_message),
+            ("GET", "channels/{channel}/messages/{message}", self._get_channel_message),
+            ("PATCH", "channels/{channel}/messages/{message}", self._edit_channel_message),
+            ("DELETE", "channels/{channel}/messages/{message}", self._delete_channel_message),
+            ("POST", "channels/{channel}/messages/{message}/threads", self._start_thread),
+            ("POST", "users/@me/channels", self._open_dm),
+        ]
 
     def _store_message(self, payload: Json, channel_id: int, *, interaction: SentInteraction | None) -> Json:
         message_id = self.snowflake()
@@ -251,6 +266,28 @@ class MessageRoutes:
             return error_response(404, 10008, "Unknown Message")
         found["deleted"] = True
         return web.Response(status=204)
+
+    async def _start_thread(self, request: web.Request, channel: str, message: str) -> web.Response:
+        """A public thread from a message, as Discord makes one (its id is the message's)."""
+        body = await request.json()
+        found = self.messages.get(int(message))
+        guild = next((g for g in self.guilds.values() if any(c["id"] == channel for c in g.channels)), None)
+        if found is None or found["channel_id"] != channel or guild is None:
+            return error_response(404, 10008, "Unknown Message")
+        problems = limits.check_thread(body)
+        if "thread" in found:
+            problems.append("a thread was already started from this message")
+        if problems:
+            return self._reject(f"thread from message {message}", problems)
+        thread = {
+            "id": message, "type": 11, "guild_id": str(guild.id), "parent_id": channel, "name": body["name"],
+            "owner_id": self.bot_user["id"], "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": body["auto_archive_duration"],
+                                "archive_timestamp": now_iso(), "locked": False},
+        }  # fmt: skip
+        guild.channels.append(thread)
+        found["thread"] = thread
+        return json_response(thread)
 
     async def _open_dm(self, request: web.Request) -> web.Response:
         body = await request.json()

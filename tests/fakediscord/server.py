@@ -256,16 +256,7 @@ class FakeDiscord(GatewayRoutes, MessageRoutes):
             ("GET", "applications/{app}/commands", self._get_commands),
             ("PUT", "applications/{app}/guilds/{guild}/commands", self._put_commands),
             ("GET", "applications/{app}/guilds/{guild}/commands", self._get_commands),
-            ("POST", "interactions/{id}/{token}/callback", self._callback),
-            ("POST", "webhooks/{app}/{token}", self._followup),
-            ("GET", "webhooks/{app}/{token}/messages/{message}", self._get_webhook_message),
-            ("PATCH", "webhooks/{app}/{token}/messages/{message}", self._edit_webhook_message),
-            ("DELETE", "webhooks/{app}/{token}/messages/{message}", self._delete_webhook_message),
-            ("POST", "channels/{channel}/messages", self._post_channel_message),
-            ("GET", "channels/{channel}/messages/{message}", self._get_channel_message),
-            ("PATCH", "channels/{channel}/messages/{message}", self._edit_channel_message),
-            ("DELETE", "channels/{channel}/messages/{message}", self._delete_channel_message),
-            ("POST", "users/@me/channels", self._open_dm),
+            *self.message_routes(),
         ]
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:

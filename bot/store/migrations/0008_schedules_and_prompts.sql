@@ -15,6 +15,7 @@ CREATE TABLE guild_schedules (
 
 ALTER TABLE guild_settings ADD COLUMN episode_threads INTEGER NOT NULL DEFAULT 0;
 
+ALTER TABLE episode_prompts ADD COLUMN aired_at TEXT;  -- when the episode aired (the prompt says so)
 ALTER TABLE episode_prompts ADD COLUMN thread_id INTEGER;
 ALTER TABLE episode_prompts ADD COLUMN shown TEXT;  -- the count line the message shows now
 
