@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Self
 
 import discord
@@ -18,7 +19,9 @@ from bot.permissions import Level
 from bot.render.impressions import render_impression_card, render_queue_buttons
 from bot.render.moderation import render_audit_page, render_report, render_report_buttons
 from bot.render.pager import PAGER_TEMPLATE, render_pager
+from bot.render.season import render_season_page
 from bot.services.moderation import LOG_PAGE
+from bot.services.season import SEASONS
 from bot.store.impressions import Sort
 
 NOT_YOURS = "These pages belong to someone else: run the command yourself to browse."
@@ -94,6 +97,15 @@ async def _reports(interaction: discord.Interaction, page: int, args: str) -> Sh
     return Shown(embeds, page, open_count, list(render_report_buttons(report.id).children))
 
 
+async def _season(interaction: discord.Interaction, page: int, args: str) -> Shown | None:
+    year, letter = args.split(".")
+    season = SEASONS["wpsf".index(letter)]
+    found = await services_of(interaction).season.page(
+        guild_of(interaction), int(year), season, page, datetime.now(UTC)
+    )
+    return Shown([render_season_page(found)], found.page, found.pages)
+
+
 # The arguments each list accepts in a pager id; anything else is a forged or outdated button.
 ARGUMENTS = {
     "s": re.compile(r"\d{1,18}\.[nhl]\.\d{1,20}"),
@@ -101,6 +113,7 @@ ARGUMENTS = {
     "l": re.compile(r"-|[mi]\.-?\d{1,20}"),
     "q": re.compile(r""),
     "r": re.compile(r""),
+    "a": re.compile(r"\d{4}\.[wpsf]"),
 }
 SOURCES: dict[str, Loader] = {
     "s": _series_impressions,
@@ -108,6 +121,7 @@ SOURCES: dict[str, Loader] = {
     "l": _audit_log,
     "q": _queue,
     "r": _reports,
+    "a": _season,
 }
 
 

@@ -12,7 +12,7 @@ import discord
 from bot.render import persistent_view
 
 PAGER_TEMPLATE = (
-    r"pg:(?P<source>[smlqr]):(?P<owner>\d{1,20}):(?P<page>\d{1,6}):(?P<args>[\w.-]{0,50}):(?P<role>[fpcnl])"
+    r"pg:(?P<source>[smlqra]):(?P<owner>\d{1,20}):(?P<page>\d{1,6}):(?P<args>[\w.-]{0,50}):(?P<role>[fpcnl])"
 )
 
 

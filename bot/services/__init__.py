@@ -10,6 +10,7 @@ from bot.services.curation import CurationService
 from bot.services.impressions import ImpressionService
 from bot.services.moderation import ModerationService
 from bot.services.search import SeriesSearch
+from bot.services.season import SeasonService
 from bot.services.series import SeriesService
 from bot.services.watches import WatchService
 from bot.store import Store
@@ -25,6 +26,7 @@ class Services:
     moderation: ModerationService
     curation: CurationService
     watches: WatchService
+    season: SeasonService
     anilist: AniListClient | None
 
     @classmethod
@@ -41,6 +43,7 @@ class Services:
                 store.catalog, store.curation, search, settings.owner_ids, settings.curator_guild_ids
             ),
             watches=WatchService(store.watches, series),
+            season=SeasonService(store.season),
             anilist=anilist,
         )
 

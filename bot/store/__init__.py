@@ -13,6 +13,7 @@ from bot.store.migrate import SchemaTooNewError
 from bot.store.moderation import ModerationStore
 from bot.store.queue import QueueStore
 from bot.store.reports import ReportStore
+from bot.store.season import SeasonStore
 from bot.store.state import StateStore
 from bot.store.stats import StatsStore, StoreCounts
 from bot.store.watches import WatchStore
@@ -35,6 +36,7 @@ class Store:
         self.reports = ReportStore(db)
         self.state = StateStore(db)
         self.watches = WatchStore(db)
+        self.season = SeasonStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:
