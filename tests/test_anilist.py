@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,55 @@ import pytest
 from aiohttp import web
 
 from bot.client import ReviewBot
+from bot.services.watches import schedule_of
 from tests.fakediscord import FakeDiscord, Member
 from tests.harness import running_bot
+from tests.markdown_model import problems
 
 ROUGE_DESCRIPTION = (
     "In a world where humans and androids coexist, Rouge is an android girl, who is on a mission on Mars "
     "with her partner Naomi.<br><br>(Source: Crunchyroll)"
 )
+
+
+CHAINED_SOLDIER_COVER = "https://s4.anilist.co/file/anilistcdn/media/anime/cover/large/bx141821-fake.jpg"
+CHAINED_SOLDIER_EPISODE_5 = int(datetime(2024, 2, 8, 14, 0, tzinfo=UTC).timestamp())  # a week late
+HOSTILE = "[Free Nitro](http://evil) @everyone <@&1> ||x|| ``` # head"
+MEDIA: dict[int, dict[str, Any]] = {
+    162985: {  # Metallic Rouge
+        "id": 162985,
+        "description": ROUGE_DESCRIPTION,
+        "episodes": 13,
+        "studios": {"nodes": [{"name": "Bones"}]},
+    },
+    141821: {  # 魔都精兵のスレイブ: the starter catalog knows it by its Japanese title only
+        "id": 141821,
+        "title": {"romaji": "Mato Seihei no Slave", "english": "Chained Soldier"},
+        "description": "Yuuki Wakura is pulled into Mato.",
+        "episodes": 12,
+        "genres": ["Action", "Ecchi", "Fantasy"],
+        "tags": [
+            {"name": "Twist", "rank": 95, "isGeneralSpoiler": False, "isMediaSpoiler": True, "isAdult": False},
+            {"name": "Super Power", "rank": 84, "isGeneralSpoiler": False, "isMediaSpoiler": False, "isAdult": False},
+            {"name": "Female Harem", "rank": 70, "isGeneralSpoiler": False, "isMediaSpoiler": False, "isAdult": False},
+            {"name": "Nudity", "rank": 80, "isGeneralSpoiler": False, "isMediaSpoiler": False, "isAdult": True},
+            {"name": "Primarily Female Cast", "rank": 40, "isGeneralSpoiler": False, "isMediaSpoiler": False},
+        ],
+        "coverImage": {"large": CHAINED_SOLDIER_COVER},
+        "studios": {"nodes": [{"name": "Seven Arcs"}]},
+        "nextAiringEpisode": {"episode": 5, "airingAt": CHAINED_SOLDIER_EPISODE_5},
+    },
+    162002: {  # 休日のわるものさん, as a hostile AniList might answer
+        "id": 162002,
+        "title": {"romaji": HOSTILE, "english": 12},
+        "description": HOSTILE,
+        "genres": [HOSTILE, None, 7],
+        "tags": [{"name": HOSTILE, "rank": 99}, "not a tag"],
+        "coverImage": {"large": "javascript:alert(1)"},
+        "studios": {"nodes": [{"name": HOSTILE}, "x"]},
+        "nextAiringEpisode": {"episode": "5", "airingAt": -1},
+    },
+}
 
 
 @dataclass
@@ -40,14 +83,9 @@ class FakeAniList:
             )
         if self.mode == "error":
             return web.json_response({"errors": [{"message": "Internal"}]}, status=500)
-        if body["variables"].get("id") != 162985:
+        media = MEDIA.get(body["variables"].get("id"))
+        if media is None:
             return web.json_response({"data": {"Media": None}, "errors": [{"message": "Not Found."}]}, status=404)
-        media = {
-            "id": 162985,
-            "description": ROUGE_DESCRIPTION,
-            "episodes": 13,
-            "studios": {"nodes": [{"name": "Bones"}]},
-        }
         return web.json_response({"data": {"Media": media}})
 
 
@@ -118,6 +156,44 @@ async def test_a_failed_series_is_not_asked_again_at_once(anilist: FakeAniList, 
     assert len(anilist.requests) == asked
 
 
+async def test_anilist_fills_the_card_like_the_reference_and_teaches_the_lookup_new_names(
+    bot: ReviewBot, alice: Member
+) -> None:
+    [choice, *_] = await alice.autocomplete("series lookup", "title", "魔都精兵のスレイブ")
+    card = (await alice.slash("series lookup", title=str(choice["value"]))).embed
+
+    fields = {field["name"]: field["value"] for field in card["fields"]}
+    # Genres, then the best-fitting tags, without the spoiler, the adult one or the passing mention.
+    assert fields["Keywords"] == "Action, Ecchi, Fantasy, Super Power, Female Harem"
+    assert fields["Notables"] == "Animation - SEVEN ARCS"
+    assert "Animated by Seven Arcs." in card["description"]
+    assert card["thumbnail"]["url"] == CHAINED_SOLDIER_COVER
+
+    series = await bot.services.series.find(int(str(choice["value"]).removeprefix("series:")))
+    assert series.title_english == "Chained Soldier" and "Mato Seihei no Slave" in series.synonyms
+    schedule = schedule_of(series)  # AniList's next airing moves episode 5 a week later, and those after it
+    assert schedule is not None and schedule.airs_at(5).timestamp() == CHAINED_SOLDIER_EPISODE_5
+    assert schedule.airs_at(6).timestamp() == CHAINED_SOLDIER_EPISODE_5 + 7 * 86400
+
+    await bot.services.search.refresh()  # what the next rebuild (at most a minute later) does
+    for typed in ("chained soldier", "mato seihei no slave"):
+        [first, *_] = await alice.autocomplete("series lookup", "title", typed)
+        assert first["value"] == choice["value"], typed
+
+
+async def test_a_hostile_anilist_answer_reaches_the_card_as_inert_text(bot: ReviewBot, alice: Member) -> None:
+    [choice, *_] = await alice.autocomplete("series lookup", "title", "休日のわるものさん")
+    card = (await alice.slash("series lookup", title=str(choice["value"]))).embed
+
+    assert "thumbnail" not in card, "only https images become the thumbnail"
+    texts = [card["description"], *(field["value"] for field in card["fields"] if field["name"] != "Ratings")]
+    for text in texts:
+        assert problems(text) == [], text
+    series = await bot.services.series.find(int(str(choice["value"]).removeprefix("series:")))
+    assert series.title_english is None and series.next_episode is None  # wrong shapes are left out
+
+
+# Last: after a 429 the client asks nothing for Retry-After (60 s), longer than the tests above take.
 async def test_a_rate_limit_is_obeyed(anilist: FakeAniList, alice: Member) -> None:
     anilist.mode = "rate-limited"
     await alice.slash("series lookup", title="frieren")

@@ -1,4 +1,5 @@
-"""Optional enrichment from AniList's public GraphQL API: synopsis, main studios, episode count.
+"""Optional enrichment from AniList's public GraphQL API: synopsis, main studios, episode count, romaji and
+English titles, genres and top non-spoiler tags, the cover image and the next airing episode.
 
 A lookup never waits longer than the timeout, and a failure only means the card shows what the
 catalog already knows. A 429 answer's Retry-After is obeyed by asking nothing until it has passed.
@@ -11,6 +12,7 @@ import html
 import logging
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -27,12 +29,19 @@ QUERY = """
 query ($id: Int, $search: String) {
   Media(id: $id, search: $search, type: ANIME) {
     id
+    title { romaji english }
     description(asHtml: false)
     episodes
+    genres
+    tags { name rank isGeneralSpoiler isMediaSpoiler isAdult }
+    coverImage { large }
     studios(isMain: true) { nodes { name } }
+    nextAiringEpisode { episode airingAt }
   }
 }
 """
+MAX_KEYWORDS = 12
+MIN_TAG_RANK = 60  # AniList ranks how well a tag fits, 0-100: below this it is a passing mention
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -90,13 +99,51 @@ class AniListClient:
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:
             raise AniListUnavailable(f"{error.__class__.__name__}: {error}") from None
         media = (body.get("data") or {}).get("Media") if isinstance(body, dict) else None
-        if not media:
-            return None
-        studios = tuple(node["name"] for node in (media.get("studios") or {}).get("nodes") or [] if node.get("name"))
-        episodes = media.get("episodes")
-        return Enrichment(
-            synopsis=clean_description(media.get("description")),
-            synopsis_credit=CREDIT,
-            studios=studios,
-            episodes=episodes if isinstance(episodes, int) and episodes > 0 else None,
-        )
+        return enrichment_of(media) if isinstance(media, dict) and media else None
+
+
+def _text(value: object, limit: int) -> str | None:
+    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+
+
+def _object(media: dict[str, Any], key: str) -> dict[str, Any]:
+    value = media.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _keywords(media: dict[str, Any]) -> tuple[str, ...]:
+    """Genres, then the best-fitting tags that give nothing away (no spoiler, no adult tag)."""
+    genres = [name for name in media.get("genres") or [] if _text(name, 60)]
+    tags = sorted(
+        (tag for tag in media.get("tags") or [] if isinstance(tag, dict) and _text(tag.get("name"), 60)),
+        key=lambda tag: -(tag.get("rank") or 0),
+    )
+    fitting = [
+        tag["name"] for tag in tags
+        if (tag.get("rank") or 0) >= MIN_TAG_RANK
+        and not (tag.get("isGeneralSpoiler") or tag.get("isMediaSpoiler") or tag.get("isAdult"))
+    ]  # fmt: skip
+    return tuple(dict.fromkeys(str(name).strip()[:60] for name in [*genres, *fitting]))[:MAX_KEYWORDS]
+
+
+def enrichment_of(media: dict[str, Any]) -> Enrichment:
+    """What the card takes from AniList's answer; anything of the wrong shape is left out, never trusted."""
+    nodes = (media.get("studios") or {}).get("nodes") or []
+    studios = tuple(name for node in nodes if isinstance(node, dict) and (name := _text(node.get("name"), 80)))
+    episodes = media.get("episodes")
+    titles, cover_image, upcoming = (_object(media, key) for key in ("title", "coverImage", "nextAiringEpisode"))
+    cover = _text(cover_image.get("large"), 500)
+    next_episode, airing_at = upcoming.get("episode"), upcoming.get("airingAt")
+    next_known = isinstance(next_episode, int) and next_episode > 0 and isinstance(airing_at, int) and airing_at > 0
+    return Enrichment(
+        synopsis=clean_description(media.get("description")),
+        synopsis_credit=CREDIT,
+        studios=studios,
+        episodes=episodes if isinstance(episodes, int) and episodes > 0 else None,
+        romaji=_text(titles.get("romaji"), 200),
+        english=_text(titles.get("english"), 200),
+        keywords=_keywords(media),
+        cover=cover if cover and cover.startswith("https://") else None,
+        next_episode=next_episode if next_known else None,
+        next_episode_at=datetime.fromtimestamp(airing_at, UTC).isoformat() if next_known and airing_at else None,
+    )

@@ -23,6 +23,7 @@ from bot.store.catalog import CatalogStore, read_index_rows_of_file
 __all__ = ["Match", "Resolution", "SeriesSearch", "TitleIndex", "normalize", "resolve"]
 
 REVISION_CHECK_S = 30.0
+NAMES_REBUILD_S = 60.0  # at most one rebuild a minute for names enrichment added
 BUILD_APART_FROM = 5_000  # series: a catalog this large is indexed in a process of its own
 
 
@@ -61,6 +62,8 @@ class SeriesSearch:
         self._revision = -1
         self._checked_at = float("-inf")
         self._rebuild: asyncio.Task[TitleIndex] | None = None
+        self._built_at = float("-inf")
+        self._names_waiting = False  # names were added (by enrichment) since the index was built
 
     async def _build(self, revision: int) -> TitleIndex:
         if await self._catalog.count() >= BUILD_APART_FROM:
@@ -69,6 +72,7 @@ class SeriesSearch:
             names, labels = await self._catalog.index_rows()
             index = await asyncio.to_thread(TitleIndex, names, labels)
         self._index, self._revision = index, revision
+        self._built_at = time.monotonic()
         # The index lives as long as the bot: out of the collector's sight, so no full collection
         # walks it again (the objects alive now are frozen with it; refcounting still frees them).
         gc.freeze()
@@ -80,12 +84,20 @@ class SeriesSearch:
             return self._index
         self._checked_at = now
         revision = await self._catalog.revision()
-        if revision != self._revision and (self._rebuild is None or self._rebuild.done()):
+        names_due = self._names_waiting and now - self._built_at >= NAMES_REBUILD_S
+        if (revision != self._revision or names_due) and (self._rebuild is None or self._rebuild.done()):
+            self._names_waiting = False
             self._rebuild = asyncio.create_task(self._build(revision))
         if self._index is None:
             assert self._rebuild is not None
             return await self._rebuild
         return self._index  # searches keep using the previous index while the new one builds
+
+    def names_added(self) -> None:
+        """Enrichment gave a series more names: the index learns them at a rebuild, at most one a minute
+        (a whole rebuild per looked-up series would keep a core busy while a new server explores); the
+        substring index (FTS5) finds them at once meanwhile."""
+        self._names_waiting = True
 
     async def refresh(self) -> None:
         """Rebuild now (after an edit made by this process, so the editor sees it at once)."""

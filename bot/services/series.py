@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.errors import InvalidInput, NotFound
 from bot.models import Ratings, Series, SeriesLabel
@@ -49,6 +49,14 @@ def parse_series_ref(text: str) -> int | None:
         if is_number(number) and len(number) <= 18:
             return int(number)
     return None
+
+
+def _due_for_enrichment(series: Series, now: datetime) -> bool:
+    """Never asked yet, or the airing AniList announced has passed (so its next one is asked for, once an
+    episode at most: a card's schedule stays right while the series airs)."""
+    if series.enriched_at is None:
+        return True
+    return series.next_episode_at is not None and series.next_episode_at < now.isoformat()
 
 
 class SeriesService:
@@ -121,7 +129,7 @@ class SeriesService:
         if data.credits is not None:
             self._credits = (now, {key.removeprefix("credit:"): value for key, value in data.credits.items()})
         series = data.series
-        if self._anilist is not None and series.enriched_at is None:
+        if self._anilist is not None and _due_for_enrichment(series, datetime.now(UTC)):
             series = await self._enrich(series)
         return SeriesCard(series=series, credits=list(await self.credits())), data.ratings
 
@@ -137,7 +145,8 @@ class SeriesService:
             log.info("AniList enrichment of series %s skipped: %s", series.id, error)
             return series
         self._enrich_failed_at.pop(series.id, None)
-        await self._catalog.save_enrichment(series.id, enrichment, "anilist")
+        if await self._catalog.save_enrichment(series.id, enrichment, "anilist"):
+            self._search.names_added()
         return await self.find(series.id)
 
     async def credits(self) -> dict[str, str]:

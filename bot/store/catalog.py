@@ -101,6 +101,12 @@ class Enrichment:
     synopsis_credit: str | None
     studios: tuple[str, ...]
     episodes: int | None
+    romaji: str | None = None
+    english: str | None = None
+    keywords: tuple[str, ...] = ()
+    cover: str | None = None  # an https image URL
+    next_episode: int | None = None
+    next_episode_at: str | None = None
 
 
 class CatalogStore:
@@ -151,25 +157,53 @@ class CatalogStore:
         )
         return [row[0] for row in rows]
 
-    async def save_enrichment(self, series_id: int, enrichment: Enrichment | None, source: str) -> None:
-        """Cache what AniList said (None: it had nothing); curated fields are never touched."""
-        async with self._db.transaction() as conn:
-            async with conn.execute("SELECT curated_fields FROM series WHERE id = ?", (series_id,)) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return
-            curated = set(json.loads(row[0] or "[]"))
-            updates: dict[str, Any] = {"enriched_at": utc_now(), "enrichment_source": source}
-            if enrichment is not None:
-                if enrichment.synopsis and "synopsis" not in curated:
-                    updates["synopsis"] = enrichment.synopsis
-                    updates["synopsis_credit"] = enrichment.synopsis_credit
-                if enrichment.studios and "studios" not in curated:
-                    updates["studios"] = json.dumps(list(enrichment.studios), ensure_ascii=False)
-                if enrichment.episodes and "episodes" not in curated:
-                    updates["episodes"] = enrichment.episodes
-            assignments = ", ".join(f"{column} = ?" for column in updates)
-            await conn.execute(f"UPDATE series SET {assignments} WHERE id = ?", (*updates.values(), series_id))
+    async def save_enrichment(self, series_id: int, enrichment: Enrichment | None, source: str) -> bool:
+        """Cache what AniList said (None: it had nothing); curated fields are never touched. True when it
+        brought names to look the series up by (the lookup index learns them at its next rebuild)."""
+        return await self._db.write(lambda conn: _save_enrichment(conn, series_id, enrichment, source))
+
+
+def _save_enrichment(conn: sqlite3.Connection, series_id: int, found: Enrichment | None, source: str) -> bool:
+    row = conn.execute(
+        "SELECT curated_fields, title, title_english, title_japanese, synonyms FROM series WHERE id = ?", (series_id,)
+    ).fetchone()
+    if row is None:
+        return False
+    curated = set(json.loads(row[0] or "[]"))
+    updates: dict[str, Any] = {"enriched_at": utc_now(), "enrichment_source": source}
+    new_names: list[str] = []
+    if found is not None:
+        updates.update(next_episode=found.next_episode, next_episode_at=found.next_episode_at)
+        if found.synopsis and "synopsis" not in curated:
+            updates.update(synopsis=found.synopsis, synopsis_credit=found.synopsis_credit)
+        for column, value in (("studios", found.studios), ("keywords", found.keywords)):
+            if value and column not in curated:
+                updates[column] = json.dumps(list(value), ensure_ascii=False)
+        if found.episodes and "episodes" not in curated:
+            updates["episodes"] = found.episodes
+        if found.cover and "picture" not in curated:
+            updates["picture"] = found.cover
+        synonyms = json.loads(row[4] or "[]")
+        known = {row[1], row[2], row[3], *synonyms}
+        names = [
+            (name, "synonym") for name in dict.fromkeys((found.romaji, found.english)) if name and name not in known
+        ]
+        if found.english and not row[2] and "title_english" not in curated:  # an English title it lacked
+            updates["title_english"] = found.english
+            names = [(name, "english" if name == found.english else kind) for name, kind in names]
+        elif "synonyms" in curated:  # a curator's list of names stays as it is
+            names = [(name, kind) for name, kind in names if kind == "english"]
+        new_names = [name for name, kind in names if kind == "synonym"]
+        if new_names:
+            updates["synonyms"] = json.dumps([*synonyms, *new_names], ensure_ascii=False)
+        conn.executemany(
+            "INSERT INTO series_names (series_id, name, kind) VALUES (?, ?, ?)",
+            [(series_id, name, kind) for name, kind in names],
+        )
+        new_names = [name for name, _ in names]
+    assignments = ", ".join(f"{column} = ?" for column in updates)
+    conn.execute(f"UPDATE series SET {assignments} WHERE id = ?", (*updates.values(), series_id))
+    return bool(new_names)
 
 
 def _year(premiered: str | None) -> int | None:
