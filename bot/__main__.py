@@ -187,6 +187,32 @@ def import_catalog(source: str, *, progress: bool = True) -> int:
     return 0
 
 
+@one_sentence
+def refresh_catalog(url: str | None, *, progress: bool = True) -> int:
+    from bot.services.catalog_import import ImportError_
+    from bot.services.catalog_refresh import refresh_catalog as refresh
+
+    settings = tool_settings()
+    source = url or settings.catalog_refresh_url
+    if not source.startswith(("http://", "https://")):
+        return _fail(f"{source} is not an http(s) URL (for a file on disk, use catalog import).", 1)
+    try:
+        asyncio.run(_migrate_with_starter(settings))
+        print(f"Fetching {source} …", file=sys.stderr)
+        report = asyncio.run(refresh(settings.database_path, source, progress=progress))
+    except (ImportError_, SchemaTooNewError) as error:
+        return _fail(str(error), 1)
+    if not report.changed:
+        print(f"The catalog is up to date: {source} has not changed since the last refresh.")
+        return 0
+    counts = report.counts
+    print(
+        f"Read {report.read:,} series in {report.seconds:.1f} s: {counts.inserted:,} new, {counts.updated:,} "
+        f"updated, {counts.unchanged:,} unchanged, {report.unusable:,} unusable."
+    )
+    return 0
+
+
 def new_target(target: str) -> Path:
     """A file or folder to create: never one that exists, so nothing is overwritten."""
     path = Path(target)
@@ -298,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     importing.add_argument("source", help="a path or an http(s) URL")
     importing.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
+    refreshing = catalog.add_parser("refresh", help="merge bangumi-data's latest release (fetched only if it changed)")
+    refreshing.add_argument("url", nargs="?", help="the release's data.json (default: CATALOG_REFRESH_URL)")
+    refreshing.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     args = parser.parse_args(argv)
     if args.tool == "health":
         return health_check()
@@ -307,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         return import_export(args.path)
     if args.tool == "backup":
         return backup_database(args.path)
+    if args.tool == "catalog" and args.action == "refresh":
+        return refresh_catalog(args.url, progress=not args.no_progress)
     if args.tool == "catalog":
         return import_catalog(args.source, progress=not args.no_progress)
     return run_bot()

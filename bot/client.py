@@ -29,6 +29,7 @@ from bot.permissions import FormHandler, FormRoute, Level, LevelRefused, level_o
 from bot.render.errors import render_user_error, user_error_text
 from bot.services import Services
 from bot.services.catalog_import import backfill_starter_catalog, import_starter_catalog
+from bot.services.catalog_refresh import keep_refreshed
 from bot.store import Store
 from bot.store.backfill import STARTER_BACKFILL_KEY
 
@@ -97,6 +98,7 @@ class ReviewBot(commands.Bot):
         self._heartbeat: asyncio.Task[None] | None = None
         self._index_build: asyncio.Task[None] | None = None
         self._backfill: asyncio.Task[None] | None = None
+        self._refresh: asyncio.Task[None] | None = None
         self._made = time.perf_counter()
         self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
@@ -145,6 +147,8 @@ class ReviewBot(commands.Bot):
         # process of its own), so it is usually there before the first keystroke; a search before
         # that waits for it.
         self._index_build = asyncio.create_task(self._build_index(), name="lookup-index")
+        if self.settings.catalog_refresh_hours:
+            self._refresh = asyncio.create_task(self._keep_catalog_refreshed(), name="catalog-refresh")
         self.add_dynamic_items(PagerButton)  # the one pager, shared by every list
         for extension in discover_cogs():
             await self.load_extension(extension)
@@ -160,6 +164,15 @@ class ReviewBot(commands.Bot):
             return
         if changed is not None:
             log.info("Added airing schedules and romaji names to %d series of the catalog", changed)
+
+    async def _keep_catalog_refreshed(self) -> None:
+        if self._index_build is not None:  # one big job at a time on a small machine
+            await asyncio.wait([self._index_build])
+        settings = self.settings
+        await keep_refreshed(
+            settings.database_path, settings.catalog_refresh_url, settings.catalog_refresh_hours,
+            self.services.search.refresh,
+        )  # fmt: skip
 
     async def _build_index(self) -> None:
         begun = time.perf_counter()
@@ -299,7 +312,7 @@ class ReviewBot(commands.Bot):
         super().dispatch(event_name, *args, **kwargs)
 
     async def close(self) -> None:
-        for task in (self._index_build, self._backfill):
+        for task in (self._index_build, self._backfill, self._refresh):
             if task is not None:
                 task.cancel()
         if self._heartbeat is not None:

@@ -24,6 +24,9 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is meant for the operator."""
 
 
+DEFAULT_REFRESH_URL = "https://unpkg.com/bangumi-data@0.3/dist/data.json"  # bangumi-data's latest 0.3 release
+
+
 class SyncMode(StrEnum):
     OFF = "off"
     GUILD = "guild"
@@ -43,6 +46,8 @@ class Settings:
     anilist_url: str = "https://graphql.anilist.co"
     anilist_timeout_s: float = 1.5
     login_timeout_s: float = 60.0
+    catalog_refresh_url: str = DEFAULT_REFRESH_URL
+    catalog_refresh_hours: float = 24.0  # 0: no refresh while the bot runs
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
@@ -132,9 +137,21 @@ def load_settings(
     # Interactions must be answered within 3 s; AniList enrichment has to fit inside that.
     anilist_timeout_s = _seconds("ANILIST_TIMEOUT", get("ANILIST_TIMEOUT"), 1.5, 0.1, 2.5)
     login_timeout_s = _seconds("LOGIN_TIMEOUT", get("LOGIN_TIMEOUT"), 60, 1, 600)
+    refresh_url = get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL
+    if not refresh_url.startswith(("http://", "https://")):
+        raise ConfigError(f"CATALOG_REFRESH_URL must be an http(s) URL, but it is {refresh_url!r}.")
+    refresh_raw = get("CATALOG_REFRESH_HOURS") or "24"
+    try:
+        refresh_hours = float(refresh_raw)
+    except ValueError:
+        raise ConfigError(f"CATALOG_REFRESH_HOURS must be a number of hours, but it is {refresh_raw!r}.") from None
+    if not (refresh_hours == 0 or 1 <= refresh_hours <= 24 * 30):
+        raise ConfigError(f"CATALOG_REFRESH_HOURS must be 0 (off) or 1 to 720 hours, but it is {refresh_hours:g}.")
 
     return Settings(
         login_timeout_s=login_timeout_s,
+        catalog_refresh_url=refresh_url,
+        catalog_refresh_hours=refresh_hours,
         anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),
         anilist_url=anilist_url,
         anilist_timeout_s=anilist_timeout_s,

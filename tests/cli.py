@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 def cli_environment(database: Path, **extra: str) -> dict[str, str]:
     """This machine's environment without the bot's settings, then DATABASE_PATH and `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "OWNER_IDS", "DATABASE_PATH"}}
-    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO), **extra)
+    # The daily catalog refresh would fetch from the internet: tests that want it point it at 127.0.0.1.
+    env.update(DATABASE_PATH=str(database), PYTHONPATH=str(REPO), CATALOG_REFRESH_HOURS="0")
+    env.update(extra)
     return env
 
 

@@ -38,6 +38,7 @@ def bot_environment(fake: FakeDiscord, database: Path, **overrides: str) -> dict
         "DATABASE_PATH": str(database),
         "SYNC_COMMANDS": "global",
         "ANILIST_ENABLED": "false",
+        "CATALOG_REFRESH_HOURS": "0",  # tests talk to 127.0.0.1 only: the refresh's own tests point it there
         "OWNER_IDS": fake.owner_user["id"],
         "LOG_LEVEL": "INFO",
     }

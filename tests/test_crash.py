@@ -24,7 +24,8 @@ KILL_AFTER = 15
 
 async def start_bot(fake: FakeDiscord, database: Path) -> asyncio.subprocess.Process:
     env = {**os.environ, "DISCORD_TOKEN": fake.token, "FAKE_DISCORD_URL": fake.base_url, "DATABASE_PATH": str(database),
-           "SYNC_COMMANDS": "global", "ANILIST_ENABLED": "false", "PYTHONPATH": str(REPO)}  # fmt: skip
+           "SYNC_COMMANDS": "global", "ANILIST_ENABLED": "false", "CATALOG_REFRESH_HOURS": "0",
+           "PYTHONPATH": str(REPO)}  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.launch_bot", env=env, cwd=REPO,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

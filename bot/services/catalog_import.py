@@ -8,7 +8,7 @@ import logging
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dt_time
@@ -294,6 +294,31 @@ def import_offline_database(path: Path, database: Path, *, progress: bool = True
     return report
 
 
+async def _stream(response: aiohttp.ClientResponse, url: str, cap_bytes: int, progress: bool) -> AsyncIterator[bytes]:
+    """The body in chunks, refusing more than `cap_bytes` and saying so when it stops short."""
+    declared = response.content_length
+    if declared is not None and declared > cap_bytes:
+        raise ImportError_(f"{url} is {declared:,} bytes, more than the {cap_bytes:,}-byte limit.")
+    received = 0
+    bar = tqdm(desc="Downloading", total=declared, unit="B", unit_scale=True, disable=not progress, dynamic_ncols=True)
+    with bar:
+        async for chunk in response.content.iter_chunked(1 << 16):
+            received += len(chunk)
+            if received > cap_bytes:
+                raise ImportError_(f"{url} is larger than the {cap_bytes:,}-byte limit; download stopped.")
+            bar.update(len(chunk))
+            yield chunk
+    if declared is not None and received < declared:
+        raise ImportError_(f"Downloading {url} stopped after {received:,} of {declared:,} bytes.")
+
+
+def _unreachable(url: str, error: Exception) -> ImportError_:
+    return ImportError_(
+        f"Could not download {url} ({error.__class__.__name__}: {error}). Check the address and the "
+        "network, or download the file yourself and import it from disk."
+    )
+
+
 async def download(url: str, destination: Path, *, cap_bytes: int = DOWNLOAD_CAP_BYTES, progress: bool = False) -> Path:
     """Stream `url` to a file in `destination`, refusing anything larger than `cap_bytes`."""
     name = url.rstrip("/").rsplit("/", 1)[-1] or "download.json"
@@ -303,28 +328,42 @@ async def download(url: str, destination: Path, *, cap_bytes: int = DOWNLOAD_CAP
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
             if response.status != 200:
                 raise ImportError_(f"Downloading {url} failed: the server answered HTTP {response.status}.")
-            declared = response.content_length
-            if declared is not None and declared > cap_bytes:
-                raise ImportError_(f"{url} is {declared:,} bytes, more than the {cap_bytes:,}-byte limit.")
-            written = 0
-            bar = tqdm(
-                desc="Downloading", total=declared, unit="B", unit_scale=True, disable=not progress, dynamic_ncols=True
-            )
-            with bar, target.open("wb") as out:
-                async for chunk in response.content.iter_chunked(1 << 16):
-                    written += len(chunk)
-                    if written > cap_bytes:
-                        raise ImportError_(f"{url} is larger than the {cap_bytes:,}-byte limit; download stopped.")
+            with target.open("wb") as out:
+                async for chunk in _stream(response, url, cap_bytes, progress):
                     out.write(chunk)
-                    bar.update(len(chunk))
-            if declared is not None and written < declared:
-                raise ImportError_(f"Downloading {url} stopped after {written:,} of {declared:,} bytes.")
     except (aiohttp.ClientError, TimeoutError) as error:
-        raise ImportError_(
-            f"Could not download {url} ({error.__class__.__name__}: {error}). Check the address and the "
-            "network, or download the file yourself and import it from disk."
-        ) from None
+        raise _unreachable(url, error) from None
     return target
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+
+
+async def fetch_if_changed(
+    url: str, etag: str | None, last_modified: str | None, *, cap_bytes: int, progress: bool = False
+) -> Fetched | None:
+    """`url`'s body, or None when the server says it has not changed since the copy these validators
+    came with (a conditional GET: 304 Not Modified)."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_S, sock_connect=15)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url, headers=headers) as response:
+            if response.status == 304:
+                return None
+            if response.status != 200:
+                raise ImportError_(f"Downloading {url} failed: the server answered HTTP {response.status}.")
+            body = b"".join([chunk async for chunk in _stream(response, url, cap_bytes, progress)])
+            return Fetched(body, response.headers.get("ETag"), response.headers.get("Last-Modified"))
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise _unreachable(url, error) from None
 
 
 def temporary_download_dir() -> tempfile.TemporaryDirectory[str]:

@@ -235,6 +235,18 @@ class CatalogWriter:
     def count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM series").fetchone()[0])
 
+    def meta(self, prefix: str) -> dict[str, str]:
+        return read_meta(self._conn, prefix)
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._write_meta(values)
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
     def upsert(self, entries: Iterable[CatalogEntry], meta: dict[str, str] | None = None) -> UpsertCounts:
         """Merge entries into the catalog in one transaction; sources decide identity."""
         counts = UpsertCounts()
@@ -251,12 +263,7 @@ class CatalogWriter:
                     counts.updated += 1
                 else:
                     counts.unchanged += 1
-            for key, value in (meta or {}).items():
-                conn.execute(
-                    "INSERT INTO catalog_meta (key, value) VALUES (?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (key, value),
-                )
+            self._write_meta(meta or {})
             if counts.inserted or counts.updated:
                 self._bump_revision()
             conn.execute("COMMIT")
@@ -264,6 +271,13 @@ class CatalogWriter:
             conn.execute("ROLLBACK")
             raise
         return counts
+
+    def _write_meta(self, values: dict[str, str]) -> None:
+        self._conn.executemany(
+            "INSERT INTO catalog_meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            values.items(),
+        )
 
     def _bump_revision(self) -> None:
         """Inside a write: the bot's lookup index rebuilds when it sees a new revision."""
