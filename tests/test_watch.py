@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -307,3 +307,52 @@ async def test_a_forged_episode_button_is_refused_with_a_sentence(alice: Member)
         reply = await alice.click(forged, f"forged {n}")
         assert reply.callback_type == 4 and reply.ephemeral, custom_id
         assert not reply.text.startswith("Something went wrong"), (custom_id, reply.text)
+
+
+WINTER_2024 = (
+    "メタリックルージュ",
+    "魔都精兵のスレイブ",
+    "弱キャラ友崎くん 2nd STAGE",
+    "SHAMAN KING FLOWERS",
+    "青の祓魔師 島根啓明結社篇",
+)
+
+
+async def test_a_simulated_season_prompts_every_episode_once_within_the_hour_it_airs(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        rules = {
+            title: (series_id, parse_broadcast(rule, end, episodes))
+            for series_id, title, rule, end, episodes in conn.execute(
+                "SELECT id, title_japanese, broadcast, broadcast_end, episodes FROM series "
+                f"WHERE title_japanese IN ({', '.join('?' * len(WINTER_2024))})",
+                WINTER_2024,
+            )
+        }
+    assert len(rules) == len(WINTER_2024) and all(schedule for _, schedule in rules.values())
+    for series_id, _ in rules.values():
+        await mira.slash("watch add", series=f"series:{series_id}")
+    drain(fake)
+
+    clock, end, posted = at("2024-01-01T00:00:00"), at("2024-04-15T00:00:00"), []
+    while clock < end:  # the bot's minute loop, an hour at a time: 15 weeks of a season
+        await announce(bot, clock.isoformat()[:19])
+        posted += [(post, clock) for post in posted_in(fake, guild)]
+        clock += timedelta(hours=1)
+
+    expected = {
+        (series_id, episode)
+        for series_id, schedule in rules.values()
+        for episode in range(1, schedule.final_episode() + 1)  # type: ignore[union-attr]
+        if at("2024-01-01T00:00:00") <= schedule.airs_at(episode) < end  # type: ignore[union-attr]
+    }
+    got = [(int(post["components"][0]["components"][0]["custom_id"].split(":")[2]),
+            int(post["content"].split()[1])) for post, _ in posted]  # fmt: skip
+    assert len(got) == len(set(got)), "an episode was prompted twice"
+    assert set(got) == expected
+    schedules = dict(rules.values())
+    for (series_id, episode), (_, seen_at) in zip(got, posted, strict=True):
+        aired = schedules[series_id].airs_at(episode)  # type: ignore[union-attr]
+        assert timedelta(0) <= seen_at - aired < timedelta(hours=1), (series_id, episode)
+    print(f"simulated Winter 2024: {len(got)} prompts for {len(rules)} series, none twice, each within the hour")
