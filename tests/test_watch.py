@@ -23,7 +23,7 @@ from bot.store import Store
 from bot.store.catalog import CatalogWriter
 from bot.store.watches import Watch
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, join, moderator
+from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot
 from tests.markdown_model import problems
 
 
@@ -356,3 +356,20 @@ async def test_a_simulated_season_prompts_every_episode_once_within_the_hour_it_
         aired = schedules[series_id].airs_at(episode)  # type: ignore[union-attr]
         assert timedelta(0) <= seen_at - aired < timedelta(hours=1), (series_id, episode)
     print(f"simulated Winter 2024: {len(got)} prompts for {len(rules)} series, none twice, each within the hour")
+
+
+async def test_a_restart_mid_week_never_repeats_a_prompt(fake: FakeDiscord, database: Path) -> None:
+    async with running_bot(fake, database) as first:
+        guild = await new_guild(fake, first, "Restarted Club")
+        mira = await moderator(fake, guild, "mira")
+        await mira.slash("watch add", series=await rouge(mira))
+        drain(fake)
+        await announce(first, "2024-01-17T16:30:00")  # episode 2, Thursday
+        assert len(posted_in(fake, guild)) == 1
+    async with running_bot(fake, database) as second:  # back on Saturday, same database
+        await announce(second, "2024-01-19T12:00:00")
+        await announce(second, "2024-01-17T16:31:00")  # even a clock that went back
+        assert posted_in(fake, guild) == []
+        await announce(second, "2024-01-24T16:30:00")  # the next Thursday
+        [prompt] = posted_in(fake, guild)
+        assert prompt["content"].startswith("Episode 3 of **Metallic Rouge**")
