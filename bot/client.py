@@ -25,7 +25,15 @@ from bot.errors import UserFacingError
 from bot.failures import handle_interaction_error, reply_ephemeral
 from bot.interactions import require_level
 from bot.pages import PagerButton
-from bot.permissions import FormHandler, FormRoute, Level, LevelRefused, level_of
+from bot.permissions import (
+    FormHandler,
+    FormRoute,
+    Level,
+    LevelRefused,
+    OptionRefused,
+    level_of,
+    published_bounds_problem,
+)
 from bot.render.errors import render_user_error, user_error_text
 from bot.services import Services
 from bot.services.catalog_import import backfill_starter_catalog, import_starter_catalog
@@ -60,6 +68,9 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
         if level is None:
             raise LevelRefused("This command declares no permission level, so it does not run.")
         await require_level(interaction, level)
+        problem = published_bounds_problem(interaction.command, interaction.namespace)
+        if problem is not None:
+            raise OptionRefused(f"{problem} Nothing was changed.")
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

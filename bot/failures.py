@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
-from bot.permissions import LevelRefused
+from bot.permissions import LevelRefused, OptionRefused
 from bot.render.errors import render_internal_error, render_user_error
 
 log = logging.getLogger("bot.client")
@@ -20,7 +20,7 @@ def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFac
     """A sentence for the errors discord.py raises before a command runs, or None if it is a bug."""
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works inside a server."
-    if isinstance(error, LevelRefused):
+    if isinstance(error, LevelRefused | OptionRefused):
         return str(error)
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         return str(error)

@@ -47,6 +47,34 @@ class LevelRefused(app_commands.CheckFailure):
     """Raised before a command runs; its message is the refusal the member sees."""
 
 
+class OptionRefused(app_commands.CheckFailure):
+    """An option value outside what the command published (Discord's client keeps to it; a forged or
+    replayed interaction need not, and discord.py does not check on receipt)."""
+
+
+def published_bounds_problem(command: object, namespace: app_commands.Namespace) -> str | None:
+    """A sentence when an option's value breaks its published choices, range or length; None when all keep."""
+    for parameter in getattr(command, "parameters", []):
+        value = getattr(namespace, parameter.display_name, None)
+        if value is None:
+            continue
+        name = parameter.display_name
+        if parameter.choices and value not in {choice.value for choice in parameter.choices}:
+            allowed = ", ".join(str(choice.name) for choice in parameter.choices)
+            return f"{name} is one of: {allowed}."
+        if parameter.type is discord.AppCommandOptionType.string and isinstance(value, str):
+            low, high, size = parameter.min_value, parameter.max_value, len(value)
+            if (low is not None and size < low) or (high is not None and size > high):
+                return f"{name} has {low or 0} to {high} characters."
+        elif isinstance(value, int | float) and parameter.type in (
+            discord.AppCommandOptionType.integer, discord.AppCommandOptionType.number,
+        ):  # fmt: skip
+            low, high = parameter.min_value, parameter.max_value
+            if (low is not None and value < low) or (high is not None and value > high):
+                return f"{name} goes from {low} to {high}."
+    return None
+
+
 def requires(level: Level) -> Callable[[T], T]:
     """Declare the level of a command or context menu (above or below its @command decorator)."""
 

@@ -106,6 +106,16 @@ async def test_integers(bot: ReviewBot, alice: Member, option: str, value: int) 
 
 
 @pytest.mark.parametrize(
+    "options",
+    [{"year": 1959}, {"year": 10**15}, {"year": -2024}, {"season": "Monsoon"}, {"year": 2024, "season": "winter'"}],
+)
+async def test_season_options_outside_their_range(alice: Member, options: dict[str, object]) -> None:
+    reply = await alice.slash("season", **options)
+    answered_clearly(reply)
+    assert reply.callback_type == 4 and reply.ephemeral, reply.text
+
+
+@pytest.mark.parametrize(
     "custom_id",
     ["mod:approve:" + "9" * 300, "mod:approve:abc", "rep:hide:-1", "series:pick:not-a-member", "series:post:"],
 )
@@ -123,6 +133,19 @@ async def test_series_names_elsewhere(alice: Member, command: str, option: str, 
     answered_clearly(reply)
     # No series of that name, or none with impressions here: either way only the member is told.
     assert reply.ephemeral, reply.text
+
+
+@pytest.mark.parametrize(("name", "value"), CASES, ids=IDS)
+@pytest.mark.parametrize("option", ["series", "date", "time"])
+async def test_watch_schedules(bot: ReviewBot, mira: Member, option: str, name: str, value: str) -> None:
+    options = {"series": "series:1", "date": "2024-01-10", "time": "01:25", option: value}
+    reply = await mira.slash("watch schedule", **options)
+    answered_clearly(reply)
+    assert reply.ephemeral
+    if option != "series":  # a hostile date or time is never a schedule
+        with sqlite3.connect(bot.settings.database_path) as conn:
+            rows = conn.execute("SELECT count(*) FROM guild_schedules WHERE guild_id = ?", (mira.guild.id,))
+            assert rows.fetchone() == (0,)
 
 
 @pytest.mark.parametrize(("name", "value"), CASES, ids=IDS)
