@@ -71,7 +71,7 @@ def published_bounds_problem(command: object, namespace: app_commands.Namespace)
         ):  # fmt: skip
             low, high = parameter.min_value, parameter.max_value
             if (low is not None and value < low) or (high is not None and value > high):
-                return f"{name} goes from {low} to {high}."
+                return f"{name} goes from {low} to {high}, not {value}."
     return None
 
 

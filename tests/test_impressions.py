@@ -273,12 +273,12 @@ async def twelve_episodes(bot: ReviewBot) -> str:
     [
         ({"series": "series:999999999", "scope": "completed"}, "There is no series series:999999999"),
         ({"series": "not picked", "scope": "completed"}, "Pick the series from the list"),
-        ({"scope": "episodes", "episodes": 0}, "Episodes watched starts at 1"),
+        ({"scope": "episodes", "episodes": 0}, "episodes goes from 1 to 10000, not 0."),
         ({"scope": "episodes", "episodes": 13}, "has 12 episodes, not 13"),
         ({"scope": "episodes"}, "how many episodes you watched"),
         ({"scope": "dropped"}, "after how many episodes you dropped it"),
-        ({"scope": "completed", "overall": 11}, "Scores go from 1 to 10; overall was 11"),
-        ({"scope": "completed", "music": 0}, "Scores go from 1 to 10; music was 0"),
+        ({"scope": "completed", "overall": 11}, "overall goes from 1 to 10, not 11."),
+        ({"scope": "completed", "music": 0}, "music goes from 1 to 10, not 0."),
     ],
 )
 async def test_bad_post_options_are_refused_before_writing(
