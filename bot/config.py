@@ -48,6 +48,7 @@ class Settings:
     login_timeout_s: float = 60.0
     catalog_refresh_url: str = DEFAULT_REFRESH_URL
     catalog_refresh_hours: float = 24.0  # 0: no refresh while the bot runs
+    chart_timeout_s: float = 10.0  # a chart not drawn by then: its worker is replaced
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
@@ -137,6 +138,7 @@ def load_settings(
     # Interactions must be answered within 3 s; AniList enrichment has to fit inside that.
     anilist_timeout_s = _seconds("ANILIST_TIMEOUT", get("ANILIST_TIMEOUT"), 1.5, 0.1, 2.5)
     login_timeout_s = _seconds("LOGIN_TIMEOUT", get("LOGIN_TIMEOUT"), 60, 1, 600)
+    chart_timeout_s = _seconds("CHART_TIMEOUT", get("CHART_TIMEOUT"), 10, 1, 60)
     refresh_url = get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL
     if not refresh_url.startswith(("http://", "https://")):
         raise ConfigError(f"CATALOG_REFRESH_URL must be an http(s) URL, but it is {refresh_url!r}.")
@@ -152,6 +154,7 @@ def load_settings(
         login_timeout_s=login_timeout_s,
         catalog_refresh_url=refresh_url,
         catalog_refresh_hours=refresh_hours,
+        chart_timeout_s=chart_timeout_s,
         anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),
         anilist_url=anilist_url,
         anilist_timeout_s=anilist_timeout_s,

@@ -16,6 +16,7 @@ import discord
 from bot.errors import InvalidInput, PermissionDenied
 from bot.interactions import PersistentButton, actor_of, guild_of, services_of
 from bot.permissions import Level
+from bot.render.charts import render_member_chart_button
 from bot.render.impressions import render_impression_card, render_queue_buttons
 from bot.render.moderation import render_audit_page, render_report, render_report_buttons
 from bot.render.pager import PAGER_TEMPLATE, render_pager
@@ -62,7 +63,11 @@ async def _own_impressions(interaction: discord.Interaction, page: int, args: st
     found = await services_of(interaction).impressions.author_page(
         guild_of(interaction), interaction.user.id, int(args) or None, page
     )
-    return None if found is None else Shown([render_impression_card(found.impression, found.series)], page, found.total)
+    if found is None:
+        return None
+    return Shown(
+        [render_impression_card(found.impression, found.series)], page, found.total, [render_member_chart_button()]
+    )
 
 
 async def _audit_log(interaction: discord.Interaction, page: int, args: str) -> Shown | None:

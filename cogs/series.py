@@ -28,6 +28,7 @@ from bot.render.series import (
 from bot.render.text import md
 from bot.services.curation import parse_curation_form
 from bot.services.series import parse_series_ref, series_ref
+from cogs._charts import send_series_chart
 
 
 def _today() -> datetime:
@@ -127,6 +128,13 @@ class Series(commands.Cog):
         args = f"{series.id}.{sort[0]}.{reviewer.id if reviewer else 0}"
         await send_pages(interaction, "s", args, empty, ephemeral=False)
 
+    @requires(Level.MEMBER)
+    @series.command(name="charts", description="Charts of a series in this server: categories, scores, the season.")
+    @app_commands.describe(title="Start typing the series' name and pick it", private="Show the charts only to you")
+    async def charts(self, interaction: discord.Interaction, title: str, private: bool = False) -> None:
+        series = await self.service.find_ref(title)
+        await send_series_chart(interaction, series.id, private=private)
+
     # -- curation ---------------------------------------------------------------------------------------
 
     @requires(Level.CURATOR)
@@ -190,6 +198,7 @@ class Series(commands.Cog):
 
     @lookup.autocomplete("title")
     @impressions.autocomplete("title")
+    @charts.autocomplete("title")
     @edit.autocomplete("title")
     @merge.autocomplete("source")
     @merge.autocomplete("into")

@@ -12,6 +12,7 @@ import discord
 
 from bot.models import Ratings, Series
 from bot.render import COLOUR_CARD, persistent_view
+from bot.render.charts import render_charts_button
 from bot.render.impressions import render_ratings_field
 from bot.render.text import md, plain
 from bot.services.series import SeriesCard, Suggestion, series_ref
@@ -196,7 +197,8 @@ def render_series_buttons(series: Series) -> discord.ui.View:
     links: list[discord.ui.Button[discord.ui.View]] = [
         discord.ui.Button(label=label, url=url, row=1 + n // 5) for n, (label, url) in enumerate(site_links(series))
     ]
-    return persistent_view(render_impressions_button(series.id), render_post_button(series.id), *links)
+    buttons = (render_impressions_button(series.id), render_post_button(series.id), render_charts_button(series.id))
+    return persistent_view(*buttons, *links)
 
 
 def render_no_match(typed: str, suggestions: list[Suggestion]) -> discord.Embed:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.render.chart_worker import ChartWorker
 from bot.services.anilist import AniListClient
+from bot.services.charts import ChartService
 from bot.services.curation import CurationService
 from bot.services.impressions import ImpressionService
 from bot.services.moderation import ModerationService
@@ -27,6 +29,7 @@ class Services:
     curation: CurationService
     watches: WatchService
     season: SeasonService
+    charts: ChartService
     anilist: AniListClient | None
 
     @classmethod
@@ -44,9 +47,11 @@ class Services:
             ),
             watches=WatchService(store.watches, series),
             season=SeasonService(store.season),
+            charts=ChartService(store.charts, ChartWorker(settings.chart_timeout_s)),
             anilist=anilist,
         )
 
     async def close(self) -> None:
+        self.charts.close()
         if self.anilist is not None:
             await self.anilist.close()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.store.cards import CardStore
 from bot.store.catalog import CatalogStore
+from bot.store.charts import ChartStore
 from bot.store.curation import CurationStore
 from bot.store.database import Database
 from bot.store.impressions import ImpressionStore
@@ -37,6 +38,7 @@ class Store:
         self.state = StateStore(db)
         self.watches = WatchStore(db)
         self.season = SeasonStore(db)
+        self.charts = ChartStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

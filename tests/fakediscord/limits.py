@@ -7,6 +7,8 @@ Application Commands (naming, option and choice limits), Interactions (autocompl
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from typing import Any
 
@@ -173,6 +175,7 @@ def check_message(payload: dict[str, Any]) -> list[str]:
         problems.append(f"content is {len(content)} chars (max 2000)")
     problems += check_embeds(payload.get("embeds") or [])
     problems += check_components(payload.get("components") or [])
+    problems += check_files(payload)
     flags = payload.get("flags") or 0
     if flags & ~ALLOWED_MESSAGE_FLAGS:
         problems.append(f"message flags {flags} include ones a bot cannot set")
@@ -292,3 +295,64 @@ def check_thread(body: dict[str, Any]) -> list[str]:
     if body.get("auto_archive_duration") not in (60, 1440, 4320, 10080):
         problems.append(f"auto_archive_duration must be 60, 1440, 4320 or 10080: {body.get('auto_archive_duration')!r}")
     return problems
+
+
+UPLOAD_LIMIT = 10 * 1024 * 1024  # what a bot may attach to a message in a server without boosts
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def uploaded(filename: str, content: bytes) -> dict[str, Any]:
+    """A file part of a multipart message, as the fake keeps it: text files readable as `content`, every
+    file's bytes in base64 (the message stays JSON), and what Discord would take its type to be."""
+    try:
+        text: str | None = content.decode()
+    except UnicodeDecodeError:
+        text = None
+    kind = (
+        "image/png"
+        if content.startswith(PNG_MAGIC)
+        else "text/plain"
+        if text is not None
+        else "application/octet-stream"
+    )
+    return {
+        "filename": filename, "size": len(content), "content": text, "content_type": kind,
+        "data": base64.b64encode(content).decode(),
+    }  # fmt: skip
+
+
+def check_files(payload: dict[str, Any]) -> list[str]:
+    """Attachments: within the upload limit; a .png is a PNG Pillow decodes, of a sensible size; alt texts
+    within 1,024 characters; an embed's attachment:// image names a file sent with it."""
+    problems = []
+    files = payload.get("files") or []
+    names = {file["filename"] for file in files}
+    for file in files:
+        if file["size"] > UPLOAD_LIMIT:
+            problems.append(f"{file['filename']} is {file['size']} bytes (max {UPLOAD_LIMIT})")
+        if file["filename"].endswith(".png"):
+            problems += _check_png(file)
+    for attachment in payload.get("attachments") or []:
+        if len(attachment.get("description") or "") > 1024:
+            problems.append(f"attachment {attachment.get('filename')} has a description over 1024 characters")
+    for embed in payload.get("embeds") or []:
+        url = (embed.get("image") or {}).get("url") or ""
+        if url.startswith("attachment://") and url.removeprefix("attachment://") not in names:
+            problems.append(f"embed image {url} names no attached file")
+    return problems
+
+
+def _check_png(file: dict[str, Any]) -> list[str]:
+    from PIL import Image  # only tests that send images need Pillow loaded
+
+    if file["content_type"] != "image/png":
+        return [f"{file['filename']} is not a PNG ({file['content_type']})"]
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(file["data"]))) as image:
+            image.load()
+            width, height, kind = image.width, image.height, image.format
+    except Exception as error:
+        return [f"{file['filename']} does not decode: {error}"]
+    if kind != "PNG" or not (300 <= width <= 4096 and 200 <= height <= 4096):
+        return [f"{file['filename']} is a {kind} of {width}x{height} (expected a PNG of 300-4096 x 200-4096)"]
+    return []

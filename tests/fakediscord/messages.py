@@ -69,7 +69,7 @@ class MessageRoutes:
             "content": payload.get("content") or "",
             "embeds": payload.get("embeds") or [],
             "components": payload.get("components") or [],
-            "attachments": [],
+            "attachments": _attachments(payload, channel_id),
             "mentions": [],
             "mention_roles": [],
             "mention_everyone": False,
@@ -101,6 +101,8 @@ class MessageRoutes:
         for key in ("content", "embeds", "components", "flags", "allowed_mentions", "files"):
             if key in payload:
                 message[key] = payload[key] if payload[key] is not None else message.get(key)
+        if "attachments" in payload:
+            message["attachments"] = _attachments(payload, int(message["channel_id"]))
         message["edited_timestamp"] = now_iso()
 
     def _interaction_for(self, token: str) -> SentInteraction | None:
@@ -302,6 +304,21 @@ class MessageRoutes:
             channel_id = str(self.snowflake())
             self.dm_channels[channel_id] = recipient
         return json_response({"id": channel_id, "type": 1, "recipients": [recipient], "last_message_id": None})
+
+
+def _attachments(payload: Json, channel_id: int) -> list[Json]:
+    """The attachment objects Discord answers with: the payload's (id, filename, description) with the
+    uploaded file's size and type."""
+    files = {file["filename"]: file for file in payload.get("files") or []}
+    found = []
+    for attachment in payload.get("attachments") or []:
+        file = files.get(attachment.get("filename"), {})
+        url = (
+            f"https://cdn.example.invalid/attachments/{channel_id}/{attachment.get('id')}/{attachment.get('filename')}"
+        )
+        found.append({**attachment, "id": str(attachment.get("id")), "size": file.get("size", 0),
+                      "content_type": file.get("content_type"), "url": url, "proxy_url": url})  # fmt: skip
+    return found
 
 
 def _callback_problems(kind: Any, data: Json, answered: int) -> list[str]:

@@ -302,8 +302,7 @@ class FakeDiscord(GatewayRoutes, MessageRoutes):
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     payload = json.loads(await part.text())  # type: ignore[union-attr]
                 elif part.filename:  # type: ignore[union-attr]
-                    content = await part.read()  # type: ignore[union-attr]
-                    files.append({"filename": part.filename, "size": len(content), "content": content.decode()})  # type: ignore[union-attr]
+                    files.append(limits.uploaded(part.filename, await part.read()))  # type: ignore[union-attr]
             target = payload.get("data", payload)
             target["files"] = files
             return payload

@@ -1,0 +1,65 @@
+"""Charts of a series in a server, and of a member's own scores: the numbers from the store, the picture
+from the chart worker, kept by what they show so an unchanged chart is served without drawing it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.errors import NotFound
+from bot.render.chart_drawing import draw_member_chart, draw_series_chart
+from bot.render.chart_worker import ChartWorker
+from bot.store.charts import ChartStore, MemberChartData, SeriesChartData
+
+KEPT_CHARTS = 64  # about 70 KB each
+T = TypeVar("T", SeriesChartData, MemberChartData)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart(Generic[T]):
+    data: T
+    png: bytes
+    cached: bool
+
+
+class ChartService:
+    def __init__(self, charts: ChartStore, worker: ChartWorker) -> None:
+        self._charts = charts
+        self._worker = worker
+        # Keyed by a digest of the numbers drawn, not by a version some write must remember to bump: a
+        # write that changes what a chart shows changes its key, whatever the write was.
+        self._kept: OrderedDict[str, bytes] = OrderedDict()
+        self.drawn = 0  # charts drawn by the worker (the rest came from the cache)
+
+    async def series(self, guild_id: int, series_id: int) -> Chart[SeriesChartData]:
+        data = await self._charts.series(guild_id, series_id)
+        if data is None:
+            raise NotFound("There is no such series (it may have been removed).")
+        return await self._picture(f"s:{guild_id}", data, draw_series_chart)
+
+    async def member(self, guild_id: int, user_id: int) -> Chart[MemberChartData]:
+        return await self._picture(
+            f"m:{guild_id}:{user_id}", await self._charts.member(guild_id, user_id), draw_member_chart
+        )
+
+    async def _picture(self, scope: str, data: T, draw: Callable[[T], bytes]) -> Chart[T]:
+        key = hashlib.sha256(f"{scope}:{data!r}".encode()).hexdigest()
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            return Chart(data, kept, cached=True)
+        png = await self._worker.draw(draw, data)
+        self.drawn += 1
+        self._kept[key] = png
+        while len(self._kept) > KEPT_CHARTS:
+            self._kept.popitem(last=False)
+        return Chart(data, png, cached=False)
+
+    def worker_pids(self) -> list[int]:
+        return self._worker.pids()
+
+    def close(self) -> None:
+        self._worker.discard()
