@@ -162,3 +162,26 @@ async def test_a_worker_that_dies_or_hangs_is_replaced_and_the_next_chart_works(
         works = await alice.slash("series charts", title=await rouge(alice))
         assert f"Overall {overall + 2}.0 (1)" in picture(works)[1]
         assert charts.worker_pids() != [pid]
+
+
+async def test_every_kind_of_write_is_seen_by_the_next_chart(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    bob = join(fake, guild, "bob", PLAIN_PERMISSIONS)
+    await post(alice, "completed", overall=8)
+    bobs = await post(bob, "completed", overall=4)
+
+    async def alt() -> str:
+        return picture(await alice.slash("series charts", title=await rouge(alice)))[1]
+
+    assert "Overall 6.0 (2)" in await alt()
+    await mira.slash("mod hide", id=str(bobs), reason="spoilers")
+    assert "Overall 8.0 (1)" in await alt()
+    await mira.slash("mod restore", id=str(bobs))
+    assert "Overall 6.0 (2)" in await alt()
+    form = await bob.slash("impression edit", id=str(bobs), overall=10)
+    await bob.submit(form, text="On second thought.")
+    assert "Overall 9.0 (2)" in await alt()
+    deleted = await bob.slash("impression delete", id=str(bobs))
+    await bob.click(deleted, "Delete")
+    assert "Overall 8.0 (1)" in await alt()

@@ -34,9 +34,8 @@ def warm_up() -> None:
 def _figure() -> Figure:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, facecolor=BACKGROUND)
-    figure.set_layout_engine("constrained")
-    return figure
+    # Fixed margins, not a layout engine: the constrained layout drew every chart twice to measure it.
+    return Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, facecolor=BACKGROUND)
 
 
 def _style(axes: Axes, title: str) -> None:
@@ -53,7 +52,8 @@ def _style(axes: Axes, title: str) -> None:
 
 def _png(figure: Figure) -> bytes:
     out = io.BytesIO()
-    figure.savefig(out, format="png", facecolor=BACKGROUND)
+    # zlib level 1: a few KB larger than the default 6, in a third of the time.
+    figure.savefig(out, format="png", facecolor=BACKGROUND, pil_kwargs={"compress_level": 1})
     return out.getvalue()
 
 
@@ -112,7 +112,9 @@ def _season(axes: Axes, data: SeriesChartData) -> None:
 
 def draw_series_chart(data: SeriesChartData) -> bytes:
     figure = _figure()
-    grid = figure.add_gridspec(2, 2, width_ratios=(1, 1.25))
+    grid = figure.add_gridspec(
+        2, 2, width_ratios=(1, 1.25), left=0.125, right=0.985, top=0.93, bottom=0.08, wspace=0.18, hspace=0.42
+    )
     _profile(figure.add_subplot(grid[:, 0]), data.categories, f"Category averages ({data.reviewers} reviewers)")
     _distribution(figure.add_subplot(grid[0, 1]), data.overall)
     _season(figure.add_subplot(grid[1, 1]), data)
@@ -122,7 +124,7 @@ def draw_series_chart(data: SeriesChartData) -> bytes:
 def draw_member_chart(data: MemberChartData) -> bytes:
     """Your averages beside this server's, over the same series: where your taste differs."""
     figure = _figure()
-    axes = figure.add_subplot()
+    axes = figure.add_axes((0.14, 0.07, 0.83, 0.85))
     _style(axes, f"Your category averages and this server's, over the same {data.series} series")
     rows = range(len(data.mine))
     mine = [a.average or 0.0 for a in data.mine][::-1]

@@ -16,7 +16,7 @@ _COLUMNS = ("guild_id", "series_id", "author_id", "author_name", "scope", "episo
 
 _RATING_TRIGGERS = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-    "AND (name LIKE 'impressions_rate_%' OR name LIKE 'series_reviewers_%')"
+    "AND (name LIKE 'impressions_rate_%' OR name LIKE 'series_reviewers_%' OR name LIKE 'impressions_chart_%')"
 )
 _SCORES = ", ".join(SCORE_COLUMNS)
 # Migration 0006's rebuild of the series card aggregates, for after a load made without its triggers.
@@ -29,6 +29,10 @@ _REBUILD = (
     "INSERT INTO series_ratings SELECT guild_id, series_id, count(*), "
     + ", ".join(f"count({c}), coalesce(sum({c}), 0)" for c in SCORE_COLUMNS)
     + " FROM series_reviewers GROUP BY guild_id, series_id",
+    # Every chart drawn before the load is out of date (its trigger was set aside with the others).
+    "INSERT OR REPLACE INTO chart_versions SELECT guild_id, series_id, coalesce((SELECT version "
+    "FROM chart_versions v WHERE v.guild_id = i.guild_id AND v.series_id = i.series_id), 0) + 1 "
+    "FROM impressions i GROUP BY guild_id, series_id",
 )
 
 

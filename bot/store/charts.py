@@ -83,6 +83,28 @@ class ChartStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def version(self, guild_id: int, series_id: int) -> tuple[int, str] | None:
+        """The series (merges followed) and a version of everything its chart shows here: its impressions'
+        version (moved by every write, see migration 0009) and the catalog's revision (its title)."""
+
+        def job(conn: sqlite3.Connection) -> tuple[int, str] | None:
+            resolved = series_id
+            for _ in range(16):
+                row = conn.execute("SELECT merged_into FROM series WHERE id = ?", (resolved,)).fetchone()
+                if row is None:
+                    return None
+                if row[0] is None:
+                    break
+                resolved = row[0]
+            version = conn.execute(
+                "SELECT coalesce((SELECT version FROM chart_versions WHERE guild_id = ? AND series_id = ?), 0), "
+                "coalesce((SELECT value FROM catalog_meta WHERE key = 'revision'), 0)",
+                (guild_id, resolved),
+            ).fetchone()
+            return resolved, f"{version[0]}.{version[1]}"
+
+        return await self._db.read(job)
+
     async def series(self, guild_id: int, series_id: int) -> SeriesChartData | None:
         """None for an unknown series; merges are followed."""
 
