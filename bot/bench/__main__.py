@@ -1,4 +1,5 @@
-"""`python -m bot.bench {lookup,impressions,all} [--quick] [--json PATH]`: lookup, cards, posting, import.
+"""`python -m bot.bench {lookup,impressions,e2e,all} [--quick] [--json PATH]`: lookup, cards, charts, posting,
+import, end to end.
 
 Everything runs in a temporary directory on synthetic data; numbers come from one run, so compare
 the ratios in the table rather than absolute times across machines.
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.bench.charts import measure_charts
 from bot.bench.synthetic import offline_database, queries
 from bot.models import Scores
 from bot.render.series import render_series_card
@@ -154,6 +156,7 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
                     ("pass" if p99 <= 1 else "MISS") if goal else "",
                 )
             )
+        rows += [Row(*row) for row in await measure_charts(store, hot, quick)]
         for concurrency in (1, 32):
             rate = await post_rate(impressions, series_count, 600 if quick else 3_000, concurrency)
             goal = "≥ 2,000/s" if concurrency > 1 else ""

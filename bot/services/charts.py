@@ -49,6 +49,8 @@ class ChartService:
         data = await self._charts.series(guild_id, resolved)
         if data is None:
             raise NotFound("There is no such series (it may have been removed).")
+        if not data.reviewers:  # nothing to draw: the answer says so in words
+            return Chart(data, b"", cached=False)
         chart = await self._picture(f"s:{guild_id}", data, draw_series_chart)
         self._kept_series[(guild_id, resolved)] = (version, chart)
         while len(self._kept_series) > KEPT_CHARTS:
@@ -56,9 +58,10 @@ class ChartService:
         return chart
 
     async def member(self, guild_id: int, user_id: int) -> Chart[MemberChartData]:
-        return await self._picture(
-            f"m:{guild_id}:{user_id}", await self._charts.member(guild_id, user_id), draw_member_chart
-        )
+        data = await self._charts.member(guild_id, user_id)
+        if not data.series:  # nothing to draw: the answer says so in words
+            return Chart(data, b"", cached=False)
+        return await self._picture(f"m:{guild_id}:{user_id}", data, draw_member_chart)
 
     async def _picture(self, scope: str, data: T, draw: Callable[[T], bytes]) -> Chart[T]:
         key = hashlib.sha256(f"{scope}:{data!r}".encode()).hexdigest()

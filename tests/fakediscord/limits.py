@@ -297,6 +297,7 @@ def check_thread(body: dict[str, Any]) -> list[str]:
     return problems
 
 
+DECODE_IMAGES = True  # benchmarks turn it off: they time the bot from the process the fake runs in
 UPLOAD_LIMIT = 10 * 1024 * 1024  # what a bot may attach to a message in a server without boosts
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -330,7 +331,7 @@ def check_files(payload: dict[str, Any]) -> list[str]:
     for file in files:
         if file["size"] > UPLOAD_LIMIT:
             problems.append(f"{file['filename']} is {file['size']} bytes (max {UPLOAD_LIMIT})")
-        if file["filename"].endswith(".png"):
+        if file["filename"].endswith(".png") and DECODE_IMAGES:
             problems += _check_png(file)
     for attachment in payload.get("attachments") or []:
         if len(attachment.get("description") or "") > 1024:
