@@ -14,6 +14,7 @@ from bot.permissions import LevelRefused, OptionRefused
 from bot.render.errors import render_internal_error, render_user_error
 
 log = logging.getLogger("bot.client")
+PUBLIC_THINKING = "public_thinking"  # interaction.extras key: a public deferral not followed up yet
 
 
 def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFacingError | None:
@@ -37,6 +38,10 @@ async def reply_ephemeral(interaction: discord.Interaction, embed: discord.Embed
     if interaction.type is discord.InteractionType.autocomplete:
         return  # an autocomplete cannot carry a message; the member simply sees no choices
     try:
+        if interaction.extras.pop(PUBLIC_THINKING, False):
+            # A public "thinking…" message would become the error itself, for everyone to see: Discord
+            # keeps a deferral's visibility. Gone first, the error goes to the member alone.
+            await interaction.delete_original_response()
         if interaction.response.is_done():
             await interaction.followup.send(embed=embed, ephemeral=True)
         else:

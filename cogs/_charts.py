@@ -10,6 +10,8 @@ from typing import Self
 
 import discord
 
+from bot.errors import NotFound
+from bot.failures import PUBLIC_THINKING
 from bot.interactions import PersistentButton, bot_of, guild_of
 from bot.permissions import Level
 from bot.render.charts import (
@@ -20,7 +22,6 @@ from bot.render.charts import (
     render_charts_button,
     render_member_chart_button,
     render_member_chart_embed,
-    render_no_chart,
     render_no_member_chart,
     render_series_chart_embed,
 )
@@ -28,10 +29,11 @@ from bot.render.charts import (
 
 async def send_series_chart(interaction: discord.Interaction, series_id: int, *, private: bool) -> None:
     await interaction.response.defer(ephemeral=private, thinking=True)
+    interaction.extras[PUBLIC_THINKING] = not private  # an error then must not land in the public message
     chart = await bot_of(interaction).services.charts.series(guild_of(interaction), series_id)
     if not chart.data.reviewers:
-        await interaction.followup.send(embed=render_no_chart(chart.data.title), ephemeral=True)
-        return
+        raise NotFound("No impressions of {} in this server yet, so there is no chart.", chart.data.title)
+    interaction.extras[PUBLIC_THINKING] = False
     name = f"series-{chart.data.series_id}.png"
     picture = discord.File(io.BytesIO(chart.png), filename=name, description=describe_series_chart(chart.data))
     await interaction.followup.send(embed=render_series_chart_embed(chart.data, name), file=picture, ephemeral=private)

@@ -79,7 +79,7 @@ async def test_a_series_without_impressions_says_so_in_words(bot: ReviewBot, ali
     card = await alice.slash("series lookup", title=await rouge(alice))
     reply = await alice.click(card, "Charts")
     assert reply.callback_type == 5 and reply.ephemeral  # deferred first, then the answer
-    assert "No impressions of **Metallic Rouge** in this server yet" in reply.text
+    assert reply.text == "No impressions of Metallic Rouge in this server yet, so there is no chart."
     assert not reply.last["files"]
 
 
@@ -159,6 +159,7 @@ async def test_a_worker_that_dies_or_hangs_is_replaced_and_the_next_chart_works(
         await asyncio.sleep(0.1)
         failed = await alice.slash("series charts", title=await rouge(alice))
         assert failed.ephemeral and failed.text == "The chart could not be drawn this time; try again in a moment."
+        assert failed.message.get("deleted"), "the public 'thinking…' message does not stay behind"
         works = await alice.slash("series charts", title=await rouge(alice))
         assert f"Overall {overall + 2}.0 (1)" in picture(works)[1]
         assert charts.worker_pids() != [pid]
@@ -185,3 +186,19 @@ async def test_every_kind_of_write_is_seen_by_the_next_chart(
     deleted = await bob.slash("impression delete", id=str(bobs))
     await bob.click(deleted, "Delete")
     assert "Overall 8.0 (1)" in await alt()
+
+
+def test_a_hostile_title_stays_inert_around_the_chart() -> None:
+    from bot.render.charts import describe_series_chart, render_series_chart_embed
+    from bot.store.charts import CategoryAverage, SeriesChartData
+    from tests.markdown_model import problems
+
+    hostile = "[Free Nitro](http://evil) @everyone <@&1> ||x|| ``` # head " + "長" * 300
+    averages = tuple(CategoryAverage(field, 1, 7.0) for field, _, _ in CATEGORIES)
+    data = SeriesChartData(1, hostile, 12, 1, averages, (0,) * 6 + (1,) + (0,) * 3, ())
+    embed = render_series_chart_embed(data, "series-1.png")
+    for text in (embed.title or "", embed.description or ""):
+        assert problems(text) == [], text
+    assert len(embed.title or "") <= 256
+    alt = describe_series_chart(data)
+    assert len(alt) <= 1024 and "\n" not in alt

@@ -82,17 +82,11 @@ def render_series_chart_embed(data: SeriesChartData, filename: str) -> discord.E
     season = _season_words(data)
     if season:
         lines.append(season)
-    embed = discord.Embed(title=f"Charts: {plain(data.title, 230)}", description="\n".join(lines), colour=COLOUR_CARD)
+    title = f"Charts: {md(data.title, 240, newlines=False)}"  # embed titles render markdown too
+    embed = discord.Embed(title=title, description="\n".join(lines), colour=COLOUR_CARD)
     embed.set_image(url=f"attachment://{filename}")
     embed.set_footer(text=f"series:{data.series_id} · each reviewer's latest published impression")
     return embed
-
-
-def render_no_chart(title: str) -> discord.Embed:
-    return discord.Embed(
-        description=f"No impressions of **{md(title, 200, newlines=False)}** in this server yet, so there is no chart.",
-        colour=COLOUR_CARD,
-    )
 
 
 def describe_member_chart(data: MemberChartData) -> str:

@@ -183,10 +183,13 @@ class MessageRoutes:
         problems = limits.check_message(body)
         if problems:
             return self._reject("follow-up message", problems)
-        if interaction.callback and interaction.callback.get("type") == 5 and not interaction.followup_ids:
-            # The first follow-up after a deferral replaces the "thinking" message, as on Discord.
-            original = self.messages[interaction.original_id or 0]
-            self._edit_message(original, {**body, "flags": body.get("flags") or 0})
+        original = self.messages.get(interaction.original_id or 0)
+        deferred = interaction.callback and interaction.callback.get("type") == 5
+        if deferred and not interaction.followup_ids and original is not None and not original.get("deleted"):
+            # The first follow-up after a deferral replaces the "thinking" message, as on Discord: it stays
+            # as public or as ephemeral as the deferral made it, whatever flags the follow-up asks for.
+            keep = (original.get("flags") or 0) & limits.EPHEMERAL
+            self._edit_message(original, {**body, "flags": keep})
             interaction.followup_ids.append(int(original["id"]))
             interaction.touch()
             return json_response(original)
@@ -225,7 +228,9 @@ class MessageRoutes:
         if interaction is None or found is None:
             return error_response(404, 10008, "Unknown Message")
         found["deleted"] = True
-        interaction.edited = True
+        deferred = (interaction.callback or {}).get("type") == 5 and not interaction.followup_ids
+        if not deferred:  # a "thinking…" message taken away is no answer yet: a follow-up will be
+            interaction.edited = True
         interaction.touch()
         return web.Response(status=204)
 
