@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from bot.errors import UserFacingError
-from bot.render.chart_drawing import warm_up
+from bot.render.chart_drawing import collect_garbage, warm_up
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,7 +43,9 @@ class ChartWorker:
     async def draw(self, draw: Callable[[T], bytes], data: T) -> bytes:
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self._executor(), draw, data), self._timeout_s)
+            png = await asyncio.wait_for(loop.run_in_executor(self._executor(), draw, data), self._timeout_s)
+            self._executor().submit(collect_garbage)  # after the answer, before the next chart
+            return png
         except TimeoutError:
             log.warning("A chart took longer than %.0f s: the chart worker is replaced", self._timeout_s)
         except BrokenProcessPool:
