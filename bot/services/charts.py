@@ -29,10 +29,11 @@ class ChartService:
     def __init__(self, charts: ChartStore, worker: ChartWorker) -> None:
         self._charts = charts
         self._worker = worker
-        # Keyed by a digest of the numbers drawn, not by a version some write must remember to bump: a
-        # write that changes what a chart shows changes its key, whatever the write was.
+        # Pictures by a digest of the numbers drawn: the same numbers are never drawn twice (a member's
+        # chart, whose numbers span many series, is found only this way).
         self._kept: OrderedDict[str, bytes] = OrderedDict()
-        # And by (server, series): the version of its numbers the chart was drawn from.
+        # Series charts by (server, series) with the version they were drawn at (migration 0009's, moved
+        # by a trigger on every impression write): while it holds, not even the numbers are read again.
         self._kept_series: dict[tuple[int, int], tuple[str, Chart[SeriesChartData]]] = {}
         self.drawn = 0  # charts drawn by the worker (the rest came from the cache)
 
