@@ -107,6 +107,8 @@ def run_bot() -> int:
     log.info("Starting anime-impressions-bot %s", __version__)
     try:
         asyncio.run(_run(settings))
+    except ConfigError as error:  # found while starting (the public site's port taken)
+        return _fail(str(error), EXIT_CONFIG)
     except discord.LoginFailure:
         return _fail(
             "Discord refused the token (401 Unauthorized): DISCORD_TOKEN is wrong or was reset. "

@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import discord
+from aiohttp import web
 from discord import app_commands
 from discord.ext import commands
 
 import cogs
 from bot import health
-from bot.config import Settings, SyncMode
+from bot.config import ConfigError, Settings, SyncMode
 from bot.errors import UserFacingError
 from bot.failures import handle_interaction_error, reply_ephemeral
 from bot.interactions import require_level
@@ -110,6 +111,7 @@ class ReviewBot(commands.Bot):
         self._index_build: asyncio.Task[None] | None = None
         self._backfill: asyncio.Task[None] | None = None
         self._refresh: asyncio.Task[None] | None = None
+        self._site: web.AppRunner | None = None
         self._made = time.perf_counter()
         self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
@@ -160,6 +162,8 @@ class ReviewBot(commands.Bot):
         self._index_build = asyncio.create_task(self._build_index(), name="lookup-index")
         if self.settings.catalog_refresh_hours:
             self._refresh = asyncio.create_task(self._keep_catalog_refreshed(), name="catalog-refresh")
+        if self.settings.web_enabled:
+            await self._serve_site()
         self.add_dynamic_items(PagerButton)  # the one pager, shared by every list
         for extension in discover_cogs():
             await self.load_extension(extension)
@@ -175,6 +179,24 @@ class ReviewBot(commands.Bot):
             return
         if changed is not None:
             log.info("Added airing schedules and romaji names to %d series of the catalog", changed)
+
+    async def _serve_site(self) -> None:
+        """The public site (read-only pages of the servers whose moderators published them)."""
+        from bot.web.app import make_app  # Jinja2 and the templates only when the site is on
+
+        settings = self.settings
+        self._site = web.AppRunner(make_app(self.services.web, settings.public_base_url), access_log=None)
+        await self._site.setup()
+        try:
+            await web.TCPSite(self._site, settings.web_host, settings.web_port).start()
+        except OSError as error:
+            await self._site.cleanup()
+            self._site = None
+            raise ConfigError(
+                f"The public site cannot listen on {settings.web_host}:{settings.web_port} ({error.strerror}): "
+                "set WEB_HOST and WEB_PORT, or WEB_ENABLED=false."
+            ) from None
+        log.info("Public site on http://%s:%d", settings.web_host, settings.web_port)
 
     async def _keep_catalog_refreshed(self) -> None:
         if self._index_build is not None:  # one big job at a time on a small machine
@@ -330,6 +352,9 @@ class ReviewBot(commands.Bot):
             self._heartbeat.cancel()
             self._heartbeat = None
         health.stop(health.heartbeat_path(self.settings.database_path))
+        if self._site is not None:
+            site, self._site = self._site, None
+            await site.cleanup()
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown together) finds nothing to do.
         services, store = self._services, self._store

@@ -49,6 +49,10 @@ class Settings:
     catalog_refresh_url: str = DEFAULT_REFRESH_URL
     catalog_refresh_hours: float = 24.0  # 0: no refresh while the bot runs
     chart_timeout_s: float = 10.0  # a chart not drawn by then: its worker is replaced
+    web_enabled: bool = False  # the public site (Step 13)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    public_base_url: str = ""  # what links to the site use (behind a reverse proxy); "" until set
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
@@ -139,6 +143,15 @@ def load_settings(
     anilist_timeout_s = _seconds("ANILIST_TIMEOUT", get("ANILIST_TIMEOUT"), 1.5, 0.1, 2.5)
     login_timeout_s = _seconds("LOGIN_TIMEOUT", get("LOGIN_TIMEOUT"), 60, 1, 600)
     chart_timeout_s = _seconds("CHART_TIMEOUT", get("CHART_TIMEOUT"), 10, 1, 60)
+    web_raw = get("WEB_ENABLED").lower() or "false"
+    if web_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ConfigError(f"WEB_ENABLED must be true or false, but it is {web_raw!r}.")
+    web_port_raw = get("WEB_PORT") or "8080"
+    if not web_port_raw.isdigit() or not 1 <= int(web_port_raw) <= 65535:
+        raise ConfigError(f"WEB_PORT must be a port number (1-65535), but it is {web_port_raw!r}.")
+    public_base_url = get("PUBLIC_BASE_URL").rstrip("/")
+    if public_base_url and not public_base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL, but it is {public_base_url!r}.")
     refresh_url = get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL
     if not refresh_url.startswith(("http://", "https://")):
         raise ConfigError(f"CATALOG_REFRESH_URL must be an http(s) URL, but it is {refresh_url!r}.")
@@ -155,6 +168,10 @@ def load_settings(
         catalog_refresh_url=refresh_url,
         catalog_refresh_hours=refresh_hours,
         chart_timeout_s=chart_timeout_s,
+        web_enabled=web_raw in ("true", "1", "yes", "on"),
+        web_host=get("WEB_HOST") or "127.0.0.1",
+        web_port=int(web_port_raw),
+        public_base_url=public_base_url,
         anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),
         anilist_url=anilist_url,
         anilist_timeout_s=anilist_timeout_s,

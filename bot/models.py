@@ -162,6 +162,7 @@ class ReviewerRow:
     author_name: str
     featured: bool
     scores: Scores
+    author_id: int = 0  # the web names no one who asked not to be named
 
 
 @dataclass(frozen=True, slots=True)

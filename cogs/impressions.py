@@ -36,6 +36,7 @@ from bot.render.impressions import (
     render_impression_card,
     render_impression_modal,
     render_offer_button,
+    render_privacy,
     render_queue_buttons,
     render_unsaved_text,
 )
@@ -307,6 +308,13 @@ class Impressions(commands.Cog):
     @show.autocomplete("id")
     async def show_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await impression_choices(interaction, current, own=False)
+
+    @requires(Level.MEMBER)
+    @impression.command(name="privacy", description="Whether this server's public web pages may show your name.")
+    @app_commands.describe(named='Show your name on the web (off: your impressions read "A member")')
+    async def privacy(self, interaction: discord.Interaction, named: bool) -> None:
+        await self.bot.services.web.set_named(await actor_of(interaction), named)
+        await interaction.response.send_message(render_privacy(named), ephemeral=True)
 
     @requires(Level.MEMBER)
     @impression.command(name="mine", description="Browse your impressions, newest first.")

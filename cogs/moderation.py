@@ -36,6 +36,7 @@ from bot.render.moderation import (
     render_settings,
 )
 from bot.services.moderation import MAX_POST_LIMIT, BanTarget, ModerationService
+from bot.services.web import public_slug
 from bot.store.queue import QueueKind
 
 MAX_ATTACHMENT = 8 * 1024 * 1024  # what any server may receive
@@ -64,6 +65,7 @@ class Moderation(commands.Cog):
         mod_role="A role whose members moderate, besides Manage Messages",
         post_limit="Impressions a member may post per hour (0: no limit; moderators are exempt)",
         episode_threads="Open a discussion thread under each episode prompt (/watch)",
+        public_site="Publish this server's impressions as read-only web pages (members may opt out of being named)",
     )
     async def settings(
         self,
@@ -74,6 +76,7 @@ class Moderation(commands.Cog):
         mod_role: discord.Role | None = None,
         post_limit: app_commands.Range[int, 0, MAX_POST_LIMIT] | None = None,
         episode_threads: bool | None = None,
+        public_site: bool | None = None,
     ) -> None:
         changes: dict[str, object] = {}
         if approval is not None:
@@ -88,8 +91,11 @@ class Moderation(commands.Cog):
             changes["post_limit_per_hour"] = post_limit
         if episode_threads is not None:
             changes["episode_threads"] = int(episode_threads)
+        if public_site is not None and interaction.guild is not None:
+            changes["public_slug"] = public_slug(interaction.guild.name, interaction.guild.id) if public_site else None
         settings = await self.service.update_settings(await actor_of(interaction), changes)
-        await interaction.response.send_message(embed=render_settings(settings), ephemeral=True)
+        site = self.bot.settings.public_base_url
+        await interaction.response.send_message(embed=render_settings(settings, site), ephemeral=True)
 
     @mod.command(name="hide", description="Hide an impression; its author is told the reason.")
     @app_commands.describe(id="The impression (628 or series:4772#628)", reason="Why (the author sees this)")

@@ -39,11 +39,21 @@ async def _show_card(interaction: discord.Interaction, series_id: int, *, privat
     bot = bot_of(interaction)
     card, ratings = await bot.services.series.card(guild_of(interaction), series_id)
     embed = render_series_card(card, ratings, _today().date())
-    view = render_series_buttons(card.series)
+    view = render_series_buttons(card.series, await _web_page(interaction, card.series.id))
     if replace:
         await interaction.response.edit_message(content=None, embed=embed, view=view)
     else:
         await interaction.response.send_message(embed=embed, view=view, ephemeral=private)
+
+
+async def _web_page(interaction: discord.Interaction, series_id: int) -> str | None:
+    """The series' page on this server's public site, when the site runs and the server is published."""
+    bot = bot_of(interaction)
+    base = bot.settings.public_base_url
+    if not (bot.settings.web_enabled and base and interaction.guild_id):
+        return None
+    slug = (await bot.services.moderation.settings_for_check(interaction.guild_id)).public_slug
+    return f"{base}/{slug}/series/{series_id}" if slug else None
 
 
 class SeriesPick(

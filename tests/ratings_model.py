@@ -19,7 +19,7 @@ LATEST = (
 
 def recomputed(conn: sqlite3.Connection, guild_id: int, series_id: int, limit: int = 8) -> Ratings:
     shown = conn.execute(
-        f"SELECT i.id, i.author_name, i.featured, {', '.join('i.' + c for c in SCORE_COLUMNS)} "
+        f"SELECT i.id, i.author_name, i.featured, {', '.join('i.' + c for c in SCORE_COLUMNS)}, i.author_id "
         f"FROM ({LATEST} ORDER BY featured DESC, id DESC LIMIT ?) latest "
         "JOIN impressions i ON i.id = latest.id ORDER BY i.featured DESC, i.id DESC",
         (guild_id, series_id, limit),
@@ -27,7 +27,7 @@ def recomputed(conn: sqlite3.Connection, guild_id: int, series_id: int, limit: i
     selects = ", ".join(f"avg({c}), count({c})" for c in SCORE_COLUMNS)
     totals = conn.execute(f"SELECT count(*), {selects} FROM ({LATEST})", (guild_id, series_id)).fetchone()
     return Ratings(
-        [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:])) for row in shown],
+        [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:-1]), row[-1]) for row in shown],
         [Average(totals[1 + 2 * n], int(totals[2 + 2 * n])) for n in range(len(SCORE_COLUMNS))],
         int(totals[0]),
     )

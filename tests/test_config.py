@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -51,6 +52,11 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "t", "SYNC_COMMANDS": "sometimes"}, "SYNC_COMMANDS"),
         ({"DISCORD_TOKEN": "t", "SYNC_COMMANDS": "guild"}, "DEV_GUILD_ID"),
         ({"DISCORD_TOKEN": "t", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"DISCORD_TOKEN": "t", "WEB_ENABLED": "maybe"}, "WEB_ENABLED"),
+        ({"DISCORD_TOKEN": "t", "WEB_PORT": "80000"}, "WEB_PORT"),
+        ({"DISCORD_TOKEN": "t", "PUBLIC_BASE_URL": "reviews.example"}, "PUBLIC_BASE_URL"),
+        ({"DISCORD_TOKEN": "t", "CATALOG_REFRESH_HOURS": "0.5"}, "CATALOG_REFRESH_HOURS"),
+        ({"DISCORD_TOKEN": "t", "CHART_TIMEOUT": "600"}, "CHART_TIMEOUT"),
     ],
 )
 def test_bad_settings_are_named(environ: dict[str, str], named: str) -> None:
@@ -86,6 +92,18 @@ async def test_token_discord_refuses_exits_1_with_a_clear_sentence(tmp_path: Pat
     assert status == 1
     assert "Discord refused the token (401 Unauthorized)" in output
     assert "Traceback" not in output
+
+
+async def test_a_public_site_port_in_use_exits_2_with_a_clear_sentence(tmp_path: Path, fake: FakeDiscord) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        env = _clean_env(tmp_path, DISCORD_TOKEN=fake.token, FAKE_DISCORD_URL=fake.base_url, WEB_ENABLED="true",
+                         WEB_PORT=port, ANILIST_ENABLED="false")  # fmt: skip
+        status, output = await _run(["-m", "tests.launch_bot"], env, cwd=REPO)
+    assert status == 2, output
+    assert f"The public site cannot listen on 127.0.0.1:{port}" in output and "Traceback" not in output
 
 
 async def test_python_m_bot_runs_until_sigterm_and_exits_cleanly(tmp_path: Path, fake: FakeDiscord) -> None:

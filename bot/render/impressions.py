@@ -273,3 +273,9 @@ def render_reason_modal(custom_id: str, title: str) -> discord.ui.Modal:
         label="Reason (the author sees it)", custom_id=TEXT_INPUT_ID, style=discord.TextStyle.paragraph, max_length=500
     )
     return _text_modal(custom_id, title, text_input)
+
+
+def render_privacy(named: bool) -> str:
+    if named:
+        return "The server's public web pages (when its moderators publish them) show your name."
+    return 'The server\'s public web pages show your impressions as written by "A member"; Discord is unchanged.'

@@ -17,7 +17,7 @@ def _channel(channel_id: int | None) -> str:
     return "not set" if channel_id is None else f"<#{channel_id}>"
 
 
-def render_settings(settings: GuildSettings) -> discord.Embed:
+def render_settings(settings: GuildSettings, site: str = "") -> discord.Embed:
     embed = discord.Embed(title="Server settings", colour=COLOUR_CARD)
     embed.add_field(name="Approval required", value="on" if settings.approval_required else "off")
     embed.add_field(name="Announcement channel", value=_channel(settings.announce_channel_id))
@@ -29,6 +29,8 @@ def render_settings(settings: GuildSettings) -> discord.Embed:
         value=f"{DEFAULT_POST_LIMIT} per hour (default)" if limit is None else f"{limit} per hour" if limit else "none",
     )
     embed.add_field(name="Episode threads", value="on" if settings.episode_threads else "off")
+    page = f"{site}/{settings.public_slug}/" if settings.public_slug else None
+    embed.add_field(name="Public site", value=f"on: {page}" if page else "off")
     embed.set_footer(text="Change with /mod settings and its options.")
     return embed
 

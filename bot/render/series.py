@@ -192,12 +192,15 @@ def render_post_button(series_id: int) -> discord.ui.Button[discord.ui.View]:
 
 
 @lru_cache(maxsize=256)  # the same series, the same buttons: the view is stopped, so sharing it is safe
-def render_series_buttons(series: Series) -> discord.ui.View:
-    """Row 0: Impressions and Post impression (persistent); rows 1-2: links to other sites."""
+def render_series_buttons(series: Series, web_page: str | None = None) -> discord.ui.View:
+    """Row 0: Impressions, Post impression, Charts (persistent) and the server's web page when it is
+    published; rows 1-2: links to other sites."""
     links: list[discord.ui.Button[discord.ui.View]] = [
         discord.ui.Button(label=label, url=url, row=1 + n // 5) for n, (label, url) in enumerate(site_links(series))
     ]
-    buttons = (render_impressions_button(series.id), render_post_button(series.id), render_charts_button(series.id))
+    buttons = [render_impressions_button(series.id), render_post_button(series.id), render_charts_button(series.id)]
+    if web_page is not None:
+        buttons.append(discord.ui.Button(label="Web page", url=web_page, row=0))
     return persistent_view(*buttons, *links)
 
 

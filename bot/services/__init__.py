@@ -15,6 +15,7 @@ from bot.services.search import SeriesSearch
 from bot.services.season import SeasonService
 from bot.services.series import SeriesService
 from bot.services.watches import WatchService
+from bot.services.web import WebService
 from bot.store import Store
 
 
@@ -30,6 +31,7 @@ class Services:
     watches: WatchService
     season: SeasonService
     charts: ChartService
+    web: WebService
     anilist: AniListClient | None
 
     @classmethod
@@ -48,6 +50,7 @@ class Services:
             watches=WatchService(store.watches, series),
             season=SeasonService(store.season),
             charts=ChartService(store.charts, ChartWorker(settings.chart_timeout_s)),
+            web=WebService(store.web),
             anilist=anilist,
         )
 

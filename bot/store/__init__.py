@@ -18,6 +18,7 @@ from bot.store.season import SeasonStore
 from bot.store.state import StateStore
 from bot.store.stats import StatsStore, StoreCounts
 from bot.store.watches import WatchStore
+from bot.store.web import WebStore
 
 __all__ = ["Database", "SchemaTooNewError", "Store", "StoreCounts"]
 
@@ -39,6 +40,7 @@ class Store:
         self.watches = WatchStore(db)
         self.season = SeasonStore(db)
         self.charts = ChartStore(db)
+        self.web = WebStore(db)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

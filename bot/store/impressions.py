@@ -34,10 +34,10 @@ ORDER_BY: dict[str, str] = {
 
 def _read_back(conn: sqlite3.Connection, impression_id: int) -> Impression:
     # Read on the writer, inside the transaction: the reader may not see this write yet.
-    return _impression(conn.execute("SELECT * FROM impressions WHERE id = ?", (impression_id,)).fetchone())
+    return impression_of(conn.execute("SELECT * FROM impressions WHERE id = ?", (impression_id,)).fetchone())
 
 
-def _impression(row: sqlite3.Row) -> Impression:
+def impression_of(row: sqlite3.Row) -> Impression:
     return Impression(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -132,7 +132,7 @@ class ImpressionStore:
             "SELECT * FROM impressions WHERE guild_id = ? AND id = ? AND status != 'removed'",
             (guild_id, impression_id),
         )
-        return None if row is None else _impression(row)
+        return None if row is None else impression_of(row)
 
     async def revise(
         self, guild_id: int, impression_id: int, draft: Draft, edited_by: int, hold: bool
@@ -151,7 +151,7 @@ class ImpressionStore:
             ).fetchone()
             if row is None:
                 return None
-            current = _impression(row)
+            current = impression_of(row)
             waiting = conn.execute(
                 "SELECT * FROM impression_edits WHERE impression_id = ? AND status = 'pending' ORDER BY id DESC",
                 (impression_id,),
@@ -270,7 +270,7 @@ class ImpressionStore:
         row = await self._db.fetch_one(
             f"SELECT * FROM impressions WHERE {where} ORDER BY {order} LIMIT 1 OFFSET ?", [*params, offset]
         )
-        return (None if row is None else _impression(row)), int(total)
+        return (None if row is None else impression_of(row)), int(total)
 
     async def get_with_series(self, guild_id: int, impression_id: int) -> tuple[Impression | None, Series | None]:
         """An impression of this server and its series, in one trip."""
@@ -282,7 +282,7 @@ class ImpressionStore:
             ).fetchone()
             if row is None:
                 return None, None
-            return _impression(row), read_series(conn, row["series_id"])
+            return impression_of(row), read_series(conn, row["series_id"])
 
         return await self._db.read(job)
 
@@ -309,7 +309,7 @@ def read_ratings(conn: sqlite3.Connection, guild_id: int, series_id: int, limit:
     every write: the `limit` reviewers to show (featured first, then the most recent) and, per
     category, the mean of each reviewer's latest score (unevaluated ignored)."""
     shown = conn.execute(
-        f"SELECT r.impression_id, i.author_name, r.featured, {', '.join('r.' + c for c in SCORE_COLUMNS)} "
+        f"SELECT r.impression_id, i.author_name, r.featured, {', '.join('r.' + c for c in SCORE_COLUMNS)}, r.author_id "
         "FROM series_reviewers r JOIN impressions i ON i.id = r.impression_id "
         "WHERE r.guild_id = ? AND r.series_id = ? ORDER BY r.featured DESC, r.impression_id DESC LIMIT ?",
         (guild_id, series_id, limit),
@@ -319,7 +319,7 @@ def read_ratings(conn: sqlite3.Connection, guild_id: int, series_id: int, limit:
         "FROM series_ratings WHERE guild_id = ? AND series_id = ?",
         (guild_id, series_id),
     ).fetchone()
-    rows = [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:])) for row in shown]
+    rows = [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:-1]), row[-1]) for row in shown]
     if totals is None:
         return Ratings(rows, [Average(None, 0) for _ in SCORE_COLUMNS], 0)
     averages = []

@@ -24,6 +24,7 @@ class GuildSettings:
     mod_role_id: int | None = None
     post_limit_per_hour: int | None = None  # None: the bot's default
     episode_threads: bool = False  # a thread under each episode prompt
+    public_slug: str | None = None  # where its public pages live; None: not published
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 SETTINGS_TTL_S = 60.0
 SETTING_COLUMNS = (
     "approval_required", "announce_channel_id", "queue_channel_id", "mod_role_id", "post_limit_per_hour",
-    "episode_threads",
+    "episode_threads", "public_slug",
 )  # fmt: skip
 FLAG_COLUMNS = ("approval_required", "episode_threads")  # stored 0/1
 

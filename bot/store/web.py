@@ -1,0 +1,97 @@
+"""What the public web pages read (nothing here writes but a member's privacy choice): published servers
+by their slug, a series' published impressions a page at a time, the series a server reviewed."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot.models import Impression, Ratings, Series
+from bot.store.catalog import read_series, utc_now
+from bot.store.database import Database
+from bot.store.impressions import impression_of, read_ratings
+
+WEB_PAGE = 20  # impressions a page
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPageData:
+    series: Series
+    ratings: Ratings
+    impressions: list[Impression]
+    total: int  # published impressions of the series in the server
+    unnamed: frozenset[int]  # authors who asked not to be named on the web
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewedSeries:
+    series_id: int
+    title: str
+    reviewers: int
+    average_overall: float | None
+    latest: str  # when its newest published impression was written
+
+
+class WebStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def guild_of_slug(self, slug: str) -> int | None:
+        row = await self._db.fetch_one("SELECT guild_id FROM guild_settings WHERE public_slug = ?", (slug,))
+        return None if row is None else int(row[0])
+
+    async def set_named(self, guild_id: int, user_id: int, named: bool) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            if named:
+                conn.execute("DELETE FROM web_privacy WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+            else:
+                conn.execute(
+                    "INSERT OR IGNORE INTO web_privacy (guild_id, user_id, set_at) VALUES (?, ?, ?)",
+                    (guild_id, user_id, utc_now()),
+                )
+
+        await self._db.write(job)
+
+    async def is_named(self, guild_id: int, user_id: int) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM web_privacy WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return row is None
+
+    async def series_page(self, guild_id: int, series_id: int, page: int, reviewers: int) -> SeriesPageData | None:
+        """A series (merges followed), its ratings here, and one page of its published impressions here."""
+
+        def job(conn: sqlite3.Connection) -> SeriesPageData | None:
+            series = read_series(conn, series_id)
+            if series is None:
+                return None
+            rows = conn.execute(
+                "SELECT * FROM impressions WHERE guild_id = ? AND series_id = ? AND status = 'published' "
+                "ORDER BY id DESC LIMIT ? OFFSET ?",
+                (guild_id, series.id, WEB_PAGE, page * WEB_PAGE),
+            ).fetchall()
+            [total] = conn.execute(
+                "SELECT count(*) FROM impressions WHERE guild_id = ? AND series_id = ? AND status = 'published'",
+                (guild_id, series.id),
+            ).fetchone()
+            unnamed = conn.execute("SELECT user_id FROM web_privacy WHERE guild_id = ?", (guild_id,)).fetchall()
+            return SeriesPageData(
+                series,
+                read_ratings(conn, guild_id, series.id, reviewers),
+                [impression_of(row) for row in rows],
+                int(total),
+                frozenset(int(row[0]) for row in unnamed),
+            )
+
+        return await self._db.read(job)
+
+    async def reviewed(self, guild_id: int, limit: int) -> list[ReviewedSeries]:
+        """The series with published impressions here, the most recently reviewed first."""
+        rows = await self._db.fetch_all(
+            "SELECT s.id, s.title, r.reviewers, CASE WHEN r.n_overall THEN 1.0 * r.sum_overall / r.n_overall END, "
+            "(SELECT max(created_at) FROM impressions i WHERE i.guild_id = r.guild_id AND i.series_id = r.series_id "
+            "AND i.status = 'published') AS latest FROM series_ratings r JOIN series s ON s.id = r.series_id "
+            "WHERE r.guild_id = ? AND r.reviewers > 0 ORDER BY latest DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [ReviewedSeries(*row) for row in rows]

@@ -1,0 +1,114 @@
+"""The public site, served by aiohttp inside the bot process when WEB_ENABLED is on. Read-only: GET and
+HEAD only; anything it cannot show is a 404 page, never a traceback. Pages are Jinja2 templates with
+autoescape on, behind a strict Content-Security-Policy, with ETags."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from bot.errors import NotFound
+from bot.models import CATEGORIES
+from bot.render.impressions import scope_line
+from bot.render.series import premiere_line, site_links
+from bot.services.web import WebService
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' https:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+SERVICES: web.AppKey[WebService] = web.AppKey("services", WebService)
+TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates", jinja2.Environment)
+BASE: web.AppKey[str] = web.AppKey("base", str)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _page(request: web.Request, template: str, code: int = 200, **values: object) -> web.Response:
+    base = request.app[BASE]
+    body = request.app[TEMPLATES].get_template(template).render(base=base, **values).encode()
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if code == 200 and tag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers={"ETag": tag})
+    return web.Response(body=body, status=code, content_type="text/html", charset="utf-8", headers={"ETag": tag})
+
+
+def _error(request: web.Request, status: int, reason: str, message: str) -> web.Response:
+    return _page(request, "error.html", status, status=status, reason=reason, message=message)
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read-only, headers on everything, and every failure a page: 404 for what is not there (or not
+    published), 405 for writes, 500 with the traceback in the log only."""
+    if request.method not in ("GET", "HEAD"):
+        response: web.StreamResponse = _error(request, 405, "Method not allowed", "This site is read-only.")
+        response.headers["Allow"] = "GET, HEAD"
+    else:
+        try:
+            response = await handler(request)
+        except (NotFound, web.HTTPNotFound, ValueError):
+            response = _error(request, 404, "Not found", "There is nothing here.")
+        except web.HTTPException as error:
+            response = _error(request, error.status, error.reason, "That cannot be shown.")
+        except Exception:
+            log.exception("The page %s failed", request.path_qs)
+            response = _error(request, 500, "Something went wrong", "Try again in a moment.")
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def robots(request: web.Request) -> web.Response:
+    return web.Response(text="User-agent: *\nAllow: /\n")
+
+
+async def index(request: web.Request) -> web.Response:
+    slug = request.match_info["slug"]
+    _, reviewed = await request.app[SERVICES].reviewed(slug)
+    return _page(request, "index.html", slug=slug, reviewed=reviewed)
+
+
+async def series(request: web.Request) -> web.Response:
+    slug = request.match_info["slug"]
+    page_text = request.query.get("page", "1")
+    if not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
+        raise NotFound("No such page.")
+    page = await request.app[SERVICES].series_page(slug, int(request.match_info["series"]), int(page_text) - 1)
+    s = page.series
+    names = tuple(s.studios)
+    return _page(
+        request, "series.html",
+        s=s, page=page, categories=[name for _, name, _ in CATEGORIES], scope_line=scope_line,
+        notables=s.notables or tuple(f"Animation - {studio.upper()}" for studio in names),
+        premiere=premiere_line(s, datetime.now(UTC).date()),
+        studios=", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names),
+        links=[(label, url) for label, url in site_links(s) if url.startswith(("https://", "http://"))],
+    )  # fmt: skip
+
+
+def make_app(services: WebService, base: str = "") -> web.Application:
+    app = web.Application(middlewares=[guard])
+    app[SERVICES] = services
+    app[BASE] = base.rstrip("/")
+    app[TEMPLATES] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    app.router.add_get("/health", health)
+    app.router.add_get("/robots.txt", robots)
+    app.router.add_static("/static", HERE / "static")
+    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/", index)
+    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}", series)
+    return app

@@ -1,0 +1,170 @@
+"""The public site, read over HTTP from the running bot (in-process, aiohttp's client): publishing,
+what a page shows and hides, escaping, privacy, isolation between servers, and HTTP manners."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from multidict import CIMultiDict
+
+from bot.client import ReviewBot
+from tests.fakediscord import FakeDiscord, FakeGuild, Member
+from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot
+
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)> [x](javascript:alert(1))'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+async def served(
+    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, seeded_database: Path
+) -> AsyncIterator[tuple[ReviewBot, str]]:
+    database = tmp_path_factory.mktemp("web") / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    port = free_port()
+    env = {"WEB_ENABLED": "true", "WEB_PORT": str(port), "PUBLIC_BASE_URL": "https://reviews.example"}
+    async with running_bot(fake, database, **env) as running:
+        yield running, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def bot(served: tuple[ReviewBot, str]) -> ReviewBot:
+    return served[0]
+
+
+@pytest.fixture
+def site(served: tuple[ReviewBot, str]) -> str:
+    return served[1]
+
+
+async def get(url: str, **headers: str) -> tuple[int, str, CIMultiDict[str]]:
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
+        return response.status, await response.text(), CIMultiDict(response.headers)
+
+
+async def rouge(member: Member) -> str:
+    [choice, *_] = await member.autocomplete("impression post", "series", "metallic rouge")
+    return str(choice["value"])
+
+
+async def post(member: Member, text: str, *, spoiler: bool = False, **scores: int) -> int:
+    form = await member.slash("impression post", series=await rouge(member), scope="episodes", episodes=1,
+                              spoiler=spoiler, **scores)  # fmt: skip
+    return (await member.submit(form, text=text)).impression_id
+
+
+async def publish(mira: Member) -> str:
+    reply = await mira.slash("mod settings", public_site=True)
+    [field] = [f for f in reply.embed["fields"] if f["name"] == "Public site"]
+    assert field["value"].startswith("on: https://reviews.example/")
+    return field["value"].removeprefix("on: https://reviews.example").rstrip("/")
+
+
+async def test_a_server_is_private_until_its_moderators_publish_it(
+    site: str, bot: ReviewBot, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    assert (await get(f"{site}/health"))[0] == 200
+    await post(alice, "Quiet so far.", overall=7)
+    refused = await alice.slash("mod settings", public_site=True)
+    assert refused.ephemeral and "moderators" in refused.text.lower()
+    slug = await publish(mira)
+    status, page, headers = await get(f"{site}{slug}/")
+    assert status == 200 and "Metallic Rouge" in page
+    assert "default-src 'none'" in headers["Content-Security-Policy"] and "<script" not in page
+
+    card = await alice.slash("series lookup", title=await rouge(alice))
+    series_id = (await rouge(alice)).removeprefix("series:")
+    assert card.component("Web page")["url"] == f"https://reviews.example{slug}/series/{series_id}"
+
+    await mira.slash("mod settings", public_site=False)
+    assert (await get(f"{site}{slug}/"))[0] == 404
+
+
+async def test_the_series_page_shows_published_impressions_like_the_card(
+    site: str, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    slug = await publish(mira)
+    shown = await post(alice, "Episode one sets up Mars well.", overall=8, music=9)
+    secret = await post(join(fake, guild, "bob", PLAIN_PERMISSIONS), "The twist: Rouge is Jean.", spoiler=True)
+    hidden = await post(join(fake, guild, "cleo", PLAIN_PERMISSIONS), "Rude words.", overall=1)
+    await mira.slash("mod hide", id=str(hidden), reason="rude")
+    series_id = (await rouge(alice)).removeprefix("series:")
+
+    status, page, _ = await get(f"{site}{slug}/series/{series_id}")
+
+    assert status == 200
+    assert '<table class="ratings">' in page and "Community average (2)" in page
+    assert f'id="{shown}"' in page and f"series:{series_id}#{shown}" in page
+    assert "(One episode watched):" in page and "Episode one sets up Mars well." in page
+    assert "<details><summary>Spoilers" in page and "Rouge is Jean" in page.split("<details>")[1]
+    assert "Rude words." not in page and "cleo" not in page
+    assert f'id="{secret}"' in page
+    assert 'lang="ja"' in page  # メタリックルージュ
+
+
+async def test_hostile_text_and_names_are_shown_as_text(
+    site: str, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    slug = await publish(mira)
+    villain = join(fake, guild, HOSTILE[:30], PLAIN_PERMISSIONS)
+    await post(villain, HOSTILE, overall=5)
+    series_id = (await rouge(villain)).removeprefix("series:")
+    _, page, _ = await get(f"{site}{slug}/series/{series_id}")
+    assert "<script>" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
+
+
+async def test_a_member_who_opts_out_is_a_member_on_the_web(
+    site: str, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    slug = await publish(mira)
+    dana = join(fake, guild, "dana", PLAIN_PERMISSIONS)
+    number = await post(dana, "Great opening.", overall=9)
+    reply = await dana.slash("impression privacy", named=False)
+    assert reply.ephemeral and "A member" in reply.text
+    series_id = (await dana.autocomplete("impression post", "series", "metallic rouge"))[0]["value"]
+    _, page, _ = await get(f"{site}{slug}/series/{str(series_id).removeprefix('series:')}")
+    assert "dana" not in page.lower() and "A member" in page and f'id="{number}"' in page
+    await dana.slash("impression privacy", named=True)
+    _, page, _ = await get(f"{site}{slug}/series/{str(series_id).removeprefix('series:')}")
+    assert "dana" in page.lower()
+
+
+async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceback(
+    site: str, bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    slug = await publish(mira)
+    elsewhere = await new_guild(fake, bot, "Elsewhere")
+    their_mod = await moderator(fake, elsewhere, "theirs")
+    their_slug = await publish(their_mod)
+    await post(join(fake, elsewhere, "stranger", PLAIN_PERMISSIONS), "Only in Elsewhere.", overall=3)
+    series_id = (await rouge(alice)).removeprefix("series:")
+    _, ours, _ = await get(f"{site}{slug}/series/{series_id}")
+    _, theirs, _ = await get(f"{site}{their_slug}/series/{series_id}")
+    assert "Only in Elsewhere." not in ours and "Only in Elsewhere." in theirs
+
+    page_of = f"{slug}/series/{series_id}"
+    for path in ("/nobody-1/", f"{slug}/series/999999999", f"{slug}/series/abc", f"{page_of}?page=x",
+                 f"{page_of}?page=99", "/../../etc/passwd", f"{page_of}/extra"):  # fmt: skip
+        status, page, headers = await get(site + path)
+        assert status == 404 and "Traceback" not in page and "Content-Security-Policy" in headers, path
+
+    _, _, headers = await get(f"{site}{slug}/series/{series_id}")
+    status, body, _ = await get(f"{site}{slug}/series/{series_id}", **{"If-None-Match": headers["ETag"]})
+    assert status == 304 and body == ""
+    async with aiohttp.ClientSession() as session:
+        async with session.head(f"{site}{slug}/") as response:
+            assert response.status == 200
+        async with session.post(f"{site}{slug}/", data="x") as response:
+            assert response.status == 405 and response.headers["Allow"] == "GET, HEAD"
