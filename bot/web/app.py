@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
@@ -71,6 +72,10 @@ async def health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
+async def no_icon(request: web.Request) -> web.Response:
+    return web.Response(status=204)  # browsers ask for one; a 404 would be an error in their console
+
+
 async def robots(request: web.Request) -> web.Response:
     return web.Response(text="User-agent: *\nAllow: /\n")
 
@@ -102,12 +107,15 @@ async def series(request: web.Request) -> web.Response:
 def make_app(services: WebService, base: str = "") -> web.Application:
     app = web.Application(middlewares=[guard])
     app[SERVICES] = services
-    app[BASE] = base.rstrip("/")
+    # Links between pages are root-relative: the path PUBLIC_BASE_URL puts the site under ("/reviews"
+    # behind a proxy), never its host (a page must not load its styles from another origin).
+    app[BASE] = urlsplit(base).path.rstrip("/")
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
     )
     app.router.add_get("/health", health)
     app.router.add_get("/robots.txt", robots)
+    app.router.add_get("/favicon.ico", no_icon)
     app.router.add_static("/static", HERE / "static")
     app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/", index)
     app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}", series)
