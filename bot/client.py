@@ -185,7 +185,9 @@ class ReviewBot(commands.Bot):
         from bot.web.app import make_app  # Jinja2 and the templates only when the site is on
 
         settings = self.settings
-        self._site = web.AppRunner(make_app(self.services.web, settings.public_base_url), access_log=None)
+        self._site = web.AppRunner(
+            make_app(self.services.web, self.services.charts, settings.public_base_url), access_log=None
+        )
         await self._site.setup()
         try:
             await web.TCPSite(self._site, settings.web_host, settings.web_port).start()

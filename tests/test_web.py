@@ -168,3 +168,32 @@ async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceba
             assert response.status == 200
         async with session.post(f"{site}{slug}/", data="x") as response:
             assert response.status == 405 and response.headers["Allow"] == "GET, HEAD"
+
+
+async def test_feeds_sitemap_best_rated_and_the_charts_image(
+    site: str, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    slug = await publish(mira)
+    readers = [alice, *(join(fake, guild, f"rater{n}", PLAIN_PERMISSIONS) for n in range(3))]
+    for n, member in enumerate(readers):
+        await post(member, f"Opinion {n} & <more>", spoiler=n == 0, overall=6 + n)
+    series_id = (await rouge(alice)).removeprefix("series:")
+
+    status, feed, headers = await get(f"{site}{slug}/feed.atom")
+    assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
+    assert feed.count("<entry>") == 4 and "Opinion 3 &amp; &lt;more&gt;" in feed
+    assert "Opinion 0" not in feed and "Marked as a spoiler" in feed  # a spoiler's text stays on the page
+    assert f"/series/{series_id}/feed.atom" in (await get(f"{site}{slug}/series/{series_id}"))[1]
+    status, one_series, _ = await get(f"{site}{slug}/series/{series_id}/feed.atom")
+    assert status == 200 and one_series.count("<entry>") == 4
+
+    _, index_page, _ = await get(f"{site}{slug}/")
+    assert "Best rated" in index_page and "Overall 7.5 · 4 reviewers" in index_page
+
+    _, sitemap, _ = await get(f"{site}/sitemap.xml")
+    assert f"https://reviews.example{slug}/series/{series_id}</loc>" in sitemap
+
+    async with aiohttp.ClientSession() as session, session.get(f"{site}{slug}/series/{series_id}/charts.png") as image:
+        assert image.status == 200 and image.content_type == "image/png"
+        assert (await image.read()).startswith(b"\x89PNG")
+    assert (await get(f"{site}{slug}/series/1/charts.png"))[0] == 404  # no impressions of it here

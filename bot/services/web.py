@@ -13,6 +13,8 @@ from bot.services.impressions import Actor
 from bot.store.web import WEB_PAGE, ReviewedSeries, WebStore
 
 UNNAMED = "A member"
+BEST_RATED_FROM = 3  # reviewers who gave an Overall score, before a series can be "best rated"
+FEED_ENTRIES = 30
 TABLE_REVIEWERS = 25
 
 
@@ -31,6 +33,14 @@ def public_slug(guild_name: str, guild_id: int) -> str:
 class WebImpression:
     impression: Impression
     author: str  # the name shown on the web
+    series_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WebIndex:
+    slug: str
+    reviewed: list[ReviewedSeries]
+    best_rated: list[ReviewedSeries]  # among series at least BEST_RATED_FROM reviewers rated
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +86,24 @@ class WebService:
             pages=pages,
         )
 
-    async def reviewed(self, slug: str, limit: int = 50) -> tuple[int, list[ReviewedSeries]]:
+    async def index(self, slug: str) -> WebIndex:
         guild_id = await self.guild(slug)
-        return guild_id, await self._web.reviewed(guild_id, limit)
+        return WebIndex(
+            slug, await self._web.reviewed(guild_id, 50), await self._web.best_rated(guild_id, BEST_RATED_FROM, 10)
+        )
+
+    async def feed(self, slug: str, series_id: int | None) -> list[WebImpression]:
+        """The newest published impressions (of the server, or of one series) for its Atom feed."""
+        guild_id = await self.guild(slug)
+        unnamed = await self._web.unnamed(guild_id)
+        return [
+            WebImpression(i, UNNAMED if i.author_id in unnamed else i.author_name, title)
+            for i, title in await self._web.latest(guild_id, series_id, FEED_ENTRIES)
+        ]
+
+    async def published(self) -> list[tuple[str, list[ReviewedSeries]]]:
+        """Every published server's slug and the series it reviewed (for the sitemap)."""
+        return [(slug, await self._web.reviewed(guild_id, 1000)) for slug, guild_id in await self._web.published()]
 
     async def set_named(self, actor: Actor, named: bool) -> None:
         await self._web.set_named(actor.guild_id, actor.user_id, named)

@@ -85,6 +85,38 @@ class WebStore:
 
         return await self._db.read(job)
 
+    async def best_rated(self, guild_id: int, min_reviewers: int, limit: int) -> list[ReviewedSeries]:
+        """The series with the highest average Overall here among those at least `min_reviewers` rated."""
+        rows = await self._db.fetch_all(
+            "SELECT s.id, s.title, r.reviewers, 1.0 * r.sum_overall / r.n_overall, '' FROM series_ratings r "
+            "JOIN series s ON s.id = r.series_id WHERE r.guild_id = ? AND r.n_overall >= ? "
+            "ORDER BY 1.0 * r.sum_overall / r.n_overall DESC, r.n_overall DESC LIMIT ?",
+            (guild_id, min_reviewers, limit),
+        )
+        return [ReviewedSeries(*row) for row in rows]
+
+    async def latest(self, guild_id: int, series_id: int | None, limit: int) -> list[tuple[Impression, str]]:
+        """The newest published impressions here (of one series, or of all), each with its series' title,
+        and whether its author may be named is left to the service (see `unnamed`)."""
+        where = "AND i.series_id = ?" if series_id is not None else ""
+        params = (guild_id, series_id, limit) if series_id is not None else (guild_id, limit)
+        rows = await self._db.fetch_all(
+            f"SELECT i.*, s.title AS series_title FROM impressions i JOIN series s ON s.id = i.series_id "
+            f"WHERE i.guild_id = ? AND i.status = 'published' {where} ORDER BY i.id DESC LIMIT ?",
+            params,
+        )
+        return [(impression_of(row), row["series_title"]) for row in rows]
+
+    async def unnamed(self, guild_id: int) -> frozenset[int]:
+        rows = await self._db.fetch_all("SELECT user_id FROM web_privacy WHERE guild_id = ?", (guild_id,))
+        return frozenset(int(row[0]) for row in rows)
+
+    async def published(self) -> list[tuple[str, int]]:
+        rows = await self._db.fetch_all(
+            "SELECT public_slug, guild_id FROM guild_settings WHERE public_slug IS NOT NULL"
+        )
+        return [(row[0], int(row[1])) for row in rows]
+
     async def reviewed(self, guild_id: int, limit: int) -> list[ReviewedSeries]:
         """The series with published impressions here, the most recently reviewed first."""
         rows = await self._db.fetch_all(

@@ -18,6 +18,7 @@ from bot.errors import NotFound
 from bot.models import CATEGORIES
 from bot.render.impressions import scope_line
 from bot.render.series import premiere_line, site_links
+from bot.services.charts import ChartService
 from bot.services.web import WebService
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ SECURITY_HEADERS = {
 SERVICES: web.AppKey[WebService] = web.AppKey("services", WebService)
 TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates", jinja2.Environment)
 BASE: web.AppKey[str] = web.AppKey("base", str)
+BASE_URL: web.AppKey[str] = web.AppKey("base_url", str)
+CHARTS: web.AppKey[ChartService] = web.AppKey("charts", ChartService)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -81,9 +84,38 @@ async def robots(request: web.Request) -> web.Response:
 
 
 async def index(request: web.Request) -> web.Response:
-    slug = request.match_info["slug"]
-    _, reviewed = await request.app[SERVICES].reviewed(slug)
-    return _page(request, "index.html", slug=slug, reviewed=reviewed)
+    found = await request.app[SERVICES].index(request.match_info["slug"])
+    return _page(request, "index.html", slug=found.slug, reviewed=found.reviewed, best=found.best_rated)
+
+
+async def feed(request: web.Request) -> web.Response:
+    """Atom: the newest published impressions of the server, or of one series. A spoiler's text stays out."""
+    slug, series_id = request.match_info["slug"], request.match_info.get("series")
+    entries = await request.app[SERVICES].feed(slug, int(series_id) if series_id else None)
+    site = request.app[BASE_URL] or f"{request.scheme}://{request.host}"
+    response = _page(request, "feed.atom", slug=slug, entries=entries, site=site, scope_line=scope_line,
+                     series_id=series_id)  # fmt: skip
+    response.content_type = "application/atom+xml"
+    return response
+
+
+async def sitemap(request: web.Request) -> web.Response:
+    site = request.app[BASE_URL] or f"{request.scheme}://{request.host}"
+    response = _page(request, "sitemap.xml", servers=await request.app[SERVICES].published(), site=site)
+    response.content_type = "application/xml"
+    return response
+
+
+async def charts(request: web.Request) -> web.Response:
+    """The series' charts of Step 12, as an image for its page (drawn once, then kept)."""
+    guild_id = await request.app[SERVICES].guild(request.match_info["slug"])
+    chart = await request.app[CHARTS].series(guild_id, int(request.match_info["series"]))
+    if not chart.png:
+        raise NotFound("No impressions, no chart.")
+    tag = '"' + hashlib.sha256(chart.png).hexdigest()[:32] + '"'
+    if tag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers={"ETag": tag})
+    return web.Response(body=chart.png, content_type="image/png", headers={"ETag": tag})
 
 
 async def series(request: web.Request) -> web.Response:
@@ -96,7 +128,7 @@ async def series(request: web.Request) -> web.Response:
     names = tuple(s.studios)
     return _page(
         request, "series.html",
-        s=s, page=page, categories=[name for _, name, _ in CATEGORIES], scope_line=scope_line,
+        s=s, page=page, slug=slug, categories=[name for _, name, _ in CATEGORIES], scope_line=scope_line,
         notables=s.notables or tuple(f"Animation - {studio.upper()}" for studio in names),
         premiere=premiere_line(s, datetime.now(UTC).date()),
         studios=", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names),
@@ -104,9 +136,11 @@ async def series(request: web.Request) -> web.Response:
     )  # fmt: skip
 
 
-def make_app(services: WebService, base: str = "") -> web.Application:
+def make_app(services: WebService, chart_service: ChartService, base: str = "") -> web.Application:
     app = web.Application(middlewares=[guard])
     app[SERVICES] = services
+    app[CHARTS] = chart_service
+    app[BASE_URL] = base.rstrip("/")
     # Links between pages are root-relative: the path PUBLIC_BASE_URL puts the site under ("/reviews"
     # behind a proxy), never its host (a page must not load its styles from another origin).
     app[BASE] = urlsplit(base).path.rstrip("/")
@@ -119,4 +153,8 @@ def make_app(services: WebService, base: str = "") -> web.Application:
     app.router.add_static("/static", HERE / "static")
     app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/", index)
     app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}", series)
+    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}/charts.png", charts)
+    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}/feed.atom", feed)
+    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/feed.atom", feed)
+    app.router.add_get("/sitemap.xml", sitemap)
     return app
