@@ -197,3 +197,21 @@ async def test_feeds_sitemap_best_rated_and_the_charts_image(
         assert image.status == 200 and image.content_type == "image/png"
         assert (await image.read()).startswith(b"\x89PNG")
     assert (await get(f"{site}{slug}/series/1/charts.png"))[0] == 404  # no impressions of it here
+
+
+async def test_a_reviewer_page_names_no_user_id_and_disappears_when_they_opt_out(
+    site: str, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    slug = await publish(mira)
+    erin = join(fake, guild, "erin", PLAIN_PERMISSIONS)
+    await post(erin, "Erin's first take.", overall=7)
+    _, index_page, _ = await get(f"{site}{slug}/")
+    [link] = [line for line in index_page.splitlines() if ">Erin<" in line]
+    path = link.split('href="')[1].split('"')[0]
+    assert str(erin.id) not in path and str(erin.id) not in index_page
+    status, page, _ = await get(site + path)
+    assert status == 200 and "Erin's first take." in page.replace("&#39;", "'") and str(erin.id) not in page
+
+    await erin.slash("impression privacy", named=False)
+    assert (await get(site + path))[0] == 404
+    assert ">Erin<" not in (await get(f"{site}{slug}/"))[1]

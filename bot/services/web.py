@@ -3,18 +3,24 @@ member who asked not to be named shown as "A member". Read-only, apart from that
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 
 from bot.errors import NotFound
 from bot.models import Impression, Ratings, Series
 from bot.services.impressions import Actor
+from bot.store.state import StateStore
 from bot.store.web import WEB_PAGE, ReviewedSeries, WebStore
 
 UNNAMED = "A member"
 BEST_RATED_FROM = 3  # reviewers who gave an Overall score, before a series can be "best rated"
 FEED_ENTRIES = 30
+REVIEWER_PAGE = 50
+SECRET_KEY = "web:reviewer-secret"
 TABLE_REVIEWERS = 25
 
 
@@ -34,6 +40,14 @@ class WebImpression:
     impression: Impression
     author: str  # the name shown on the web
     series_title: str = ""
+    reviewer: str | None = None  # the address of the author's page; None for one who opted out
+
+
+@dataclass(frozen=True, slots=True)
+class WebReviewer:
+    token: str  # the reviewer's address on the site: never their user id
+    name: str
+    impressions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +55,7 @@ class WebIndex:
     slug: str
     reviewed: list[ReviewedSeries]
     best_rated: list[ReviewedSeries]  # among series at least BEST_RATED_FROM reviewers rated
+    reviewers: list[WebReviewer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +70,40 @@ class WebSeriesPage:
 
 
 class WebService:
-    def __init__(self, web: WebStore) -> None:
+    def __init__(self, web: WebStore, state: StateStore) -> None:
         self._web = web
+        self._state = state
+        self._secret: bytes | None = None
+
+    async def _token(self, guild_id: int, author_id: int) -> str:
+        """A reviewer's address: an HMAC of the server and member under this installation's own secret,
+        so a page names no user id and the id cannot be worked back from the address."""
+        if self._secret is None:
+            kept = await self._state.get(SECRET_KEY)
+            if kept is None:
+                kept = secrets.token_hex(32)
+                await self._state.set(SECRET_KEY, kept)
+            self._secret = bytes.fromhex(kept)
+        return hmac.new(self._secret, f"{guild_id}:{author_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+    async def reviewers(self, slug: str) -> list[WebReviewer]:
+        """The named reviewers of a server (a member who opted out has no page, and is not listed)."""
+        guild_id = await self.guild(slug)
+        unnamed = await self._web.unnamed(guild_id)
+        return [
+            WebReviewer(await self._token(guild_id, author_id), name, count)
+            for author_id, name, count in await self._web.reviewers(guild_id)
+            if author_id not in unnamed
+        ]
+
+    async def reviewer(self, slug: str, token: str) -> tuple[WebReviewer, list[WebImpression]]:
+        guild_id = await self.guild(slug)
+        unnamed = await self._web.unnamed(guild_id)
+        for author_id, name, count in await self._web.reviewers(guild_id):
+            if author_id not in unnamed and hmac.compare_digest(await self._token(guild_id, author_id), token):
+                written = await self._web.by_author(guild_id, author_id, REVIEWER_PAGE)
+                return WebReviewer(token, name, count), [WebImpression(i, name, title) for i, title in written]
+        raise NotFound("No such reviewer here.")
 
     async def guild(self, slug: str) -> int:
         guild_id = await self._web.guild_of_slug(slug) if re.fullmatch(r"[a-z0-9-]{1,60}", slug) else None
@@ -81,7 +128,15 @@ class WebService:
             series=data.series,
             ratings=data.ratings,
             reviewer_names=[name(row.author_id, row.author_name) for row in data.ratings.rows],
-            impressions=[WebImpression(i, name(i.author_id, i.author_name)) for i in data.impressions],
+            impressions=[
+                WebImpression(
+                    i,
+                    name(i.author_id, i.author_name),
+                    data.series.title,
+                    None if i.author_id in data.unnamed else await self._token(guild_id, i.author_id),
+                )
+                for i in data.impressions
+            ],
             page=page,
             pages=pages,
         )
@@ -89,7 +144,10 @@ class WebService:
     async def index(self, slug: str) -> WebIndex:
         guild_id = await self.guild(slug)
         return WebIndex(
-            slug, await self._web.reviewed(guild_id, 50), await self._web.best_rated(guild_id, BEST_RATED_FROM, 10)
+            slug,
+            await self._web.reviewed(guild_id, 50),
+            await self._web.best_rated(guild_id, BEST_RATED_FROM, 10),
+            (await self.reviewers(slug))[:50],
         )
 
     async def feed(self, slug: str, series_id: int | None) -> list[WebImpression]:

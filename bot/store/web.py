@@ -107,6 +107,24 @@ class WebStore:
         )
         return [(impression_of(row), row["series_title"]) for row in rows]
 
+    async def reviewers(self, guild_id: int) -> list[tuple[int, str, int]]:
+        """Who wrote published impressions here: (author id, the name on their newest one, how many)."""
+        rows = await self._db.fetch_all(
+            "SELECT author_id, (SELECT author_name FROM impressions j WHERE j.id = newest), written FROM "
+            "(SELECT author_id, max(id) AS newest, count(*) AS written FROM impressions "
+            "WHERE guild_id = ? AND status = 'published' GROUP BY author_id) ORDER BY written DESC",
+            (guild_id,),
+        )
+        return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
+
+    async def by_author(self, guild_id: int, author_id: int, limit: int) -> list[tuple[Impression, str]]:
+        rows = await self._db.fetch_all(
+            "SELECT i.*, s.title AS series_title FROM impressions i JOIN series s ON s.id = i.series_id "
+            "WHERE i.guild_id = ? AND i.author_id = ? AND i.status = 'published' ORDER BY i.id DESC LIMIT ?",
+            (guild_id, author_id, limit),
+        )
+        return [(impression_of(row), row["series_title"]) for row in rows]
+
     async def unnamed(self, guild_id: int) -> frozenset[int]:
         rows = await self._db.fetch_all("SELECT user_id FROM web_privacy WHERE guild_id = ?", (guild_id,))
         return frozenset(int(row[0]) for row in rows)

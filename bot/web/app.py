@@ -85,7 +85,20 @@ async def robots(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.Response:
     found = await request.app[SERVICES].index(request.match_info["slug"])
-    return _page(request, "index.html", slug=found.slug, reviewed=found.reviewed, best=found.best_rated)
+    return _page(
+        request,
+        "index.html",
+        slug=found.slug,
+        reviewed=found.reviewed,
+        best=found.best_rated,
+        reviewers=found.reviewers,
+    )
+
+
+async def reviewer(request: web.Request) -> web.Response:
+    slug = request.match_info["slug"]
+    who, written = await request.app[SERVICES].reviewer(slug, request.match_info["token"])
+    return _page(request, "reviewer.html", slug=slug, who=who, written=written, scope_line=scope_line)
 
 
 async def feed(request: web.Request) -> web.Response:
@@ -157,4 +170,5 @@ def make_app(services: WebService, chart_service: ChartService, base: str = "") 
     app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}/feed.atom", feed)
     app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/feed.atom", feed)
     app.router.add_get("/sitemap.xml", sitemap)
+    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/reviewer/{token:[0-9a-f]{16}}", reviewer)
     return app
