@@ -163,6 +163,9 @@ async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceba
     _, _, headers = await get(f"{site}{slug}/series/{series_id}")
     status, body, _ = await get(f"{site}{slug}/series/{series_id}", **{"If-None-Match": headers["ETag"]})
     assert status == 304 and body == ""
+    await post(join(fake, guild, "latecomer", PLAIN_PERMISSIONS), "A new voice.", overall=6)
+    status, body, _ = await get(f"{site}{slug}/series/{series_id}", **{"If-None-Match": headers["ETag"]})
+    assert status == 200 and "A new voice." in body, "a write changes the page's tag"
     async with aiohttp.ClientSession() as session:
         async with session.head(f"{site}{slug}/") as response:
             assert response.status == 200

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bot.bench.charts import measure_charts
 from bot.bench.synthetic import offline_database, queries
+from bot.bench.web import measure_site
 from bot.models import Scores
 from bot.render.series import render_series_card
 from bot.services.catalog_import import import_offline_database
@@ -157,6 +158,7 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
                 )
             )
         rows += [Row(*row) for row in await measure_charts(store, hot, quick)]
+        rows += [Row(*row) for row in await measure_site(store, 1, 3, hot[3])]
         for concurrency in (1, 32):
             rate = await post_rate(impressions, series_count, 600 if quick else 3_000, concurrency)
             goal = "≥ 2,000/s" if concurrency > 1 else ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.errors import NotFound
 from bot.models import Impression, Ratings, Series
 from bot.services.impressions import Actor
+from bot.store.charts import ChartStore
 from bot.store.state import StateStore
 from bot.store.web import WEB_PAGE, ReviewedSeries, WebStore
 
@@ -70,9 +71,10 @@ class WebSeriesPage:
 
 
 class WebService:
-    def __init__(self, web: WebStore, state: StateStore) -> None:
+    def __init__(self, web: WebStore, state: StateStore, charts: ChartStore) -> None:
         self._web = web
         self._state = state
+        self._charts = charts
         self._secret: bytes | None = None
 
     async def _token(self, guild_id: int, author_id: int) -> str:
@@ -110,6 +112,17 @@ class WebService:
         if guild_id is None:
             raise NotFound("No published server here.")
         return guild_id
+
+    async def series_version(self, slug: str, series_id: int) -> str:
+        """What a series page shows changes only with this: its impressions' version (moved by every write,
+        migration 0009), the catalog's revision, and who asked not to be named. Two small reads, so an
+        unchanged page is answered 304 without being read or rendered."""
+        guild_id = await self.guild(slug)
+        found = await self._charts.version(guild_id, series_id)
+        if found is None:
+            raise NotFound("No such series.")
+        unnamed = sorted(await self._web.unnamed(guild_id))
+        return f"{found[0]}.{found[1]}.{hashlib.sha256(repr(unnamed).encode()).hexdigest()[:8]}"
 
     async def series_page(self, slug: str, series_id: int, page: int) -> WebSeriesPage:
         guild_id = await self.guild(slug)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,13 +35,16 @@ TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates", jinja2.Envir
 BASE: web.AppKey[str] = web.AppKey("base", str)
 BASE_URL: web.AppKey[str] = web.AppKey("base_url", str)
 CHARTS: web.AppKey[ChartService] = web.AppKey("charts", ChartService)
+STARTED: web.AppKey[str] = web.AppKey("started", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _page(request: web.Request, template: str, code: int = 200, **values: object) -> web.Response:
+def _page(
+    request: web.Request, template: str, code: int = 200, tag: str | None = None, **values: object
+) -> web.Response:
     base = request.app[BASE]
     body = request.app[TEMPLATES].get_template(template).render(base=base, **values).encode()
-    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    tag = tag or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if code == 200 and tag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers={"ETag": tag})
     return web.Response(body=body, status=code, content_type="text/html", charset="utf-8", headers={"ETag": tag})
@@ -136,12 +140,19 @@ async def series(request: web.Request) -> web.Response:
     page_text = request.query.get("page", "1")
     if not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
         raise NotFound("No such page.")
-    page = await request.app[SERVICES].series_page(slug, int(request.match_info["series"]), int(page_text) - 1)
+    services, series_id = request.app[SERVICES], int(request.match_info["series"])
+    # Known before anything is read or rendered: the version of what the page shows, the page, the day
+    # (the premiere line says "premieres" until it has), and this process (its templates).
+    version = await services.series_version(slug, series_id)
+    tag = f'"{version}.{page_text}.{datetime.now(UTC).date()}.{request.app[STARTED]}"'
+    if tag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers={"ETag": tag})
+    page = await services.series_page(slug, series_id, int(page_text) - 1)
     s = page.series
     names = tuple(s.studios)
     return _page(
         request, "series.html",
-        s=s, page=page, slug=slug, categories=[name for _, name, _ in CATEGORIES], scope_line=scope_line,
+        tag=tag, s=s, page=page, slug=slug, categories=[name for _, name, _ in CATEGORIES], scope_line=scope_line,
         notables=s.notables or tuple(f"Animation - {studio.upper()}" for studio in names),
         premiere=premiere_line(s, datetime.now(UTC).date()),
         studios=", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names),
@@ -154,6 +165,7 @@ def make_app(services: WebService, chart_service: ChartService, base: str = "") 
     app[SERVICES] = services
     app[CHARTS] = chart_service
     app[BASE_URL] = base.rstrip("/")
+    app[STARTED] = secrets.token_hex(4)  # a new process may serve new templates: its tags are new too
     # Links between pages are root-relative: the path PUBLIC_BASE_URL puts the site under ("/reviews"
     # behind a proxy), never its host (a page must not load its styles from another origin).
     app[BASE] = urlsplit(base).path.rstrip("/")
