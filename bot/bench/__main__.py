@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.bench.charts import measure_charts
+from bot.bench.measure import percentile
 from bot.bench.synthetic import offline_database, queries
 from bot.bench.web import measure_site
 from bot.models import Scores
@@ -42,11 +43,6 @@ class Row:
     value: str
     goal: str
     verdict: str
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def measure_lookup(work: Path, size: int, query_count: int) -> tuple[float, float, float, int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
+from bot.bench.measure import percentile, rss_mb, verdict
 from bot.models import Scores
 from bot.render.chart_worker import ChartWorker
 from bot.services.charts import ChartService
@@ -17,28 +17,12 @@ from bot.store import Store
 Row = tuple[str, str, str, str]
 
 
-def _rss_mb(pid: int | str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _p(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def _verdict(ok: bool) -> str:
-    return "pass" if ok else "MISS"
-
-
 async def measure_charts(store: Store, popular: dict[int, int], quick: bool) -> list[Row]:
     """On a store whose server 1 has `popular` (series id → impressions): each chart after a new
     impression of one of them is drawn anew, as members would see it after a post."""
     service = ChartService(store.charts, ChartWorker(timeout_s=60))
     poster = ImpressionService(store.impressions, store.catalog)
-    rss_before = _rss_mb("self")
+    rss_before = rss_mb("self")
     try:
         begin = time.perf_counter()
         await service.series(1, max(popular, key=popular.__getitem__))
@@ -57,18 +41,18 @@ async def measure_charts(store: Store, popular: dict[int, int], quick: bool) -> 
             assert (await service.series(1, series_id)).cached
             kept.append((time.perf_counter() - begin) * 1000)
         [pid] = service.worker_pids()
-        worker_rss, rss_after = _rss_mb(pid), _rss_mb("self")
+        worker_rss, rss_after = rss_mb(pid), rss_mb("self")
     finally:
         service.close()
     biggest = max(popular.values())
     return [
         (f"first chart after start, {biggest:,} impressions (worker starts)", f"{cold:.0f} ms", "≤ 2 s",
-         _verdict(cold <= 2000)),
+         verdict(cold <= 2000)),
         (f"chart drawn after a new impression ({', '.join(f'{c:,}' for c in popular.values())} impressions)",
-         f"p50 {statistics.median(drawn):.0f} ms, p99 {_p(drawn, 0.99):.0f} ms", "p99 ≤ 150 ms",
-         _verdict(_p(drawn, 0.99) <= 150)),
-        ("kept chart (unchanged numbers)", f"p50 {statistics.median(kept):.2f} ms, p99 {_p(kept, 0.99):.2f} ms",
-         "p99 ≤ 2 ms", _verdict(_p(kept, 0.99) <= 2)),
+         f"p50 {statistics.median(drawn):.0f} ms, p99 {percentile(drawn, 0.99):.0f} ms", "p99 ≤ 150 ms",
+         verdict(percentile(drawn, 0.99) <= 150)),
+        ("kept chart (unchanged numbers)", f"p50 {statistics.median(kept):.2f} ms, p99 {percentile(kept, 0.99):.2f} ms",
+         "p99 ≤ 2 ms", verdict(percentile(kept, 0.99) <= 2)),
         ("chart worker memory (RSS, its own process)", f"{worker_rss:.0f} MB", "", ""),
         ("bot process RSS change from charts", f"{rss_after - rss_before:+.1f} MB", "", ""),
     ]  # fmt: skip

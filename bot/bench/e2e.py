@@ -12,13 +12,14 @@ import socket
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 
+from bot.bench.measure import percentile, rss_mb, verdict
 from bot.bench.synthetic import offline_database, queries
 from bot.services.catalog_import import import_offline_database
 from bot.store import Store
@@ -30,6 +31,7 @@ BURST = 1000
 KINDS = ("/series lookup, 10,000 impressions", "autocomplete", "/impression show")
 PAIRS = 5
 Row = tuple[str, str, str, str]
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,13 +40,6 @@ class Running:
     member: Member
     marks: dict[str, float] = field(default_factory=dict)  # log line → seconds after spawning
     follower: asyncio.Task[None] | None = None  # reads its log
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def _follow(process: asyncio.subprocess.Process, marks: dict[str, float], begun: float) -> None:
@@ -104,11 +99,6 @@ async def _burst(running: Running, typed: list[str], impression: int) -> float:
     """BURST interactions sent at once; the slowest answer, in ms."""
     calls = [_calls(running.member, n, typed, impression)[n % 3]() for n in range(BURST)]
     return max(_latency(reply) for reply in await asyncio.gather(*calls))
-
-
-def _p(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def _fill(work: Path, series_count: int, total: int, guild_id: int) -> tuple[Path, list[str]]:
@@ -230,9 +220,9 @@ async def _measure(
     # more: a leak would grow with them.
     for n in range(2 * lookups):
         if n == lookups:
-            rss_before = _rss_mb(real.process.pid)
+            rss_before = rss_mb(real.process.pid)
         await real.member.slash("series lookup", title=f"series:{1 + (n * 7919) % series_count}")
-    rss_after = _rss_mb(real.process.pid)
+    rss_after = rss_mb(real.process.pid)
     burst_at = time.monotonic()
     bursts = (await _burst(real, typed, impression), await _burst(noop, typed, impression))
     await asyncio.sleep(1)  # the collections the burst leaves behind
@@ -260,10 +250,8 @@ async def _lookups_while_charting(running: Running, charts: int = 20) -> tuple[l
     await member.slash("series charts", title="series:1")  # the worker starts: that is the cold chart's row
     begun = time.perf_counter()
     pending = [asyncio.ensure_future(member.slash("series charts", title=f"series:{2 + n}")) for n in range(charts)]
-    during = []
-    while not all(task.done() for task in pending):
-        during.append(_latency(await member.slash("series lookup", title="series:1")))
-    answers = await asyncio.gather(*pending)
+    during = await _lookups_until(running, pending)
+    answers = [task.result() for task in pending]
     slowest = (time.perf_counter() - begun) * 1000  # until the last chart was shown
     assert all(reply.last["files"] for reply in answers), "a chart came without its picture"
     assert running.process.pid is not None
@@ -281,75 +269,76 @@ async def _lookups_while_browsing(running: Running, page: str, pages: int = 200)
                 await response.read()
 
         begun = time.perf_counter()
-        pending = [asyncio.ensure_future(fetch()) for _ in range(pages)]
-        during = []
-        while not all(task.done() for task in pending):
-            during.append(_latency(await running.member.slash("series lookup", title="series:1")))
-        await asyncio.gather(*pending)
+        during = await _lookups_until(running, [asyncio.ensure_future(fetch()) for _ in range(pages)])
         return during, (time.perf_counter() - begun) * 1000
+
+
+async def _lookups_until(running: Running, pending: Sequence[asyncio.Future[T]]) -> list[float]:
+    """/series lookup of the popular series, one after another, until all of `pending` are done; their
+    latencies (a failure among `pending` is raised)."""
+    during = []
+    while not all(task.done() for task in pending):
+        during.append(_latency(await running.member.slash("series lookup", title="series:1")))
+    await asyncio.gather(*pending)
+    return during
 
 
 def _children_rss_mb(pid: int) -> float:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return sum(_rss_mb(int(child)) for child in children)
-
-
-def _verdict(ok: bool) -> str:
-    return "pass" if ok else "MISS"
+    return sum(rss_mb(int(child)) for child in children)
 
 
 def _kind_rows(figures: Figures) -> list[Row]:
     rows: list[Row] = []
     for kind, name in enumerate(KINDS):
-        added50 = statistics.median(_p(r[kind], 0.5) - _p(n[kind], 0.5) for r, n in figures.pairs)
-        added99 = statistics.median(_p(r[kind], 0.99) - _p(n[kind], 0.99) for r, n in figures.pairs)
+        added50 = statistics.median(percentile(r[kind], 0.5) - percentile(n[kind], 0.5) for r, n in figures.pairs)
+        added99 = statistics.median(percentile(r[kind], 0.99) - percentile(n[kind], 0.99) for r, n in figures.pairs)
         real = [x for r, _ in figures.pairs for x in r[kind]]
         noop = [x for _, n in figures.pairs for x in n[kind]]
         rows += [
-            (f"{name}: real bot", f"p50 {_p(real, 0.5):.2f} ms, p99 {_p(real, 0.99):.2f} ms", "", ""),
-            (f"{name}: no-op bot", f"p50 {_p(noop, 0.5):.2f} ms, p99 {_p(noop, 0.99):.2f} ms", "", ""),
+            (f"{name}: real bot", f"p50 {percentile(real, 0.5):.2f} ms, p99 {percentile(real, 0.99):.2f} ms", "", ""),
+            (f"{name}: no-op bot", f"p50 {percentile(noop, 0.5):.2f} ms, p99 {percentile(noop, 0.99):.2f} ms", "", ""),
             (
                 f"{name}: added, median of {PAIRS} pairs",
-                f"p50 +{added50:.2f} ms ({_p(real, 0.5) / _p(noop, 0.5):.2f}×), "
-                f"p99 +{added99:.2f} ms ({_p(real, 0.99) / _p(noop, 0.99):.2f}×)",
+                f"p50 +{added50:.2f} ms ({percentile(real, 0.5) / percentile(noop, 0.5):.2f}×), "
+                f"p99 +{added99:.2f} ms ({percentile(real, 0.99) / percentile(noop, 0.99):.2f}×)",
                 "p50 ≤ +0.3 ms, p99 ≤ +1.0 ms",
-                _verdict(added50 <= 0.3 and added99 <= 1.0),
+                verdict(added50 <= 0.3 and added99 <= 1.0),
             ),
         ]
     return rows
 
 
+def _lookups_beside(figures: Figures, during: list[float], what: str) -> Row:
+    """The row of /series lookup while something else loads the bot, against idle and the no-op bot."""
+    if not during:
+        return (f"/series lookup while {what}", "no lookup finished before they did", "", "")
+    real = [x for r, _ in figures.pairs for x in r[0]]
+    noop = [x for _, n in figures.pairs for x in n[0]]
+    added50 = percentile(during, 0.5) - percentile(noop, 0.5)
+    added99 = percentile(during, 0.99) - percentile(noop, 0.99)
+    return (
+        f"/series lookup while {what} ({len(during)} lookups)",
+        f"p50 {percentile(during, 0.5):.2f} ms, p99 {percentile(during, 0.99):.2f} ms "
+        f"(idle: p50 {percentile(real, 0.5):.2f}, p99 {percentile(real, 0.99):.2f}); "
+        f"over the no-op bot p50 +{added50:.2f}, p99 +{added99:.2f} ms",
+        "Step 10's: p50 ≤ +0.3 ms, p99 ≤ +1.0 ms",
+        verdict(added50 <= 0.3 and added99 <= 1.0),
+    )
+
+
 def _browsing_rows(figures: Figures) -> list[Row]:
     during, slowest = figures.browsing
-    noop = [x for _, n in figures.pairs for x in n[0]]
-    if not during:
-        return [("/series lookup while 200 web pages are served", "no lookup finished before the pages", "", "")]
-    added50, added99 = _p(during, 0.5) - _p(noop, 0.5), _p(during, 0.99) - _p(noop, 0.99)
     return [
-        (
-            f"/series lookup while 200 web pages are served ({len(during)} lookups)",
-            f"p50 {_p(during, 0.5):.2f} ms, p99 {_p(during, 0.99):.2f} ms; over the no-op bot p50 +{added50:.2f}, "
-            f"p99 +{added99:.2f} ms",
-            "Step 10's: p50 ≤ +0.3 ms, p99 ≤ +1.0 ms",
-            _verdict(added50 <= 0.3 and added99 <= 1.0),
-        ),
+        _lookups_beside(figures, during, "200 web pages are served"),
         ("200 web pages (10,000 impressions) asked at once: the last served", f"{slowest:.0f} ms", "", ""),
     ]
 
 
 def _charting_rows(figures: Figures) -> list[Row]:
     during, slowest, worker_mb = figures.charting
-    noop = [x for _, n in figures.pairs for x in n[0]]
-    real = [x for r, _ in figures.pairs for x in r[0]]
-    added50, added99 = _p(during, 0.5) - _p(noop, 0.5), _p(during, 0.99) - _p(noop, 0.99)
     return [
-        (
-            f"/series lookup while 20 charts are drawn ({len(during)} lookups)",
-            f"p50 {_p(during, 0.5):.2f} ms, p99 {_p(during, 0.99):.2f} ms (idle: p50 {_p(real, 0.5):.2f}, "
-            f"p99 {_p(real, 0.99):.2f}); over the no-op bot p50 +{added50:.2f}, p99 +{added99:.2f} ms",
-            "Step 10's: p50 ≤ +0.3 ms, p99 ≤ +1.0 ms",
-            _verdict(added50 <= 0.3 and added99 <= 1.0),
-        ),
+        _lookups_beside(figures, during, "20 charts are drawn"),
         ("20 charts asked at once: the last answered", f"{slowest:.0f} ms", "", ""),
         ("chart worker memory (RSS, its own process)", f"{worker_mb:.0f} MB", "", ""),
     ]
@@ -366,7 +355,7 @@ def _rows(figures: Figures, series_count: int, total: int) -> list[Row]:
     real_burst, noop_burst = figures.bursts
     size = f"{series_count:,} series, {total:,} impressions"
     return [
-        (f"start-up, bot's own part (process start → set up), {size}", f"{own:.2f} s", "≤ 1.5 s", _verdict(own <= 1.5)),
+        (f"start-up, bot's own part (process start → set up), {size}", f"{own:.2f} s", "≤ 1.5 s", verdict(own <= 1.5)),
         ("start-up, discord.py's part (log-in, gateway, guild wait)", f"{ready - own:.2f} s", "", ""),
         (
             "lookup index ready (built in the background, in its own process)",
@@ -374,26 +363,26 @@ def _rows(figures: Figures, series_count: int, total: int) -> list[Row]:
             "",
             "",
         ),
-        (f"bot memory (RSS), {size}", f"{rss_before:.0f} MB", "≤ 120 MB", _verdict(rss_before <= 120)),
+        (f"bot memory (RSS), {size}", f"{rss_before:.0f} MB", "≤ 120 MB", verdict(rss_before <= 120)),
         (
             f"RSS change over {figures.lookups:,} lookups",
             f"{drift:+.1f} MB",
             "within ±2 MB",
-            _verdict(abs(drift) <= 2),
+            verdict(abs(drift) <= 2),
         ),
         (
             "full GC pauses after start-up, in steady use",
             f"{len(pauses)}, longest {worst_gc:.1f} ms "
             f"(no-op bot: {len(noop_pauses)}, longest {max(noop_pauses, default=0.0):.1f} ms)",
             "none over 20 ms",
-            _verdict(worst_gc <= 20),
+            verdict(worst_gc <= 20),
         ),
         (
             f"full GC pauses during the burst of {BURST:,}",
             f"{len(burst_pauses)}, longest {max(burst_pauses, default=0.0):.1f} ms (no-op bot: "
             f"{len(noop_burst_pauses)}, longest {max(noop_burst_pauses, default=0.0):.1f} ms)",
             "none over 20 ms",
-            _verdict(max(burst_pauses, default=0.0) <= 20),
+            verdict(max(burst_pauses, default=0.0) <= 20),
         ),
         *_kind_rows(figures),
         *_charting_rows(figures),
@@ -402,6 +391,6 @@ def _rows(figures: Figures, series_count: int, total: int) -> list[Row]:
             f"burst of {BURST:,} at once, slowest answer",
             f"{real_burst:.0f} ms (no-op bot: {noop_burst:.0f} ms)",
             "< 1500 ms",
-            _verdict(real_burst < 1500),
+            verdict(real_burst < 1500),
         ),
     ]
