@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.models import CATEGORY_FIELDS
 from bot.store.catalog import read_series
 from bot.store.database import Database
+from bot.store.impressions import read_ratings
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,6 @@ def _averages(row: sqlite3.Row | tuple[int, ...]) -> tuple[CategoryAverage, ...]
     return tuple(found)
 
 
-_SUMS = ", ".join(f"n_{field}, sum_{field}" for field in CATEGORY_FIELDS)
 _COUNTS = ", ".join(f"count(score_{field}), sum(score_{field})" for field in CATEGORY_FIELDS)
 
 
@@ -88,14 +88,10 @@ class ChartStore:
         version (moved by every write, see migration 0009) and the catalog's revision (its title)."""
 
         def job(conn: sqlite3.Connection) -> tuple[int, str] | None:
-            resolved = series_id
-            for _ in range(16):
-                row = conn.execute("SELECT merged_into FROM series WHERE id = ?", (resolved,)).fetchone()
-                if row is None:
-                    return None
-                if row[0] is None:
-                    break
-                resolved = row[0]
+            series = read_series(conn, series_id)  # merges followed, as everywhere
+            if series is None:
+                return None
+            resolved = series.id
             version = conn.execute(
                 "SELECT coalesce((SELECT version FROM chart_versions WHERE guild_id = ? AND series_id = ?), 0), "
                 "coalesce((SELECT value FROM catalog_meta WHERE key = 'revision'), 0)",
@@ -112,10 +108,7 @@ class ChartStore:
             series = read_series(conn, series_id)
             if series is None:
                 return None
-            ratings = conn.execute(
-                f"SELECT {_SUMS}, reviewers FROM series_ratings WHERE guild_id = ? AND series_id = ?",
-                (guild_id, series.id),
-            ).fetchone()
+            ratings = read_ratings(conn, guild_id, series.id, 0)  # the card's averages, no reviewer rows
             counts = dict(
                 conn.execute(
                     "SELECT score_overall, count(*) FROM series_reviewers WHERE guild_id = ? AND series_id = ? "
@@ -123,13 +116,15 @@ class ChartStore:
                     (guild_id, series.id),
                 ).fetchall()
             )
-            empty = (0,) * (2 * len(CATEGORY_FIELDS))
             return SeriesChartData(
                 series_id=series.id,
                 title=series.title,
                 episodes=series.episodes,
-                reviewers=int(ratings["reviewers"]) if ratings else 0,
-                categories=_averages(ratings if ratings else empty),
+                reviewers=ratings.reviewers,
+                categories=tuple(
+                    CategoryAverage(field, average.count, None if average.value is None else round(average.value, 2))
+                    for field, average in zip(CATEGORY_FIELDS, ratings.averages, strict=True)
+                ),
                 overall=tuple(int(counts.get(score, 0)) for score in range(1, 11)),
                 season=_season(conn, guild_id, series.id),
             )

@@ -52,12 +52,6 @@ class WebStore:
 
         await self._db.write(job)
 
-    async def is_named(self, guild_id: int, user_id: int) -> bool:
-        row = await self._db.fetch_one(
-            "SELECT 1 FROM web_privacy WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
-        return row is None
-
     async def series_page(self, guild_id: int, series_id: int, page: int, reviewers: int) -> SeriesPageData | None:
         """A series (merges followed), its ratings here, and one page of its published impressions here."""
 
