@@ -11,6 +11,7 @@ from pathlib import Path
 import discord.gateway
 import discord.http
 import yarl
+from aiohttp import web
 
 from bot.client import ReviewBot
 from bot.config import load_settings
@@ -103,3 +104,16 @@ def join(
     user = user or fake.make_user(name)
     guild.members.append(FakeDiscord._member_payload(user, []))
     return Member(fake=fake, guild=guild, user=user, permissions=permissions)
+
+
+@contextlib.asynccontextmanager
+async def served_locally(app: web.Application) -> AsyncIterator[str]:
+    """An aiohttp app on a free port of 127.0.0.1 (a fake AniList, a release server); its base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()

@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.client import ReviewBot
 from bot.services.watches import schedule_of
 from tests.fakediscord import FakeDiscord, Member
-from tests.harness import running_bot
+from tests.harness import running_bot, served_locally
 from tests.markdown_model import problems
 
 ROUGE_DESCRIPTION = (
@@ -94,13 +94,9 @@ async def anilist() -> AsyncIterator[FakeAniList]:
     fake_anilist = FakeAniList()
     app = web.Application()
     app.router.add_post("/", fake_anilist.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake_anilist.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
-    yield fake_anilist
-    await runner.cleanup()
+    async with served_locally(app) as url:
+        fake_anilist.url = f"{url}/"
+        yield fake_anilist
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from bot.client import ReviewBot
 from bot.services.catalog_import import ImportError_, download
 from tests.cli import query, run_tool
 from tests.fakediscord import Member
+from tests.harness import served_locally
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.json"
 REPO = Path(__file__).resolve().parent.parent
@@ -92,13 +93,8 @@ async def file_server() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/anime-offline-database-minified.json", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with served_locally(app) as url:
+        yield url
 
 
 async def test_import_from_a_url(database: Path, file_server: str) -> None:

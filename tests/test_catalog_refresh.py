@@ -17,7 +17,7 @@ from aiohttp import web
 
 from tests.cli import query, run_tool
 from tests.fakediscord import FakeDiscord
-from tests.harness import PLAIN_PERMISSIONS, join, new_guild, running_bot
+from tests.harness import PLAIN_PERMISSIONS, join, new_guild, running_bot, served_locally
 
 SITE_META = {
     "aniList": {"title": "AniList", "urlTemplate": "https://anilist.co/anime/{{id}}", "type": "info"},
@@ -81,13 +81,9 @@ async def release() -> AsyncIterator[Release]:
     served = Release()
     app = web.Application()
     app.router.add_get("/dist/data.json", served.serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    served.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/dist/data.json"  # type: ignore[union-attr]
-    yield served
-    await runner.cleanup()
+    async with served_locally(app) as url:
+        served.url = f"{url}/dist/data.json"
+        yield served
 
 
 def rouge(database: Path) -> tuple[object, ...]:
