@@ -106,6 +106,7 @@ class ReviewBot(commands.Bot):
         self._store: Store | None = None
         self._services: Services | None = None
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
+        self.own_prefixes: set[str] = set(OWN_COMPONENT_PREFIXES)  # and every dynamic item's namespace
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
         self._heartbeat: asyncio.Task[None] | None = None
         self._index_build: asyncio.Task[None] | None = None
@@ -267,6 +268,12 @@ class ReviewBot(commands.Bot):
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         super().add_dynamic_items(*items)
         self.persistent_items += items
+        # Each item's id namespace ("chart:" of "chart:s:(?P<series>…)") is ours from now on: a forged or
+        # outdated id in it gets an answer, whichever item is added later.
+        for item in items:
+            namespace = re.match(r"[\w-]+:", item.__discord_ui_compiled_template__.pattern)
+            if namespace is not None:
+                self.own_prefixes.add(namespace[0])
 
     def add_form(self, pattern: str, level: Level, handler: FormHandler) -> None:
         """Answer modal submissions whose custom_id fully matches `pattern`, at `level` (like a command)."""
@@ -296,7 +303,7 @@ class ReviewBot(commands.Bot):
             return
         if interaction.type is not discord.InteractionType.component:
             return
-        if not custom_id.startswith(OWN_COMPONENT_PREFIXES):
+        if not custom_id.startswith(tuple(self.own_prefixes)):
             return  # a view's own buttons (pagers, confirmations) are answered by the view
         if any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in self.persistent_items):
             return

@@ -173,3 +173,19 @@ async def test_curated_titles(bot: ReviewBot, fake: FakeDiscord, alice: Member, 
     with sqlite3.connect(bot.settings.database_path) as conn:
         after = conn.execute("SELECT count(*) FROM series").fetchone()[0]
     assert after == before + (1 if valid else 0)
+
+
+async def test_every_button_namespace_answers_a_forged_id(bot: ReviewBot, alice: Member) -> None:
+    """Whatever persistent item a cog registers, an id in its namespace that no item accepts is answered."""
+    namespaces = {
+        item.__discord_ui_compiled_template__.pattern.split(":")[0] + ":"
+        for item in bot.persistent_items
+        if ":" in item.__discord_ui_compiled_template__.pattern
+    }
+    assert {"chart:", "ep:", "pg:", "series:"} <= namespaces
+    forged = copy.deepcopy((await alice.slash("about")).message)
+    for namespace in sorted(namespaces):
+        button = {"type": 2, "style": 1, "label": "Go", "custom_id": namespace + "forged:" + "9" * 30}
+        forged["components"] = [{"type": 1, "components": [button]}]
+        reply = await alice.click(forged, "Go")
+        assert reply.ephemeral and "This button is not valid" in reply.text, namespace

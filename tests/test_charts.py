@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import io
 import os
 import shutil
@@ -202,3 +203,17 @@ def test_a_hostile_title_stays_inert_around_the_chart() -> None:
     assert len(embed.title or "") <= 256
     alt = describe_series_chart(data)
     assert len(alt) <= 1024 and "\n" not in alt
+
+
+async def test_forged_chart_buttons_get_one_private_sentence(alice: Member) -> None:
+    forged = copy.deepcopy((await alice.slash("about")).message)
+    for custom_id, says in (
+        ("chart:s:999999999", "There is no such series"),
+        ("chart:s:" + "9" * 19, "This button is not valid"),
+        ("chart:m", "You have no published impressions in this server yet"),
+    ):
+        forged["components"] = [
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "Go", "custom_id": custom_id}]}
+        ]
+        reply = await alice.click(forged, "Go")
+        assert reply.ephemeral and says in reply.text and not reply.last["files"], (custom_id, reply.text)
