@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 
 import discord
 
 from bot.models import Impression, Scores, Series
+from bot.render import kept_views, persistent_view
 from bot.render.impressions import render_impression_card, scope_line
 from bot.render.pager import PAGER_TEMPLATE, render_pager
 
@@ -55,3 +58,22 @@ def test_scope_lines_read_like_the_reference_card() -> None:
     assert scope_line(impression()) == "(One episode watched):"
     assert scope_line(impression(scope="completed", episodes_watched=12)) == "(Completed, all 12 episodes):"
     assert scope_line(impression(scope="dropped", episodes_watched=1)) == "(Dropped after 1 episode):"
+
+
+def test_a_kept_view_pushed_out_is_freed_at_once_without_the_collector() -> None:
+    @kept_views(maxsize=2)
+    def buttons(series_id: int) -> discord.ui.View:
+        return persistent_view(*(discord.ui.Button(label=str(n), custom_id=f"x:{series_id}:{n}") for n in range(5)))
+
+    first = buttons(1)
+    assert buttons(1) is first  # kept: the same series shares its view
+    item = weakref.ref(first.children[0])
+    gone = weakref.ref(first)
+    del first
+    gc.disable()  # only reference counting may free it
+    try:
+        buttons(2), buttons(3)  # series 1 is the oldest, pushed out
+        assert gone() is None and item() is None
+        assert len(buttons(3).children) == 5  # the views still kept are whole
+    finally:
+        gc.enable()

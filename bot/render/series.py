@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import discord
 
 from bot.models import Ratings, Series
-from bot.render import COLOUR_CARD, persistent_view
+from bot.render import COLOUR_CARD, kept_views, persistent_view
 from bot.render.charts import render_charts_button
 from bot.render.impressions import render_ratings_field
 from bot.render.text import md, plain
@@ -191,7 +191,7 @@ def render_post_button(series_id: int) -> discord.ui.Button[discord.ui.View]:
     )
 
 
-@lru_cache(maxsize=256)  # the same series, the same buttons: the view is stopped, so sharing it is safe
+@kept_views(maxsize=256)  # the same series, the same buttons: the view is stopped, so sharing it is safe
 def render_series_buttons(series: Series, web_page: str | None = None) -> discord.ui.View:
     """Row 0: Impressions, Post impression, Charts (persistent) and the server's web page when it is
     published; rows 1-2: links to other sites."""
