@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from bot.models import CatalogEntry, IndexedName, SeriesLabel
 from bot.services.packed import Strings
 from bot.services.search import Match, SeriesSearch, TitleIndex, build_apart, normalize, resolve
@@ -94,3 +97,55 @@ async def test_an_index_built_in_a_process_of_its_own_answers_like_one_built_her
 def test_names_in_one_buffer_read_back_exactly() -> None:
     texts = ["", "Frieren", "葬送のフリーレン", "Ｒｅ：ＺＥＲＯ", "a\u200bb", "Pokémon"]
     assert list(Strings(texts)) == texts
+
+
+# A catalog where a few words are on hundreds of names, as "no", "the" and "season" are in the real one.
+_COMMON = ["no", "the", "season", "kimi", "of"]
+_RARE = [
+    *("frieren", "rouge", "metallic", "hunter", "monster", "sousou", "kaiju", "mato", "seihei", "slave"),
+    *("mushoku", "tensei", "shingeki", "kyojin", "yakusoku", "neverland", "spy", "family", "oshi", "ko"),
+    *("dandadan", "chainsaw", "man", "bocchi", "rock", "kusuriya", "hitorigoto", "dungeon", "meshi", "solo"),
+]
+
+
+def _index_with_common_words() -> TitleIndex:
+    import random
+
+    import bot.services.title_index as title_index
+
+    chooser = random.Random(3)
+    labels, names = [], []
+    for series_id in range(1, 1501):
+        labels.append(SeriesLabel(series_id, f"S{series_id}", 2000 + series_id % 25, "TV"))
+        for _ in range(2):
+            words = chooser.sample(_COMMON, chooser.randint(0, 4)) + chooser.sample(_RARE, chooser.randint(1, 2))
+            chooser.shuffle(words)
+            names.append(IndexedName(series_id, " ".join(words), "synonym"))
+    saved, title_index.COMMON_WORD_NAMES = title_index.COMMON_WORD_NAMES, 400
+    try:
+        return TitleIndex(names, labels)
+    finally:
+        title_index.COMMON_WORD_NAMES = saved
+
+
+_BIG = _index_with_common_words()
+
+
+@given(
+    st.lists(st.sampled_from(_COMMON + _RARE), min_size=1, max_size=4),
+    st.integers(min_value=1, max_value=6),
+)
+@example(["no", "the", "season"], 1)  # two common words, then a partial word on many names
+@example(["no", "the"], 6)  # common words only: as many as are ranked
+def test_names_with_every_typed_word_are_found_whichever_words_are_common(words: list[str], cut: int) -> None:
+    from bot.services.title_index import CANDIDATES_CAP
+
+    assert set(_BIG._common) == set(_COMMON)  # the bitmaps' words; the others are found through their postings
+    tokens = [*words[:-1], words[-1][:cut]]  # the last word as typed so far
+    plans = [_BIG._plan(token, is_last=n == len(tokens) - 1) for n, token in enumerate(tokens)]
+    expected = set.intersection(
+        *(plan.extra.union(*(_BIG._names_with(number) for number in plan.words.values())) for plan in plans)
+    )
+    found = _BIG._all_of(plans)
+    # All of them, or (from the bitmaps alone) as many as are ranked.
+    assert found == expected or (len(found) == CANDIDATES_CAP and found < expected)
