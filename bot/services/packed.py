@@ -32,6 +32,11 @@ class Strings(Sequence[str]):
     def __getitem__(self, index: int) -> str:  # type: ignore[override]  # (slices are never asked for)
         return self._data[self._at[index] : self._at[index + 1]].decode()
 
+    def pick(self, indexes: Iterable[int]) -> list[str]:
+        """Several strings in one call (a call per string costs more than its decoding)."""
+        data, at = self._data, self._at
+        return [data[at[index] : at[index + 1]].decode() for index in indexes]
+
 
 class SortedNames(Sequence[str]):
     """Names in sorted order, read through `order`, for bisection; `compact`: without their spaces.

@@ -13,6 +13,7 @@ collector has almost nothing to walk.
 
 from __future__ import annotations
 
+import heapq
 import unicodedata
 from array import array
 from bisect import bisect_left
@@ -75,10 +76,11 @@ def _spelling_keys(word: str, length: int) -> tuple[str, str]:
     return f"<{length}:{word[:ends]}", f">{length}:{word[-ends:]}"
 
 
-def _spelling_buckets(words: list[str]) -> tuple[Strings, array[int], array[int]]:
+def _spelling_buckets(words: list[str]) -> tuple[Strings, array[int], array[int], Strings]:
     """Words by their first and by their last letters (two for longer words), and length: a typo
     rarely changes both ends, so close spellings are looked for among a few hundred words, not all.
-    Bucket n (of the sorted keys) holds word numbers words[at[n]:at[n + 1]]."""
+    Bucket n (of the sorted keys) holds word numbers words[at[n]:at[n + 1]], and the words themselves
+    as one text, a line each (read in one call, where a word at a time costs a Python call each)."""
     buckets: dict[str, array[int]] = defaultdict(lambda: array("i"))
     for number, word in enumerate(words):
         if len(word) >= 3:
@@ -89,7 +91,8 @@ def _spelling_buckets(words: list[str]) -> tuple[Strings, array[int], array[int]
     for key in keys:
         found.extend(buckets[key])
         at.append(len(found))
-    return Strings(keys), at, found
+    texts = Strings("\n".join(words[number] for number in buckets[key]) for key in keys)
+    return Strings(keys), at, found, texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +193,7 @@ class TitleIndex:
             self._normalized, self._sorted(normalized, lambda n: n.replace(" ", "")), compact=True
         )
         del normalized
-        self._bucket_keys, self._bucket_at, self._bucket_words = _spelling_buckets(words)
+        self._bucket_keys, self._bucket_at, self._bucket_words, self._bucket_texts = _spelling_buckets(words)
 
     @staticmethod
     def _sorted(keys: list[str], key: Callable[[str], str]) -> array[int]:
@@ -213,8 +216,8 @@ class TitleIndex:
                 bucket = bisect_left(self._bucket_keys, key)
                 if bucket == len(self._bucket_keys) or self._bucket_keys[bucket] != key:
                     continue
-                for number in self._bucket_words[self._bucket_at[bucket] : self._bucket_at[bucket + 1]]:
-                    nearby[self._words[number]] = number
+                numbers = self._bucket_words[self._bucket_at[bucket] : self._bucket_at[bucket + 1]]
+                nearby.update(zip(self._bucket_texts[bucket].split("\n"), numbers, strict=True))
         found = process.extract(token, list(nearby), scorer=fuzz.ratio, limit=8, score_cutoff=FUZZY_WORD_CUTOFF)
         return {word: nearby[word] for word, _, _ in found}
 
@@ -350,15 +353,22 @@ class TitleIndex:
             series_id, (score, kind, _) = item
             return (-score, kind, -self.labels.year(series_id))
 
+        shortlist = list(best.items())
+        if len(shortlist) > limit:
+            # Only series at least as good as the limit-th by score and kind can be shown: the year,
+            # the last tie-breaker and a lookup each, is read for those alone.
+            cut = heapq.nsmallest(limit, [(-score, kind) for score, kind, _ in best.values()])[-1]
+            shortlist = [item for item in shortlist if (-item[1][0], item[1][1]) <= cut]
         return [
             Match(series_id, score, self._display[index], KIND_NAMES[kind])
-            for series_id, (score, kind, index) in sorted(best.items(), key=order)[:limit]
+            for series_id, (score, kind, index) in sorted(shortlist, key=order)[:limit]
         ]
 
     def _score(self, typed: str, candidates: set[int], best: dict[int, tuple[float, int, int]]) -> None:
         """Rank `candidates` into `best` (series → score, kind rank, name index), keeping the better."""
         chosen = list(candidates)
-        texts = [self._normalized[index] for index in chosen]
+        texts = self._normalized.pick(chosen)
+        series_of, kind_of = self._series_of, self._kind_of
         # One rapidfuzz call scores every candidate (a Python loop of calls costs twice as much).
         for text, score, position in process.extract(typed, texts, scorer=fuzz.WRatio, limit=None):
             index = chosen[position]
@@ -366,7 +376,7 @@ class TitleIndex:
                 score += 60
             elif text.startswith(typed):
                 score += 30
-            series_id, kind = self._series_of[index], self._kind_of[index]
+            series_id, kind = series_of[index], kind_of[index]
             current = best.get(series_id)
-            if current is None or (score, -kind) > (current[0], -current[1]):
+            if current is None or score > current[0] or (score == current[0] and kind < current[1]):
                 best[series_id] = (score, kind, index)
