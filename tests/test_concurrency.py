@@ -1,9 +1,11 @@
-"""Fifty members post and then edit at the same moment on the same series: nothing lost, nothing locked."""
+"""Fifty members post and then edit at the same moment on the same series: nothing lost, nothing locked;
+and members' commands are not held up by the public site's reads."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member
@@ -43,3 +45,24 @@ async def test_fifty_members_post_and_edit_at_once(bot: ReviewBot, fake: FakeDis
     assert sorted(text for text, _ in rows) == sorted(f"Second take of member{n}." for n in range(MEMBERS))
     assert {score for _, score in rows} == {10}
     assert revisions == MEMBERS
+
+
+async def test_a_member_lookup_is_answered_while_the_public_site_and_charts_read_slowly(
+    bot: ReviewBot, alice: Member
+) -> None:
+    """The site's and the charts' reads have a reader of their own: one held up (a crawler's burst,
+    a chart of 10,000 impressions) never queues in front of a member's command."""
+    release = threading.Event()
+
+    def held(conn: sqlite3.Connection) -> int:
+        release.wait(30)
+        return int(conn.execute("SELECT 1").fetchone()[0])
+
+    held_up = asyncio.create_task(bot.store.web._db.read(held))
+    try:
+        await asyncio.sleep(0.05)
+        reply = await asyncio.wait_for(alice.slash("series lookup", title="series:1"), 5)
+        assert reply.embeds and not held_up.done()
+    finally:
+        release.set()
+    assert await held_up == 1

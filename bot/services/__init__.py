@@ -50,7 +50,7 @@ class Services:
             watches=WatchService(store.watches, series),
             season=SeasonService(store.season),
             charts=ChartService(store.charts, ChartWorker(settings.chart_timeout_s)),
-            web=WebService(store.web, store.state, store.charts),
+            web=WebService(store.web, store.state),
             anilist=anilist,
         )
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from bot.errors import NotFound
 from bot.models import Impression, Ratings, Series
 from bot.services.impressions import Actor
-from bot.store.charts import ChartStore
 from bot.store.state import StateStore
 from bot.store.web import WEB_PAGE, ReviewedSeries, WebStore
 
 UNNAMED = "A member"
+SLUG = r"[a-z0-9-]{1,60}"  # what a server's address on the site may be
 BEST_RATED_FROM = 3  # reviewers who gave an Overall score, before a series can be "best rated"
 FEED_ENTRIES = 30
 REVIEWER_PAGE = 50
@@ -71,10 +71,9 @@ class WebSeriesPage:
 
 
 class WebService:
-    def __init__(self, web: WebStore, state: StateStore, charts: ChartStore) -> None:
+    def __init__(self, web: WebStore, state: StateStore) -> None:
         self._web = web
         self._state = state
-        self._charts = charts
         self._secret: bytes | None = None
 
     async def _token(self, guild_id: int, author_id: int) -> str:
@@ -108,21 +107,20 @@ class WebService:
         raise NotFound("No such reviewer here.")
 
     async def guild(self, slug: str) -> int:
-        guild_id = await self._web.guild_of_slug(slug) if re.fullmatch(r"[a-z0-9-]{1,60}", slug) else None
+        guild_id = await self._web.guild_of_slug(slug) if re.fullmatch(SLUG, slug) else None
         if guild_id is None:
             raise NotFound("No published server here.")
         return guild_id
 
     async def series_version(self, slug: str, series_id: int) -> str:
         """What a series page shows changes only with this: its impressions' version (moved by every write,
-        migration 0009), the catalog's revision, and who asked not to be named. Two small reads, so an
+        migration 0009), the catalog's revision, and who asked not to be named. One small read, so an
         unchanged page is answered 304 without being read or rendered."""
-        guild_id = await self.guild(slug)
-        found = await self._charts.version(guild_id, series_id)
+        found = await self._web.series_version(slug, series_id) if re.fullmatch(SLUG, slug) else None
         if found is None:
-            raise NotFound("No such series.")
-        unnamed = sorted(await self._web.unnamed(guild_id))
-        return f"{found[0]}.{found[1]}.{hashlib.sha256(repr(unnamed).encode()).hexdigest()[:8]}"
+            raise NotFound("No such server or series.")
+        resolved, version, unnamed = found
+        return f"{resolved}.{version}.{hashlib.sha256(repr(sorted(unnamed)).encode()).hexdigest()[:8]}"
 
     async def series_page(self, slug: str, series_id: int, page: int) -> WebSeriesPage:
         guild_id = await self.guild(slug)

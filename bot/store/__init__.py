@@ -39,8 +39,9 @@ class Store:
         self.state = StateStore(db)
         self.watches = WatchStore(db)
         self.season = SeasonStore(db)
-        self.charts = ChartStore(db)
-        self.web = WebStore(db)
+        # The public site and the charts read beside members' commands, never in front of them.
+        self.charts = ChartStore(db.aside)
+        self.web = WebStore(db.aside)
 
     @classmethod
     async def open(cls, path: Path) -> Store:

@@ -79,27 +79,26 @@ def _season(conn: sqlite3.Connection, guild_id: int, series_id: int) -> tuple[Se
     )
 
 
+def read_chart_version(conn: sqlite3.Connection, guild_id: int, series_id: int) -> tuple[int, str] | None:
+    """The series (merges followed) and a version of everything its chart shows here: its impressions'
+    version (moved by every write, see migration 0009) and the catalog's revision (its title)."""
+    series = read_series(conn, series_id)  # merges followed, as everywhere
+    if series is None:
+        return None
+    version = conn.execute(
+        "SELECT coalesce((SELECT version FROM chart_versions WHERE guild_id = ? AND series_id = ?), 0), "
+        "coalesce((SELECT value FROM catalog_meta WHERE key = 'revision'), 0)",
+        (guild_id, series.id),
+    ).fetchone()
+    return series.id, f"{version[0]}.{version[1]}"
+
+
 class ChartStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def version(self, guild_id: int, series_id: int) -> tuple[int, str] | None:
-        """The series (merges followed) and a version of everything its chart shows here: its impressions'
-        version (moved by every write, see migration 0009) and the catalog's revision (its title)."""
-
-        def job(conn: sqlite3.Connection) -> tuple[int, str] | None:
-            series = read_series(conn, series_id)  # merges followed, as everywhere
-            if series is None:
-                return None
-            resolved = series.id
-            version = conn.execute(
-                "SELECT coalesce((SELECT version FROM chart_versions WHERE guild_id = ? AND series_id = ?), 0), "
-                "coalesce((SELECT value FROM catalog_meta WHERE key = 'revision'), 0)",
-                (guild_id, resolved),
-            ).fetchone()
-            return resolved, f"{version[0]}.{version[1]}"
-
-        return await self._db.read(job)
+        return await self._db.read(lambda conn: read_chart_version(conn, guild_id, series_id))
 
     async def series(self, guild_id: int, series_id: int) -> SeriesChartData | None:
         """None for an unknown series; merges are followed."""

@@ -1,11 +1,14 @@
-"""SQLite access: a reader, a group-commit writer for member actions, and a locked writer for the rest.
+"""SQLite access: two readers, a group-commit writer for member actions, and a locked writer for the rest.
 
-WAL lets the reader run beside the writers. Every trip to a database thread is counted
+WAL lets the readers run beside the writers. One reader serves what members wait on in Discord; the
+other (`aside`) serves the public site and the charts' data, so 200 page requests or a chart's 20 ms
+read never queue in front of a member's lookup. Every trip to a database thread is counted
 (`round_trips`): a command answers after at most one, which tests check through this counter."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,17 +36,29 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+class _Trips:
+    """The round-trip counter, shared by a database and its `aside` view."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
 class Database:
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, writer: aiosqlite.Connection, readers: tuple[sqlite3.Connection, ...]) -> None:
         self.path = path
         self._writer = writer
-        # The reader is a plain connection used only by its one thread, so a read job may run several
+        # A reader is a plain connection used only by its one thread, so a read job may run several
         # statements in one trip (`read`): each trip costs a thread hop, about 100 µs, more than the SQL.
-        self._reader = reader
-        self._read_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
+        self._readers = readers
+        self._read_threads = tuple(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-reader-{n}") for n in range(len(readers))
+        )
+        self._lane = 0  # which reader this view reads with
         self._write_lock = asyncio.Lock()
         self._group = GroupCommitWriter(path)
-        self.round_trips = 0
+        self._trips = _Trips()
         # Who may have a notice waiting (guild, member): read once at open, added to by every write that
         # leaves one (`notify` in bot/store/audit.py), so most commands need no read to know there is none.
         self.noticed: set[tuple[int, int]] = set()
@@ -58,11 +73,11 @@ class Database:
             # FULL: a committed impression survives power loss too, not only a crash; writes are rare.
             await writer.execute("PRAGMA synchronous = FULL")
             await apply_migrations(writer)
-            reader = open_connection(path, any_thread=True)
+            readers = (open_connection(path, any_thread=True), open_connection(path, any_thread=True))
         except BaseException:
             await writer.close()
             raise
-        database = cls(path, writer, reader)
+        database = cls(path, writer, readers)
         database.noticed = {(row[0], row[1]) for row in await database.fetch_all(_NOTICED)}
         return database
 
@@ -71,21 +86,36 @@ class Database:
 
         The path for frequent member actions; `transaction()` is for rare writes that read as they go.
         """
-        self.round_trips += 1
+        self._trips.count += 1
         return await self._group.run(job)
+
+    @property
+    def round_trips(self) -> int:
+        return self._trips.count
+
+    @property
+    def aside(self) -> Database:
+        """This database, reading with the second reader: for the public site and the charts, whose
+        reads must not queue in front of members' (writes and everything else are shared)."""
+        view = copy.copy(self)
+        view._lane = 1
+        return view
 
     async def close(self) -> None:
         await self._group.close()
         async with self._write_lock:
             await self._writer.close()
-        await asyncio.get_running_loop().run_in_executor(self._read_thread, self._reader.close)
-        self._read_thread.shutdown()
+        loop = asyncio.get_running_loop()
+        for reader, thread in zip(self._readers, self._read_threads, strict=True):
+            await loop.run_in_executor(thread, reader.close)
+            thread.shutdown()
 
     async def read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run `job` on the reader's thread: one trip, however many statements it runs. A job reads
         every statement to the end: one left open would pin an old snapshot for every later read."""
-        self.round_trips += 1
-        return await asyncio.get_running_loop().run_in_executor(self._read_thread, job, self._reader)
+        self._trips.count += 1
+        lane = self._lane
+        return await asyncio.get_running_loop().run_in_executor(self._read_threads[lane], job, self._readers[lane])
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         rows = await self.fetch_all(sql, params)
@@ -103,7 +133,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the block as one write transaction; it commits on success and rolls back on any error."""
         async with self._write_lock:
-            self.round_trips += 1
+            self._trips.count += 1
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.models import Impression, Ratings, Series
 from bot.store.catalog import read_series, utc_now
+from bot.store.charts import read_chart_version
 from bot.store.database import Database
 from bot.store.impressions import impression_of, read_ratings
 
@@ -118,6 +119,21 @@ class WebStore:
             (guild_id, author_id, limit),
         )
         return [(impression_of(row), row["series_title"]) for row in rows]
+
+    async def series_version(self, slug: str, series_id: int) -> tuple[int, str, frozenset[int]] | None:
+        """In one trip, for a page's ETag: the version of a series' impressions on a published server
+        (`read_chart_version`: the series, merges followed, and that version) and who there asked not to be
+        named; None for an unknown slug or series."""
+
+        def job(conn: sqlite3.Connection) -> tuple[int, str, frozenset[int]] | None:
+            row = conn.execute("SELECT guild_id FROM guild_settings WHERE public_slug = ?", (slug,)).fetchone()
+            found = None if row is None else read_chart_version(conn, int(row[0]), series_id)
+            if found is None:
+                return None
+            unnamed = conn.execute("SELECT user_id FROM web_privacy WHERE guild_id = ?", (row[0],)).fetchall()
+            return *found, frozenset(int(user[0]) for user in unnamed)
+
+        return await self._db.read(job)
 
     async def unnamed(self, guild_id: int) -> frozenset[int]:
         rows = await self._db.fetch_all("SELECT user_id FROM web_privacy WHERE guild_id = ?", (guild_id,))

@@ -21,7 +21,7 @@ from bot.models import CATEGORIES
 from bot.render.impressions import scope_line
 from bot.render.series import premiere_line, site_links
 from bot.services.charts import ChartService
-from bot.services.web import WebService
+from bot.services.web import SLUG, WebService
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -195,11 +195,13 @@ def make_app(services: WebService, chart_service: ChartService, base: str = "") 
     app.router.add_get("/robots.txt", robots)
     app.router.add_get("/favicon.ico", no_icon)
     app.router.add_static("/static", HERE / "static")
-    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/", index)
-    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}", series)
-    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}/charts.png", charts)
-    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/series/{series:\d{1,18}}/feed.atom", feed)
-    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/feed.atom", feed)
+    server = "/{slug:" + SLUG + "}"
+    one_series = server + r"/series/{series:\d{1,18}}"
+    app.router.add_get(server + "/", index)
+    app.router.add_get(one_series, series)
+    app.router.add_get(one_series + "/charts.png", charts)
+    app.router.add_get(one_series + "/feed.atom", feed)
+    app.router.add_get(server + "/feed.atom", feed)
     app.router.add_get("/sitemap.xml", sitemap)
-    app.router.add_get(r"/{slug:[a-z0-9-]{1,60}}/reviewer/{token:[0-9a-f]{16}}", reviewer)
+    app.router.add_get(server + r"/reviewer/{token:[0-9a-f]{16}}", reviewer)
     return app
