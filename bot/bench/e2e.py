@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import aiohttp
-
 from bot.bench.measure import percentile, rss_mb, verdict
 from bot.bench.synthetic import offline_database, queries
 from bot.services.catalog_import import import_offline_database
@@ -260,17 +258,19 @@ async def _lookups_while_charting(running: Running, charts: int = 20) -> tuple[l
 
 async def _lookups_while_browsing(running: Running, page: str, pages: int = 200) -> tuple[list[float], float]:
     """/series lookup while `pages` requests for the popular series' web page (10,000 impressions, first
-    page) arrive at once; the lookups' latencies and when the last page was served."""
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=pages)) as session:
-
-        async def fetch() -> None:
-            async with session.get(page) as response:
-                assert response.status == 200, response.status
-                await response.read()
-
-        begun = time.perf_counter()
-        during = await _lookups_until(running, [asyncio.ensure_future(fetch()) for _ in range(pages)])
-        return during, (time.perf_counter() - begun) * 1000
+    page) arrive at once from a crawler process (bot/bench/crawl.py); the lookups' latencies and when
+    the last page was served."""
+    crawler = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.bench.crawl", page, str(pages), stdout=asyncio.subprocess.PIPE
+    )
+    assert crawler.stdout is not None
+    assert (await crawler.stdout.readline()).strip() == b"start"
+    finished = asyncio.ensure_future(crawler.communicate())
+    during = await _lookups_until(running, [finished])
+    output, _ = finished.result()
+    if crawler.returncode != 0:
+        raise RuntimeError("the crawler failed: " + output.decode(errors="replace"))
+    return during, float(output.split()[-1])
 
 
 async def _lookups_until(running: Running, pending: Sequence[asyncio.Future[T]]) -> list[float]:
