@@ -295,6 +295,33 @@ def import_export(source: str) -> int:
 
 
 @one_sentence
+def migrate_to_postgresql(url: str) -> int:
+    """Copy the SQLite database at DATABASE_PATH into an empty PostgreSQL database, and prove it."""
+    import psycopg
+
+    from bot.store.postgresql import migrate_to
+
+    settings = tool_settings(database_must_exist=True)
+    asyncio.run(_migrate(settings))  # the copy is of the current schema
+    try:
+        copies = migrate_to(settings.database_path, url)
+    except psycopg.OperationalError as error:
+        reason = " ".join(str(error).split())
+        return _fail(f"Cannot use the PostgreSQL database: {reason[:300]}", 1)
+    except (psycopg.Error, RuntimeError) as error:
+        return _fail(f"The copy to PostgreSQL failed, and nothing was kept: {' '.join(str(error).split())[:300]}", 1)
+    width = max(len(copy.table) for copy in copies)
+    for copy in copies:
+        print(f"{copy.table:<{width}}  {copy.rows:>10,} rows  checksum {copy.checksum[:16]}")
+    total = sum(copy.rows for copy in copies)
+    print(
+        f"Copied {len(copies)} tables, {total:,} rows, from {settings.database_path} to PostgreSQL; each table's "
+        "row count and checksum, read back from PostgreSQL, equal the SQLite file's."
+    )
+    return 0
+
+
+@one_sentence
 def health_check() -> int:
     """Exit 0 while the running bot is connected to Discord (for the Docker healthcheck), else 1."""
     from bot import health
@@ -310,7 +337,7 @@ def health_check() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
-    tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup,export,import-export,health}")
+    tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup,export,import-export,migrate-to,health}")
     tools.add_parser("health", help="exit 0 while the running bot is connected to Discord (healthcheck)")
     exporting = tools.add_parser("export", help="write one server's impressions, revisions, audit log …")
     exporting.add_argument("--guild", type=int, required=True, help="the server's id")
@@ -320,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     restoring.add_argument("path")
     backup = tools.add_parser("backup", help="copy the database, consistently, while the bot runs")
     backup.add_argument("path", help="the new file to write")
+    moving = tools.add_parser("migrate-to", help="copy the database into an empty PostgreSQL one, and verify it")
+    moving.add_argument("url", help="postgresql://user:password@host:5432/database")
     catalog = tools.add_parser("catalog", help="manage the series catalog").add_subparsers(dest="action", required=True)
     importing = catalog.add_parser(
         "import", help="merge an anime-offline-database release file (.json, .jsonl, .gz) from a path or URL"
@@ -338,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         return import_export(args.path)
     if args.tool == "backup":
         return backup_database(args.path)
+    if args.tool == "migrate-to":
+        return migrate_to_postgresql(args.url)
     if args.tool == "catalog" and args.action == "refresh":
         return refresh_catalog(args.url, progress=not args.no_progress)
     if args.tool == "catalog":

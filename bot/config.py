@@ -152,6 +152,15 @@ def load_settings(
     public_base_url = get("PUBLIC_BASE_URL").rstrip("/")
     if public_base_url and not public_base_url.startswith(("http://", "https://")):
         raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL, but it is {public_base_url!r}.")
+    database_url = get("DATABASE_URL")
+    if database_url and require_token:  # the bot itself; the offline tools keep to DATABASE_PATH
+        if not database_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(f"DATABASE_URL must be a postgresql:// address, but it is {database_url[:40]!r}.")
+        raise ConfigError(
+            "DATABASE_URL is set, but running the bot on PostgreSQL is not finished yet (Step 14): unset it, "
+            "and the bot runs on SQLite at DATABASE_PATH (`python -m bot migrate-to` can already copy that "
+            "database to PostgreSQL)."
+        )
     refresh_url = get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL
     if not refresh_url.startswith(("http://", "https://")):
         raise ConfigError(f"CATALOG_REFRESH_URL must be an http(s) URL, but it is {refresh_url!r}.")

@@ -12,6 +12,7 @@ from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
 from tests.harness import join, moderator, new_guild, running_bot
+from tests.postgres import postgres_server
 from tests.ratings_model import database_mismatches
 
 
@@ -21,6 +22,30 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A real PostgreSQL server for the session (tests/postgres.py): its superuser's address."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres: str) -> Iterator[str]:
+    """An empty database of its own on that server, dropped afterwards."""
+    import secrets
+
+    import psycopg
+
+    name = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield postgres.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(postgres, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,9 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "t", "PUBLIC_BASE_URL": "reviews.example"}, "PUBLIC_BASE_URL"),
         ({"DISCORD_TOKEN": "t", "CATALOG_REFRESH_HOURS": "0.5"}, "CATALOG_REFRESH_HOURS"),
         ({"DISCORD_TOKEN": "t", "CHART_TIMEOUT": "600"}, "CHART_TIMEOUT"),
+        ({"DISCORD_TOKEN": "t", "DATABASE_URL": "mysql://db/reviews"}, "DATABASE_URL"),
+        # Running on PostgreSQL is Step 14's, not finished: refused in one sentence, never half-run.
+        ({"DISCORD_TOKEN": "t", "DATABASE_URL": "postgresql://db/reviews"}, "DATABASE_URL is set, but running"),
     ],
 )
 def test_bad_settings_are_named(environ: dict[str, str], named: str) -> None:

@@ -1,4 +1,5 @@
-"""Forward-only schema migrations: `migrations/NNNN_name.sql`, applied in order, recorded in user_version."""
+"""Forward-only schema migrations: `migrations/NNNN_name.sql`, applied in order, recorded in user_version.
+PostgreSQL's are in `migrations_postgresql/` (bot/store/postgresql.py), under the same numbers."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
-    folder = resources.files("bot.store") / "migrations"
+def bundled_migrations(folder_name: str = "migrations") -> list[Migration]:
+    folder = resources.files("bot.store") / folder_name
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
@@ -33,8 +34,9 @@ def bundled_migrations() -> list[Migration]:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps, found {versions}")
+    first = versions[0] if versions else 1  # PostgreSQL's begin with a baseline equal to SQLite's 0001-0010
+    if versions != list(range(first, first + len(found))):
+        raise RuntimeError(f"migrations must be numbered one after another without gaps, found {versions}")
     return found
 
 

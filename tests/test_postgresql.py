@@ -1,0 +1,157 @@
+"""PostgreSQL, on a real server (tests/postgres.py): its schema keeps step with SQLite's, and
+`python -m bot migrate-to` copies a database there and proves the copy, or keeps nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+
+import bot.store.postgresql as postgresql
+from bot.bench.__main__ import fill_impressions
+from bot.models import Scores
+from bot.store import Store
+from bot.store.postgresql import apply_postgresql_migrations, migrate_to
+from bot.store.posting import Draft, PostPolicy
+from bot.store.watches import OwnSchedule
+from tests.cli import query, run_tool
+
+
+def _sqlite_schema(path: Path) -> dict[str, set[str]]:
+    with sqlite3.connect(path) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {
+            table: {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for table in tables
+            if not table.startswith(("sqlite_", "series_names_fts"))
+        }
+
+
+def _postgresql_schema(url: str) -> dict[str, set[str]]:
+    with psycopg.connect(url) as conn:
+        found: dict[str, set[str]] = {}
+        for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+        ):
+            found.setdefault(table, set()).add(column)
+    found.pop("schema_version")
+    return found
+
+
+async def test_both_backends_have_the_same_tables_and_columns(tmp_path: Path, postgres_url: str) -> None:
+    await (await Store.open(tmp_path / "fresh.sqlite3")).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        first = apply_postgresql_migrations(conn)
+        assert apply_postgresql_migrations(conn) == first  # forward only: a second run changes nothing
+    assert _postgresql_schema(postgres_url) == _sqlite_schema(tmp_path / "fresh.sqlite3")
+    with sqlite3.connect(tmp_path / "fresh.sqlite3") as conn:
+        assert first == conn.execute("PRAGMA user_version").fetchone()[0]  # the same schema version
+
+
+async def _lived_in_database(path: Path) -> None:
+    """A database with something in every table: the starter catalog, impressions over three servers,
+    an edit applied and one waiting, a hidden impression and its notice, a public card, a report, a ban,
+    settings, a watch with a prompt, a schedule, a privacy choice, and a series merged into one with a
+    larger id."""
+    fill_impressions(path, 60, 400, 3, {1: 40}, 1)
+    store = await Store.open(path)
+    try:
+        policy = PostPolicy(exempt=True, default_limit=5)
+        draft = Draft(2, 7, "Stretch 𝓢", "episodes", 1, "Rouge <b>bold</b> 「翻訳」", True, Scores(overall=8))
+        added = await store.impressions.add(1, draft, "submission-1", policy)
+        assert isinstance(added, tuple)
+        impression = added[0]
+        edited = Draft(2, 7, "Stretch 𝓢", "completed", None, "Edited.", False, Scores(overall=9, music=7))
+        await store.impressions.revise(1, impression.id, edited, 7, hold=False)
+        await store.moderation.set_state(
+            1, impression.id, 99, "hide", {"status": "hidden"}, "Spoilers.", notice=(7, "Your impression was hidden.")
+        )
+        second = await store.impressions.add(1, replace(draft, author_id=8, author_name="Ann"), "submission-2", policy)
+        assert isinstance(second, tuple)
+        await store.moderation.update_settings(1, 99, {"public_slug": "club", "approval_required": 1})
+        await store.impressions.revise(1, second[0].id, replace(edited, author_id=8), 8, hold=True)  # waits
+        await store.impressions.record_post(1, second[0].id, 555, 10**18, "card")
+        await store.reports.add(1, 1, 8, "Off topic.")
+        await store.moderation.ban(1, 9, 99, "Spam.", None)
+        await store.watches.add(1, 3, 555, 99)
+        await store.watches.claim(1, 3, 1, 555, "2024-01-10T15:00:00+00:00")
+        await store.watches.set_schedule(1, 4, OwnSchedule("R/2024-01-10T15:00:00Z/P1W", 12, 1), 99)
+        await store.web.set_named(1, 7, False)
+        await store.state.set("web:reviewer-secret", "00" * 16)
+        await store.curation.merge(2, 900, 99, 1)
+    finally:
+        await store.close()
+
+
+async def test_migrate_to_copies_every_table_and_verifies_it(
+    tmp_path: Path, seeded_database: Path, postgres_url: str
+) -> None:
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    await _lived_in_database(database)
+
+    copies = await asyncio.to_thread(migrate_to, database, postgres_url)
+
+    tables = _sqlite_schema(database)
+    assert {copy.table for copy in copies} == set(tables)
+    for copy in copies:
+        assert copy.rows == query(database, f"SELECT count(*) FROM {copy.table}")[0][0], copy.table
+    assert all(copy.rows for copy in copies), [copy.table for copy in copies if not copy.rows]
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT merged_into FROM series WHERE id = 2").fetchone() == (900,)
+        # Substring search works there too, with the trigram index.
+        found = conn.execute("SELECT name FROM series_names WHERE name ILIKE %s", ("%metallic rou%",)).fetchall()
+        assert ("Metallic Rouge",) in found
+        # New rows continue after the copied ids, and the triggers keep the card's sums.
+        before = conn.execute("SELECT reviewers, n_overall FROM series_ratings WHERE guild_id = 1 AND series_id = 1")
+        reviewers, rated = before.fetchone()
+        largest = conn.execute("SELECT max(id) FROM impressions").fetchone()[0]
+        added = conn.execute(
+            "INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, text, score_overall, "
+            "created_at, updated_at) VALUES (1, 1, 424242, 'New', 'completed', 'Fine.', 6, 'now', 'now') RETURNING id"
+        ).fetchone()[0]
+        assert added == largest + 1
+        after = conn.execute("SELECT reviewers, n_overall FROM series_ratings WHERE guild_id = 1 AND series_id = 1")
+        assert after.fetchone() == (reviewers + 1, rated + 1)
+
+
+async def test_migrate_to_from_the_command_line(tmp_path: Path, seeded_database: Path, postgres_url: str) -> None:
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+
+    status, output = await run_tool(database, "migrate-to", postgres_url)
+    assert status == 0, output
+    assert "Copied " in output and "equal the SQLite file's" in output
+
+    again = await run_tool(database, "migrate-to", postgres_url)
+    assert again[0] == 2 and "not empty" in again[1] and len(again[1].strip().splitlines()) == 1, again
+    wrong = await run_tool(database, "migrate-to", "mysql://localhost/reviews")
+    assert wrong[0] == 2 and "postgresql://" in wrong[1] and "Traceback" not in wrong[1], wrong
+    nobody = await run_tool(database, "migrate-to", "postgresql://postgres@127.0.0.1:1/reviews")
+    assert nobody[0] == 1 and len(nobody[1].strip().splitlines()) == 1, nobody
+    assert "Traceback" not in nobody[1]
+
+
+async def test_a_copy_that_does_not_verify_is_not_kept(
+    tmp_path: Path, seeded_database: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    read_back = postgresql._postgresql_rows
+
+    def one_row_short(conn: psycopg.Connection[object], table: str, columns: list[str]):  # type: ignore[no-untyped-def]
+        rows = read_back(conn, table, columns)
+        if table == "series_names":
+            next(rows)
+        return rows
+
+    monkeypatch.setattr(postgresql, "_postgresql_rows", one_row_short)
+    with pytest.raises(RuntimeError, match="series_names differs after the copy"):
+        await asyncio.to_thread(migrate_to, database, postgres_url)
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT count(*) FROM series").fetchone() == (0,)
