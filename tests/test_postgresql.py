@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import bot.store.postgresql as postgresql
 from bot.bench.__main__ import fill_impressions
 from bot.models import Scores
 from bot.store import Store
-from bot.store.postgresql import apply_postgresql_migrations, migrate_to
-from bot.store.posting import Draft, PostPolicy
+from bot.store.postgresql import apply_postgresql_migrations, migrate_to, schema_version
+from bot.store.posting import SCORE_COLUMNS, Draft, PostPolicy
 from bot.store.watches import OwnSchedule
 from tests.cli import query, run_tool
+from tests.ratings_model import mismatches
 
 
 def _sqlite_schema(path: Path) -> dict[str, set[str]]:
@@ -155,3 +160,113 @@ async def test_a_copy_that_does_not_verify_is_not_kept(
         await asyncio.to_thread(migrate_to, database, postgres_url)
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT count(*) FROM series").fetchone() == (0,)
+
+
+STATUSES = ("published", "pending", "hidden", "removed")
+_SCORE = st.one_of(st.none(), st.integers(min_value=1, max_value=10))
+_WHICH = st.integers(min_value=0, max_value=40)  # the n-th impression written so far (modulo)
+_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("add"),
+            st.integers(1, 2),  # server
+            st.integers(1, 2),  # series
+            st.integers(1, 3),  # author
+            st.sampled_from(STATUSES),
+            st.integers(0, 1),  # featured
+            st.lists(_SCORE, min_size=7, max_size=7),
+        ),
+        st.tuples(st.just("status"), _WHICH, st.sampled_from(STATUSES)),
+        st.tuples(st.just("score_overall"), _WHICH, _SCORE),
+        st.tuples(st.just("score_music"), _WHICH, _SCORE),
+        st.tuples(st.just("featured"), _WHICH, st.integers(0, 1)),
+        st.tuples(st.just("series_id"), _WHICH, st.integers(1, 2)),  # a merge moves impressions
+        st.tuples(st.just("delete"), _WHICH),
+    ),
+    max_size=30,
+)
+_KEPT = {
+    "series_reviewers": "SELECT * FROM series_reviewers ORDER BY guild_id, series_id, author_id",
+    "series_ratings": "SELECT * FROM series_ratings ORDER BY guild_id, series_id",
+    "chart_versions": "SELECT * FROM chart_versions ORDER BY guild_id, series_id",
+}
+
+
+def _apply(
+    execute: Callable[[str, tuple[object, ...]], list[tuple[object, ...]]], operations: list[tuple[Any, ...]]
+) -> list[int]:
+    """The same writes on either backend: `execute` takes SQL with {} where each parameter goes. The ids
+    of the impressions left, in the order written (SQLite gives a deleted largest id again, PostgreSQL
+    never does: the same operation must pick the same impression on both)."""
+    written: list[int] = []
+    for operation in operations:
+        kind, *values = operation
+        if kind == "add":
+            guild, series, author, status, featured, scores = values
+            columns = "guild_id, series_id, author_id, author_name, scope, text, status, featured, " + ", ".join(
+                SCORE_COLUMNS
+            )
+            marks = ", ".join(["{}"] * 15)
+            found = execute(
+                f"INSERT INTO impressions ({columns}, created_at, updated_at) "
+                f"VALUES ({marks}, 'now', 'now') RETURNING id",
+                (guild, series, author, f"m{author}", "completed", "Text.", status, featured, *scores),
+            )
+            written.append(int(found[0][0]))  # type: ignore[call-overload]
+        elif written:
+            target = written[values[0] % len(written)]
+            if kind == "delete":
+                execute("DELETE FROM impressions WHERE id = {}", (target,))
+                written.remove(target)  # later operations pick among the impressions that exist
+            else:
+                execute(f"UPDATE impressions SET {kind} = {{}} WHERE id = {{}}", (values[1], target))
+    return written
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=_OPERATIONS)
+@example(operations=[("add", 1, 1, 1, "published", 0, [5] * 7), ("status", 0, "hidden")])  # unpublished
+@example(operations=[("add", 1, 1, 1, "published", 0, [5] * 7), ("series_id", 0, 2), ("delete", 0)])  # merged
+def test_the_ratings_kept_by_triggers_are_the_same_on_both_backends(
+    operations: list[tuple[Any, ...]], tmp_path_factory: pytest.TempPathFactory, postgres_url: str
+) -> None:
+    """The card's aggregates (series_reviewers, series_ratings) and the charts' versions, kept by SQLite's
+    triggers and by PostgreSQL's PL/pgSQL, after any writes to impressions: equal, and SQLite's equal to
+    a recomputation from the impressions alone."""
+    lite_path = tmp_path_factory.mktemp("parity") / "reviews.sqlite3"
+    asyncio.run(_empty_database(lite_path))
+    lite = sqlite3.connect(lite_path, isolation_level=None)
+    with psycopg.connect(postgres_url, autocommit=True) as pg:
+        if not schema_version(pg):
+            apply_postgresql_migrations(pg)
+            pg.execute("INSERT INTO series (id, title, created_at, updated_at) VALUES (1, 'A', 'now', 'now'), "
+                       "(2, 'B', 'now', 'now')")  # fmt: skip
+        pg.execute("TRUNCATE impressions, series_reviewers, series_ratings, chart_versions RESTART IDENTITY CASCADE")
+        lite_ids = _apply(lambda text, params: lite.execute(text.replace("{}", "?"), params).fetchall(), operations)
+
+        def on_postgresql(text: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+            cursor = pg.execute(text.replace("{}", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+
+        pg_ids = _apply(on_postgresql, operations)
+        for table, select in _KEPT.items():
+            assert _by_order(pg.execute(select).fetchall(), pg_ids, table) == _by_order(
+                lite.execute(select).fetchall(), lite_ids, table
+            ), table
+    assert mismatches(lite) == []
+    lite.close()
+
+
+def _by_order(rows: list[tuple[Any, ...]], ids: list[int], table: str) -> list[tuple[Any, ...]]:
+    """series_reviewers' impression ids as the n-th impression left."""
+    if table != "series_reviewers":
+        return rows
+    order = {impression: n for n, impression in enumerate(ids)}
+    return [(*row[:3], order[row[3]], *row[4:]) for row in rows]
+
+
+async def _empty_database(path: Path) -> None:
+    await (await Store.open(path)).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO series (id, title, created_at, updated_at) VALUES (1, 'A', 'now', 'now'), "
+                     "(2, 'B', 'now', 'now')")  # fmt: skip
