@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import bot.store.postgresql as postgresql
 from bot.bench.__main__ import fill_impressions
 from bot.models import Scores
-from bot.store import Store
+from bot.store import SchemaTooNewError, Store
 from bot.store.postgresql import apply_postgresql_migrations, migrate_to, schema_version
 from bot.store.posting import SCORE_COLUMNS, Draft, PostPolicy
 from bot.store.watches import OwnSchedule
@@ -53,6 +53,10 @@ async def test_both_backends_have_the_same_tables_and_columns(tmp_path: Path, po
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         first = apply_postgresql_migrations(conn)
         assert apply_postgresql_migrations(conn) == first  # forward only: a second run changes nothing
+        conn.execute("INSERT INTO schema_version (version) VALUES (999)")  # as a newer release leaves it
+        with pytest.raises(SchemaTooNewError, match="PostgreSQL database is at schema version 999"):
+            apply_postgresql_migrations(conn)
+        conn.execute("DELETE FROM schema_version WHERE version = 999")
     assert _postgresql_schema(postgres_url) == _sqlite_schema(tmp_path / "fresh.sqlite3")
     with sqlite3.connect(tmp_path / "fresh.sqlite3") as conn:
         assert first == conn.execute("PRAGMA user_version").fetchone()[0]  # the same schema version

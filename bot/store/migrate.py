@@ -40,21 +40,24 @@ def bundled_migrations(folder_name: str = "migrations") -> list[Migration]:
     return found
 
 
+def pending(migrations: list[Migration], current: int, database: str) -> list[Migration]:
+    """The migrations after `current`; a database newer than every migration is refused."""
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise SchemaTooNewError(
+            f"The {database} is at schema version {current}, but this bot only knows up to {latest}; "
+            "it was written by a newer release. Upgrade the bot or point DATABASE_PATH at another file."
+        )
+    return [migration for migration in migrations if migration.version > current]
+
+
 async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migration] | None = None) -> int:
     """Bring the schema up to date; returns the resulting version."""
     migrations = bundled_migrations() if migrations is None else migrations
-    latest = migrations[-1].version if migrations else 0
     async with conn.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     current = int(row[0]) if row else 0
-    if current > latest:
-        raise SchemaTooNewError(
-            f"The database is at schema version {current}, but this bot only knows up to {latest}; "
-            "it was written by a newer release. Upgrade the bot or point DATABASE_PATH at another file."
-        )
-    for migration in migrations:
-        if migration.version <= current:
-            continue
+    for migration in pending(migrations, current, "database"):
         log.info("Applying migration %s", migration.name)
         # One transaction per migration: a failure leaves the previous version intact.
         script = f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"

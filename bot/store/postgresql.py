@@ -19,7 +19,7 @@ from psycopg import sql
 
 from bot.config import ConfigError
 from bot.store.connection import open_connection
-from bot.store.migrate import SchemaTooNewError, bundled_migrations
+from bot.store.migrate import bundled_migrations, pending
 
 FOLDER = "migrations_postgresql"
 # Kept by triggers from impressions: copied as they are (their triggers off meanwhile), so that a
@@ -63,17 +63,8 @@ def schema_version(conn: psycopg.Connection[Any]) -> int:
 
 def apply_postgresql_migrations(conn: psycopg.Connection[Any]) -> int:
     """Bring PostgreSQL's schema up to date, one transaction per migration; returns its version."""
-    migrations = bundled_migrations(FOLDER)
-    latest = migrations[-1].version
     current = schema_version(conn)
-    if current > latest:
-        raise SchemaTooNewError(
-            f"The PostgreSQL database is at schema version {current}, but this bot only knows up to {latest}; "
-            "it was written by a newer release."
-        )
-    for migration in migrations:
-        if migration.version <= current:
-            continue
+    for migration in pending(bundled_migrations(FOLDER), current, "PostgreSQL database"):
         with conn.transaction():
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             conn.execute(migration.sql.encode())  # bytes: the script is several statements, run as one
