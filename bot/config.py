@@ -155,7 +155,7 @@ def load_settings(
     database_url = get("DATABASE_URL")
     if database_url and require_token:  # the bot itself; the offline tools keep to DATABASE_PATH
         if not database_url.startswith(("postgresql://", "postgres://")):
-            raise ConfigError(f"DATABASE_URL must be a postgresql:// address, but it is {database_url[:40]!r}.")
+            raise ConfigError("DATABASE_URL must be a postgresql:// address.")  # not repeated: it may hold a password
         raise ConfigError(
             "DATABASE_URL is set, but running the bot on PostgreSQL is not finished yet (Step 14): unset it, "
             "and the bot runs on SQLite at DATABASE_PATH (`python -m bot migrate-to` can already copy that "

@@ -45,7 +45,8 @@ def connect(url: str) -> psycopg.Connection[Any]:
     """A connection to the PostgreSQL at `url`; a malformed address is a configuration error, a server
     that does not answer is psycopg.OperationalError (the caller says which, in one sentence)."""
     if not is_postgresql_url(url):
-        raise ConfigError(f"{url!r} is not a PostgreSQL address: it starts with postgresql://")
+        # The address is not repeated: it may hold a password.
+        raise ConfigError("That is not a PostgreSQL address: it starts with postgresql://")
     try:
         # Autocommit: each `with conn.transaction()` block is a transaction of its own, and nothing else is.
         return psycopg.connect(url, connect_timeout=10, autocommit=True)
@@ -125,9 +126,11 @@ def _postgresql_rows(conn: psycopg.Connection[Any], table: str, columns: list[st
 def migrate_to(source: Path, url: str) -> list[TableCopy]:
     """Copy every table of the SQLite database at `source` (at the current schema version) into the
     empty PostgreSQL database at `url`, and verify each table read back, in one transaction: a copy
-    that does not verify is not kept."""
+    that does not verify is not kept. The SQLite file is only read, as one snapshot."""
     lite = open_connection(f"file:{source}?mode=ro", uri=True)
     try:
+        # One read transaction: the copy and its check read the same snapshot, even while the bot writes.
+        lite.execute("BEGIN")
         with connect(url) as pg:
             if _postgresql_columns(pg) or schema_version(pg):
                 raise ConfigError(
