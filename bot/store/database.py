@@ -67,17 +67,21 @@ class Database:
     async def open(cls, path: Path) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
+        readers: list[sqlite3.Connection] = []
         try:
             async with writer.execute("PRAGMA journal_mode = WAL") as cursor:
                 await cursor.fetchone()
             # FULL: a committed impression survives power loss too, not only a crash; writes are rare.
             await writer.execute("PRAGMA synchronous = FULL")
             await apply_migrations(writer)
-            readers = (open_connection(path, any_thread=True), open_connection(path, any_thread=True))
+            for _ in range(2):  # members' reads, and the site's and charts' (`aside`)
+                readers.append(open_connection(path, any_thread=True))
         except BaseException:
+            for reader in readers:
+                reader.close()
             await writer.close()
             raise
-        database = cls(path, writer, readers)
+        database = cls(path, writer, tuple(readers))
         database.noticed = {(row[0], row[1]) for row in await database.fetch_all(_NOTICED)}
         return database
 
