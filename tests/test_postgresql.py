@@ -275,3 +275,19 @@ async def _empty_database(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO series (id, title, created_at, updated_at) VALUES (1, 'A', 'now', 'now'), "
                      "(2, 'B', 'now', 'now')")  # fmt: skip
+
+
+async def test_a_value_postgresql_cannot_store_is_named_and_nothing_is_kept(
+    tmp_path: Path, seeded_database: Path, postgres_url: str
+) -> None:
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    with sqlite3.connect(database) as conn:  # SQLite keeps a NUL character in text; PostgreSQL cannot
+        conn.execute("UPDATE series SET synopsis = 'Before' || char(0) || 'after' WHERE id = 1")
+
+    status, output = await run_tool(database, "migrate-to", postgres_url)
+
+    assert status == 1 and len(output.strip().splitlines()) == 1, output
+    assert "Table series holds a value PostgreSQL cannot store" in output and "nothing was kept" in output
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT count(*) FROM series").fetchone() == (0,)

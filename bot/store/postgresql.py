@@ -160,9 +160,13 @@ def _copy(lite: sqlite3.Connection, pg: psycopg.Connection[Any], tables: list[st
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
-        with pg.cursor().copy(statement) as copy:
-            for row in _sqlite_rows(lite, table, columns):
-                copy.write_row(row)
+        try:
+            with pg.cursor().copy(statement) as copy:
+                for row in _sqlite_rows(lite, table, columns):
+                    copy.write_row(row)
+        except psycopg.DataError as error:  # text with a NUL character: SQLite keeps it, PostgreSQL cannot
+            reason = " ".join(str(error).split())[:200]
+            raise RuntimeError(f"Table {table} holds a value PostgreSQL cannot store ({reason})") from None
     pg.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every row is in: check the references now
     for table in TRIGGERED:
         pg.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(table)))
