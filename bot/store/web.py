@@ -33,13 +33,22 @@ class ReviewedSeries:
     latest: str  # when its newest published impression was written
 
 
+def _guild_of_slug(conn: sqlite3.Connection, slug: str) -> int | None:
+    row = conn.execute("SELECT guild_id FROM guild_settings WHERE public_slug = ?", (slug,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _unnamed(conn: sqlite3.Connection, guild_id: int) -> frozenset[int]:
+    rows = conn.execute("SELECT user_id FROM web_privacy WHERE guild_id = ?", (guild_id,)).fetchall()
+    return frozenset(int(row[0]) for row in rows)
+
+
 class WebStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def guild_of_slug(self, slug: str) -> int | None:
-        row = await self._db.fetch_one("SELECT guild_id FROM guild_settings WHERE public_slug = ?", (slug,))
-        return None if row is None else int(row[0])
+        return await self._db.read(lambda conn: _guild_of_slug(conn, slug))
 
     async def set_named(self, guild_id: int, user_id: int, named: bool) -> None:
         def job(conn: sqlite3.Connection) -> None:
@@ -126,18 +135,16 @@ class WebStore:
         named; None for an unknown slug or series."""
 
         def job(conn: sqlite3.Connection) -> tuple[int, str, frozenset[int]] | None:
-            row = conn.execute("SELECT guild_id FROM guild_settings WHERE public_slug = ?", (slug,)).fetchone()
-            found = None if row is None else read_chart_version(conn, int(row[0]), series_id)
-            if found is None:
+            guild_id = _guild_of_slug(conn, slug)
+            found = None if guild_id is None else read_chart_version(conn, guild_id, series_id)
+            if guild_id is None or found is None:
                 return None
-            unnamed = conn.execute("SELECT user_id FROM web_privacy WHERE guild_id = ?", (row[0],)).fetchall()
-            return *found, frozenset(int(user[0]) for user in unnamed)
+            return *found, _unnamed(conn, guild_id)
 
         return await self._db.read(job)
 
     async def unnamed(self, guild_id: int) -> frozenset[int]:
-        rows = await self._db.fetch_all("SELECT user_id FROM web_privacy WHERE guild_id = ?", (guild_id,))
-        return frozenset(int(row[0]) for row in rows)
+        return await self._db.read(lambda conn: _unnamed(conn, guild_id))
 
     async def published(self) -> list[tuple[str, int]]:
         rows = await self._db.fetch_all(
