@@ -144,26 +144,37 @@ def migrate_to(source: Path, url: str) -> list[TableCopy]:
                 if sorted(target.get(table, {})) != _columns(lite, table):
                     raise RuntimeError(f"The two schemas differ at table {table}: this release's migrations disagree.")
             with pg.transaction():
-                _copy(lite, pg, tables)
-                return [_verified(lite, pg, table, target[table]) for table in tables]
+                copied = _copy(lite, pg, {table: target[table] for table in tables})
+                return [_verified(pg, table, target[table], copied[table]) for table in tables]
     finally:
         lite.close()
 
 
-def _copy(lite: sqlite3.Connection, pg: psycopg.Connection[Any], tables: list[str]) -> None:
-    """Inside the caller's transaction."""
+def _written(rows: Iterable[tuple[Any, ...]], copy: psycopg.Copy) -> Iterator[tuple[Any, ...]]:
+    """`rows`, each written to PostgreSQL's COPY as it passes (to be checksummed on the way)."""
+    for row in rows:
+        copy.write_row(row)
+        yield row
+
+
+def _copy(
+    lite: sqlite3.Connection, pg: psycopg.Connection[Any], tables: dict[str, dict[str, str]]
+) -> dict[str, tuple[int, str]]:
+    """Inside the caller's transaction; each table's rows and checksum as read from SQLite, on the way
+    (tables: each one's columns and their PostgreSQL types)."""
     pg.execute("SET CONSTRAINTS ALL DEFERRED")  # a series may be merged into one copied after it
     for table in TRIGGERED:
         pg.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(table)))
-    for table in tables:
-        columns = _columns(lite, table)
+    copied = {}
+    for table, kinds in tables.items():
+        columns = sorted(kinds)
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
         try:
             with pg.cursor().copy(statement) as copy:
-                for row in _sqlite_rows(lite, table, columns):
-                    copy.write_row(row)
+                rows = _written(_sqlite_rows(lite, table, columns), copy)
+                copied[table] = checksum(rows, [kinds[column] for column in columns])
         except psycopg.DataError as error:  # text with a NUL character: SQLite keeps it, PostgreSQL cannot
             reason = " ".join(str(error).split())[:200]
             raise RuntimeError(f"Table {table} holds a value PostgreSQL cannot store ({reason})") from None
@@ -180,13 +191,13 @@ def _copy(lite: sqlite3.Connection, pg: psycopg.Connection[Any], tables: list[st
                 sql.Literal(table), sql.Literal(column), sql.Identifier(column), sql.Identifier(table)
             )
         )
+    return copied
 
 
-def _verified(lite: sqlite3.Connection, pg: psycopg.Connection[Any], table: str, kinds: dict[str, str]) -> TableCopy:
+def _verified(pg: psycopg.Connection[Any], table: str, kinds: dict[str, str], expected: tuple[int, str]) -> TableCopy:
+    """The table read back from PostgreSQL holds what was read from SQLite."""
     columns = sorted(kinds)
-    types = [kinds[column] for column in columns]
-    expected = checksum(_sqlite_rows(lite, table, columns), types)
-    found = checksum(_postgresql_rows(pg, table, columns), types)
+    found = checksum(_postgresql_rows(pg, table, columns), [kinds[column] for column in columns])
     if found != expected:
         raise RuntimeError(
             f"Table {table} differs after the copy: {expected[0]:,} rows (checksum {expected[1][:12]}) in SQLite, "
