@@ -129,7 +129,7 @@ def migrate_to(source: Path, url: str) -> list[TableCopy]:
     that does not verify is not kept. The SQLite file is only read, as one snapshot."""
     lite = open_connection(f"file:{source}?mode=ro", uri=True)
     try:
-        # One read transaction: the copy and its check read the same snapshot, even while the bot writes.
+        # One read transaction: every table is read from the same snapshot, even while the bot writes.
         lite.execute("BEGIN")
         with connect(url) as pg:
             if _postgresql_columns(pg) or schema_version(pg):
