@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,12 +17,28 @@ from tests.postgres import postgres_server
 from tests.ratings_model import database_mismatches
 
 
-@pytest.fixture(scope="session")
-async def fake() -> AsyncIterator[FakeDiscord]:
+@contextlib.asynccontextmanager
+async def _served() -> AsyncIterator[FakeDiscord]:
     server = FakeDiscord()
     await server.start()
-    yield server
-    await server.stop()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture(scope="session")
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with _served() as server:
+        yield server
+
+
+@pytest.fixture
+async def own_fake() -> AsyncIterator[FakeDiscord]:
+    """A fake Discord for one test that starts bots of its own while its module's bot runs (a fake sends
+    every event to every bot connected to it)."""
+    async with _served() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,13 @@ def bot_environment(fake: FakeDiscord, database: Path, **overrides: str) -> dict
 
 @contextlib.asynccontextmanager
 async def running_bot(fake: FakeDiscord, database: Path, **overrides: str) -> AsyncIterator[ReviewBot]:
+    # A fake Discord sends every event to every bot connected to it: a second bot would answer the same
+    # interactions from its own database, and whichever answered first would win, at random.
+    deadline = time.monotonic() + 2  # a bot just closed leaves the fake's gateway a moment later
+    while fake.connected_bots:
+        if time.monotonic() > deadline:
+            raise AssertionError("a bot is connected to this fake Discord already: give this test a fake of its own")
+        await asyncio.sleep(0.02)
     settings = load_settings(bot_environment(fake, database, **overrides), env_file=None)
     with pointed_at(fake):
         bot = ReviewBot(settings)

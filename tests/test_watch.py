@@ -358,7 +358,8 @@ async def test_a_simulated_season_prompts_every_episode_once_within_the_hour_it_
     print(f"simulated Winter 2024: {len(got)} prompts for {len(rules)} series, none twice, each within the hour")
 
 
-async def test_a_restart_mid_week_never_repeats_a_prompt(fake: FakeDiscord, database: Path) -> None:
+async def test_a_restart_mid_week_never_repeats_a_prompt(own_fake: FakeDiscord, database: Path) -> None:
+    fake = own_fake  # this module's bot is still connected to the shared one
     async with running_bot(fake, database) as first:
         guild = await new_guild(fake, first, "Restarted Club")
         mira = await moderator(fake, guild, "mira")

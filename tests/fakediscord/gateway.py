@@ -25,6 +25,10 @@ class GatewayRoutes:
     _sequence: int
 
     @property
+    def connected_bots(self) -> int:
+        return len(self._sockets)
+
+    @property
     def gateway_url(self) -> str:
         raise NotImplementedError
 
