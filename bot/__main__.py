@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import discord
+import psycopg
 
 from bot import __version__
 from bot.client import ReviewBot
@@ -150,9 +151,18 @@ def run_bot() -> int:
         return _fail(f"Discord answered the start-up with an error ({error.status}): {error.text or error}.", 1)
     except SchemaTooNewError as error:
         return _fail(str(error), 1)
+    except psycopg.OperationalError as error:  # DATABASE_URL's server did not let the bot in
+        return _fail(f"Cannot use the PostgreSQL database at DATABASE_URL: {_reason(error)}", 1)
+    except psycopg.Error as error:
+        return _fail(f"The PostgreSQL database at DATABASE_URL cannot be used: {_reason(error)}", 1)
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _reason(error: Exception) -> str:
+    """A driver's message on one line, bounded (PostgreSQL's messages never repeat the password)."""
+    return " ".join(str(error).split())[:300]
 
 
 async def _migrate(settings: Settings) -> None:
@@ -314,8 +324,6 @@ def import_export(source: str) -> int:
 @one_sentence
 def migrate_to_postgresql(url: str) -> int:
     """Copy the SQLite database at DATABASE_PATH into an empty PostgreSQL database, and prove it."""
-    import psycopg
-
     from bot.store.postgresql import migrate_to
 
     settings = tool_settings(database_must_exist=True)
@@ -323,10 +331,9 @@ def migrate_to_postgresql(url: str) -> int:
     try:
         copies = migrate_to(settings.database_path, url)
     except psycopg.OperationalError as error:
-        reason = " ".join(str(error).split())
-        return _fail(f"Cannot use the PostgreSQL database: {reason[:300]}", 1)
+        return _fail(f"Cannot use the PostgreSQL database: {_reason(error)}", 1)
     except (psycopg.Error, RuntimeError) as error:
-        return _fail(f"The copy to PostgreSQL failed, and nothing was kept: {' '.join(str(error).split())[:300]}", 1)
+        return _fail(f"The copy to PostgreSQL failed, and nothing was kept: {_reason(error)}", 1)
     width = max(len(copy.table) for copy in copies)
     for copy in copies:
         print(f"{copy.table:<{width}}  {copy.rows:>10,} rows  checksum {copy.checksum[:16]}")

@@ -149,10 +149,11 @@ class ReviewBot(commands.Bot):
         return self._services
 
     async def setup_hook(self) -> None:
-        self._store = await Store.open(self.settings.database_path)
-        log.info("Database ready at %s", self.settings.database_path)
+        self._store = await Store.open(self.settings.database_path, self.settings.database_url)
+        # The address is not logged: it may hold a password.
+        log.info("Database ready: %s", "PostgreSQL" if self.settings.database_url else self.settings.database_path)
         if await self._store.catalog.count() == 0:
-            report = await asyncio.to_thread(import_starter_catalog, self.settings.database_path)
+            report = await asyncio.to_thread(import_starter_catalog, self.settings.database)
             log.info("Loaded the starter catalog: %d series in %.1f s", report.counts.inserted, report.seconds)
         elif not await self._store.catalog.meta(STARTER_BACKFILL_KEY):
             self._backfill = asyncio.create_task(self._backfill_starter(), name="starter-backfill")
@@ -174,7 +175,7 @@ class ReviewBot(commands.Bot):
     async def _backfill_starter(self) -> None:
         """Once per database, in the background: schedules and romaji for a catalog loaded before them."""
         try:
-            changed = await asyncio.to_thread(backfill_starter_catalog, self.settings.database_path)
+            changed = await asyncio.to_thread(backfill_starter_catalog, self.settings.database)
         except Exception:  # the next start tries again
             log.exception("The starter catalog's schedules and romaji could not be added")
             return
@@ -206,7 +207,7 @@ class ReviewBot(commands.Bot):
             await asyncio.wait([self._index_build])
         settings = self.settings
         await keep_refreshed(
-            settings.database_path, settings.catalog_refresh_url, settings.catalog_refresh_hours,
+            settings.database, settings.catalog_refresh_url, settings.catalog_refresh_hours,
             self.services.search.refresh,
         )  # fmt: skip
 

@@ -53,6 +53,12 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     public_base_url: str = ""  # what links to the site use (behind a reverse proxy); "" until set
+    database_url: str = ""  # postgresql://…: the store runs on PostgreSQL (Step 14), else SQLite
+
+    @property
+    def database(self) -> Path | str:
+        """Where the data is: the PostgreSQL address when one is set, else the SQLite file."""
+        return self.database_url or self.database_path
 
 
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
@@ -153,14 +159,8 @@ def load_settings(
     if public_base_url and not public_base_url.startswith(("http://", "https://")):
         raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL, but it is {public_base_url!r}.")
     database_url = get("DATABASE_URL")
-    if database_url and require_token:  # the bot itself; the offline tools keep to DATABASE_PATH
-        if not database_url.startswith(("postgresql://", "postgres://")):
-            raise ConfigError("DATABASE_URL must be a postgresql:// address.")  # not repeated: it may hold a password
-        raise ConfigError(
-            "DATABASE_URL is set, but running the bot on PostgreSQL is not finished yet (Step 14): unset it, "
-            "and the bot runs on SQLite at DATABASE_PATH (`python -m bot migrate-to` can already copy that "
-            "database to PostgreSQL)."
-        )
+    if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("DATABASE_URL must be a postgresql:// address.")  # not repeated: it may hold a password
     refresh_url = get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL
     if not refresh_url.startswith(("http://", "https://")):
         raise ConfigError(f"CATALOG_REFRESH_URL must be an http(s) URL, but it is {refresh_url!r}.")
@@ -181,6 +181,7 @@ def load_settings(
         web_host=get("WEB_HOST") or "127.0.0.1",
         web_port=int(web_port_raw),
         public_base_url=public_base_url,
+        database_url=database_url,
         anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),
         anilist_url=anilist_url,
         anilist_timeout_s=anilist_timeout_s,

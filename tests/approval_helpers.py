@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from tests.fakediscord import Member
+from tests.harness import peek
 
 
 async def post_pending(member: Member, text: str = "Needs a look.") -> int:
@@ -16,6 +16,6 @@ async def post_pending(member: Member, text: str = "Needs a look.") -> int:
     return reply.impression_id
 
 
-def status_of(database: Path, number: int) -> str:
-    with sqlite3.connect(database) as conn:
+def status_of(database: Path | str, number: int) -> str:
+    with peek(database) as conn:
         return conn.execute("SELECT status FROM impressions WHERE id = ?", (number,)).fetchone()[0]

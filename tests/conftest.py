@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
 from tests.harness import join, moderator, new_guild, running_bot
-from tests.postgres import postgres_server
+from tests.postgres import BACKENDS, postgres_database, postgres_server
 from tests.ratings_model import database_mismatches
 
 
@@ -51,18 +52,35 @@ def postgres() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres: str) -> Iterator[str]:
     """An empty database of its own on that server, dropped afterwards."""
-    import secrets
+    with postgres_database(postgres) as url:
+        yield url
 
-    import psycopg
 
-    name = f"test_{secrets.token_hex(6)}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield postgres.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(postgres, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+@pytest.fixture(scope="session")
+def postgres_seed(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The name of a PostgreSQL database holding the schema and the starter catalog: the template each
+    bot on PostgreSQL starts from (copied by the server, in a moment). Made on a thread with a loop of
+    its own: a fixture asked for while the session's loop runs cannot run on that loop."""
+
+    async def migrated(url: str) -> None:
+        await (await Store.open(tmp_path_factory.mktemp("pg-seed") / "unused.sqlite3", url)).close()
+
+    with postgres_database(postgres) as url, ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, migrated(url)).result()
+        import_starter_catalog(url)
+        yield url.rsplit("/", 1)[1]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module marked `both_backends` runs each of its tests on SQLite and on PostgreSQL."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the module's bot runs on: SQLite, unless the module is marked `both_backends`."""
+    return str(getattr(request, "param", "sqlite"))
 
 
 @pytest.fixture(scope="session")
@@ -76,10 +94,21 @@ async def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def bot(
-    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, seeded_database: Path
+    fake: FakeDiscord,
+    tmp_path_factory: pytest.TempPathFactory,
+    seeded_database: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[ReviewBot]:
-    """One running bot per test module (start-up waits for discord.py's guild timeout)."""
+    """One running bot per test module (start-up waits for discord.py's guild timeout), on SQLite or,
+    for a module marked `both_backends`, on each backend in turn."""
     database = tmp_path_factory.mktemp("db") / "reviews.sqlite3"
+    if backend == "postgresql":
+        server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
+        with postgres_database(server, template=seed) as url:
+            async with running_bot(fake, database, DATABASE_URL=url) as running:
+                yield running
+        return
     shutil.copyfile(seeded_database, database)
     async with running_bot(fake, database) as running:
         yield running
@@ -103,7 +132,7 @@ def ratings_match_a_recomputation(request: pytest.FixtureRequest) -> Iterator[No
     merge, restore from an export, bulk load) is checked against them."""
     paths = []  # found before the test: the fixtures it uses are torn down before this one ends
     if "bot" in request.fixturenames:
-        paths.append(request.getfixturevalue("bot").settings.database_path)
+        paths.append(request.getfixturevalue("bot").settings.database)
     if "database" in request.fixturenames:
         paths.append(request.getfixturevalue("database"))
     yield

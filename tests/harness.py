@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import discord.gateway
 import discord.http
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from bot.client import ReviewBot
 from bot.config import load_settings
+from bot.store.connection import open_location
 from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
 
 STARTUP_TIMEOUT_S = 20.0
@@ -45,6 +47,17 @@ def bot_environment(fake: FakeDiscord, database: Path, **overrides: str) -> dict
     }
     env.update(overrides)
     return env
+
+
+@contextlib.contextmanager
+def peek(database: Path | str) -> Iterator[Any]:
+    """A connection to a bot's database, whichever backend it runs on (`settings.database`): for a test
+    that checks what was stored, or arranges what a member could not. Each statement commits at once."""
+    conn = open_location(database)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 @contextlib.asynccontextmanager

@@ -62,3 +62,24 @@ def postgres_server() -> Iterator[str]:
         stop = [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
         subprocess.run(_as_server_user(stop), capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@contextlib.contextmanager
+def postgres_database(server: str, template: str | None = None) -> Iterator[str]:
+    """A database of its own on the server at `server` (a copy of `template`, else empty): its address.
+    Dropped afterwards, whoever is still connected."""
+    import secrets
+
+    import psycopg
+
+    name = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

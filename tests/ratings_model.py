@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from bot.models import Average, Ratings, ReviewerRow, Scores
+from bot.store.connection import open_location
 from bot.store.impressions import read_ratings
 from bot.store.posting import SCORE_COLUMNS
 
 SCORES = ", ".join(SCORE_COLUMNS)
+# Each reviewer's newest published impression (in SQL both backends read).
 LATEST = (
-    f"SELECT max(id) AS id, featured, {SCORES} FROM impressions "
-    "WHERE guild_id = ? AND series_id = ? AND status = 'published' GROUP BY author_id"
+    f"SELECT id, featured, {SCORES} FROM impressions WHERE id IN (SELECT max(id) FROM impressions "
+    "WHERE guild_id = ? AND series_id = ? AND status = 'published' GROUP BY author_id)"
 )
 
 
-def recomputed(conn: sqlite3.Connection, guild_id: int, series_id: int, limit: int = 8) -> Ratings:
+def recomputed(conn: Any, guild_id: int, series_id: int, limit: int = 8) -> Ratings:
     shown = conn.execute(
         f"SELECT i.id, i.author_name, i.featured, {', '.join('i.' + c for c in SCORE_COLUMNS)}, i.author_id "
         f"FROM ({LATEST} ORDER BY featured DESC, id DESC LIMIT ?) latest "
@@ -33,7 +36,7 @@ def recomputed(conn: sqlite3.Connection, guild_id: int, series_id: int, limit: i
     )
 
 
-def mismatches(conn: sqlite3.Connection) -> list[str]:
+def mismatches(conn: Any) -> list[str]:
     """Every (server, series) whose kept ratings differ from a recomputation; [] when all agree."""
     pairs = conn.execute(
         "SELECT guild_id, series_id FROM impressions UNION SELECT guild_id, series_id FROM series_ratings"
@@ -46,14 +49,19 @@ def mismatches(conn: sqlite3.Connection) -> list[str]:
     return found
 
 
-def database_mismatches(path: Path) -> list[str]:
-    """`mismatches` of a database file, if it holds the aggregates (a migrated database)."""
-    if not path.exists():
+def database_mismatches(location: Path | str) -> list[str]:
+    """`mismatches` of a database (an SQLite file, or a PostgreSQL address), if it holds the aggregates
+    (a migrated database)."""
+    if isinstance(location, str):
+        conn: Any = open_location(location)
+    elif not location.exists():
         return []
-    conn = sqlite3.connect(path)
-    try:
+    else:
+        conn = sqlite3.connect(location)
         if conn.execute("PRAGMA user_version").fetchone()[0] < 6:
+            conn.close()
             return []
+    try:
         return mismatches(conn)
     finally:
         conn.close()

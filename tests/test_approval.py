@@ -65,12 +65,12 @@ async def test_rejecting_asks_for_a_reason_and_tells_the_author(
     assert form.modal["title"] == f"Reject impression #{number}"
     empty = await mira.submit(form, text="   ")
     assert empty.ephemeral and "Give a reason" in empty.text
-    assert status_of(bot.settings.database_path, number) == "pending"
+    assert status_of(bot.settings.database, number) == "pending"
 
     rejected = await mira.submit(form, text="Please mark spoilers.")
     assert rejected.callback_type == 7
     assert rejected.message["content"].startswith(f"Impression #{number} was rejected by")
-    assert status_of(bot.settings.database_path, number) == "rejected"
+    assert status_of(bot.settings.database, number) == "rejected"
 
     nudge = await alice.slash("about")
     for _ in range(100):
@@ -92,7 +92,7 @@ async def test_a_forged_approve_for_another_servers_impression_is_refused(
     forged["components"] = [{"type": 1, "components": [button]}]
     reply = await their_mod.click(forged, "Approve")
     assert reply.ephemeral and f"No impression #{number} in this server." in reply.text
-    assert status_of(bot.settings.database_path, number) == "pending"
+    assert status_of(bot.settings.database, number) == "pending"
 
 
 async def approved(fake: FakeDiscord, author: Member, moderator: Member, text: str) -> int:
@@ -110,7 +110,7 @@ async def test_an_edit_waits_for_approval_while_the_approved_version_stays_visib
     edited = await alice.submit(await alice.slash("impression edit", id=str(number)), text="v2, with a slur")
 
     assert edited.ephemeral and "stays as it was" in edited.content and "v2, with a slur" in edited.embed["description"]
-    assert status_of(bot.settings.database_path, number) == "published"
+    assert status_of(bot.settings.database, number) == "published"
     shown = await bob.slash("impression show", id=str(number))
     assert not shown.ephemeral and "v1, approved" in shown.embed["description"]
     card = await bob.slash("series lookup", title="metallic rouge")
@@ -123,7 +123,7 @@ async def test_an_edit_waits_for_approval_while_the_approved_version_stays_visib
     await mira.click(queued, "Approve")
 
     assert "v2, with a slur" in (await bob.slash("impression show", id=str(number))).embed["description"]
-    assert status_of(bot.settings.database_path, number) == "published"
+    assert status_of(bot.settings.database, number) == "published"
 
 
 async def test_a_rejected_edit_leaves_the_approved_version_and_tells_the_author(
@@ -156,4 +156,4 @@ async def test_a_forged_non_numeric_button_is_answered_and_changes_nothing(
     forged["components"] = [{"type": 1, "components": [button]}]
     reply = await mira.click(forged, "Approve")
     assert reply.ephemeral and "This button is not valid" in reply.text
-    assert status_of(bot.settings.database_path, number) == "pending"
+    assert status_of(bot.settings.database, number) == "pending"

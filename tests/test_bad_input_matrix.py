@@ -8,13 +8,12 @@ no mention allowed and every limit of Discord respected.
 from __future__ import annotations
 
 import copy
-import sqlite3
 
 import pytest
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
-from tests.harness import join
+from tests.harness import join, peek
 
 HOSTILE = {
     "empty": "",
@@ -36,7 +35,7 @@ INTERNAL = "Something went wrong on our side"
 
 
 def stored_texts(bot: ReviewBot) -> list[str]:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         return [row[0] for row in conn.execute("SELECT text FROM impressions ORDER BY id")]
 
 
@@ -84,7 +83,7 @@ async def test_moderation_reasons(bot: ReviewBot, alice: Member, mira: Member, n
     reply = await mira.slash("mod hide", id=number, reason=value)
     answered_clearly(reply)
     valid = bool(value.strip()) and len(value.strip()) <= 500
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         status = conn.execute("SELECT status FROM impressions WHERE id = ?", (int(number),)).fetchone()[0]
     assert status == ("hidden" if valid else "published")
     assert reply.ephemeral
@@ -143,7 +142,7 @@ async def test_watch_schedules(bot: ReviewBot, mira: Member, option: str, name: 
     answered_clearly(reply)
     assert reply.ephemeral
     if option != "series":  # a hostile date or time is never a schedule
-        with sqlite3.connect(bot.settings.database_path) as conn:
+        with peek(bot.settings.database) as conn:
             rows = conn.execute("SELECT count(*) FROM guild_schedules WHERE guild_id = ?", (mira.guild.id,))
             assert rows.fetchone() == (0,)
 
@@ -155,7 +154,7 @@ async def test_ban_reasons(
     reply = await mira.slash("mod ban", member=alice, reason=value)
     answered_clearly(reply)
     assert reply.ephemeral
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         banned = conn.execute(
             "SELECT count(*) FROM reviewer_bans WHERE guild_id = ? AND user_id = ?", (alice.guild.id, alice.id)
         ).fetchone()[0]
@@ -165,12 +164,12 @@ async def test_ban_reasons(
 @pytest.mark.parametrize(("name", "value"), CASES, ids=IDS)
 async def test_curated_titles(bot: ReviewBot, fake: FakeDiscord, alice: Member, name: str, value: str) -> None:
     curator = join(fake, alice.guild, "owner", user=fake.owner_user)
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         before = conn.execute("SELECT count(*) FROM series").fetchone()[0]
     reply = await curator.slash("series add", title=value)
     answered_clearly(reply)
     valid = 1 <= len(value.strip()) <= 200
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         after = conn.execute("SELECT count(*) FROM series").fetchone()[0]
     assert after == before + (1 if valid else 0)
 

@@ -12,7 +12,6 @@ import io
 import os
 import shutil
 import signal
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from bot.client import ReviewBot
 from bot.models import CATEGORIES
 from tests.approval_helpers import post_pending
 from tests.fakediscord import FakeDiscord, FakeGuild, Member, Reply
-from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot
+from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, peek, running_bot
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +56,10 @@ def picture(reply: Reply) -> tuple[Image.Image, str]:
     return image, described["description"]
 
 
-def recomputed(database: Path, guild_id: int, series_id: int) -> dict[str, tuple[int, float | None]]:
+def recomputed(database: Path | str, guild_id: int, series_id: int) -> dict[str, tuple[int, float | None]]:
     """Each category's (how many rated, average) over each reviewer's latest published impression, from
     the impressions table itself (not the aggregates the charts read)."""
-    with sqlite3.connect(database) as conn:
+    with peek(database) as conn:
         latest = conn.execute(
             "SELECT * FROM impressions i WHERE guild_id = ? AND series_id = ? AND status = 'published' AND id = "
             "(SELECT max(id) FROM impressions j WHERE j.guild_id = i.guild_id AND j.series_id = i.series_id "
@@ -107,7 +106,7 @@ async def test_the_charts_show_this_servers_published_impressions_and_say_their_
     image, alt = picture(reply)
     assert image.format == "PNG" and image.size == (1200, 700)
     series_id = int((await rouge(alice)).removeprefix("series:"))
-    expected = recomputed(bot.settings.database_path, guild.id, series_id)
+    expected = recomputed(bot.settings.database, guild.id, series_id)
     for name, (rated, average) in expected.items():
         if average is None:
             assert name in alt.split("not rated:")[1], name

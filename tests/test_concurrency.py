@@ -9,7 +9,7 @@ import threading
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member
-from tests.harness import join
+from tests.harness import join, peek
 
 MEMBERS = 50
 
@@ -35,7 +35,7 @@ async def test_fifty_members_post_and_edit_at_once(bot: ReviewBot, fake: FakeDis
     )
     assert all("is updated" in reply.content for reply in edited), [r.text for r in edited][:3]
 
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         rows = conn.execute(
             f"SELECT text, score_overall FROM impressions WHERE id IN ({','.join('?' * MEMBERS)})", numbers
         ).fetchall()

@@ -58,8 +58,6 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "t", "CATALOG_REFRESH_HOURS": "0.5"}, "CATALOG_REFRESH_HOURS"),
         ({"DISCORD_TOKEN": "t", "CHART_TIMEOUT": "600"}, "CHART_TIMEOUT"),
         ({"DISCORD_TOKEN": "t", "DATABASE_URL": "mysql://db/reviews"}, "DATABASE_URL"),
-        # Running on PostgreSQL is Step 14's, not finished: refused in one sentence, never half-run.
-        ({"DISCORD_TOKEN": "t", "DATABASE_URL": "postgresql://db/reviews"}, "DATABASE_URL is set, but running"),
     ],
 )
 def test_bad_settings_are_named(environ: dict[str, str], named: str) -> None:
@@ -95,6 +93,18 @@ async def test_token_discord_refuses_exits_1_with_a_clear_sentence(tmp_path: Pat
     assert status == 1
     assert "Discord refused the token (401 Unauthorized)" in output
     assert "Traceback" not in output
+
+
+async def test_a_postgresql_that_does_not_answer_exits_1_with_a_clear_sentence(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    env = _clean_env(tmp_path, DISCORD_TOKEN=fake.token, FAKE_DISCORD_URL=fake.base_url, ANILIST_ENABLED="false",
+                     DATABASE_URL="postgresql://reviews:s3cret@127.0.0.1:1/reviews")  # fmt: skip
+    status, output = await _run(["-m", "tests.launch_bot"], env, cwd=REPO)
+    assert status == 1, output
+    [last] = output.strip().splitlines()[-1:]
+    assert last.startswith("error: Cannot use the PostgreSQL database at DATABASE_URL: "), output
+    assert "Traceback" not in output and "s3cret" not in output
 
 
 async def test_a_public_site_port_in_use_exits_2_with_a_clear_sentence(tmp_path: Path, fake: FakeDiscord) -> None:

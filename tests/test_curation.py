@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import join, moderator
+from tests.harness import join, moderator, peek
 
 
 @pytest.fixture
@@ -23,7 +21,7 @@ async def added(curator: Member, title: str, **options: object) -> int:
 
 
 def series_count(bot: ReviewBot) -> int:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         return conn.execute("SELECT count(*) FROM series").fetchone()[0]
 
 
@@ -49,7 +47,7 @@ async def test_a_curator_adds_and_edits_a_series(bot: ReviewBot, alice: Member, 
     fields = {f["name"]: f["value"] for f in card["fields"]}
     assert fields["Keywords"] == "mecha, space"
     assert fields["Notables"] == "Animation - TEST STUDIO"
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         curated = conn.execute("SELECT curated_fields FROM series WHERE id = ?", (number,)).fetchone()[0]
     assert "synopsis" in curated and "links" in curated
 

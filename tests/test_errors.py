@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 
 import pytest
 
 from bot.client import ReviewBot
 from tests.fakediscord import Member
+from tests.harness import peek
 
 
 async def test_a_failing_command_gives_a_friendly_error_with_an_id(
     bot: ReviewBot, alice: Member, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Break the database under the running bot, as a disk fault or a bad manual edit would.
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         conn.execute("ALTER TABLE impressions RENAME TO impressions_lost")
     try:
         with caplog.at_level(logging.ERROR, logger="bot.client"):
             reply = await alice.slash("about")
     finally:
-        with sqlite3.connect(bot.settings.database_path) as conn:
+        with peek(bot.settings.database) as conn:
             conn.execute("ALTER TABLE impressions_lost RENAME TO impressions")
 
     assert reply.ephemeral

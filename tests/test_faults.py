@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member
+from tests.harness import peek
 
 
 async def test_a_rate_limited_and_a_failing_announcement_still_arrives(
@@ -14,7 +14,7 @@ async def test_a_rate_limited_and_a_failing_announcement_still_arrives(
 ) -> None:
     channel = fake.add_channel(alice.guild, "announcements")
     await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(alice.guild.id)})
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         conn.execute(
             "INSERT INTO guild_settings (guild_id, announce_channel_id, updated_at) VALUES (?, ?, 'now')",
             (alice.guild.id, int(channel["id"])),

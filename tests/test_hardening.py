@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import sqlite3
 from typing import Any
 
 import pytest
@@ -14,14 +13,14 @@ from bot.client import ReviewBot
 from bot.models import CATEGORIES, CATEGORY_FIELDS
 from bot.render.text import display_width
 from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
-from tests.harness import join, moderator, new_guild
+from tests.harness import join, moderator, new_guild, peek
 from tests.markdown_model import live_masked_links, problems
 
 PHISHING = "[ok](https://a) then [Free Nitro](http://evil) @everyone <@&1> <@42> <#7> ||x|| ``` # head"
 
 
 def rows(bot: ReviewBot, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         return conn.execute(sql, params).fetchall()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import pytest
 
@@ -11,7 +10,7 @@ from bot.client import ReviewBot
 from bot.models import CatalogEntry
 from bot.store.catalog import CatalogWriter
 from tests.fakediscord import FakeDiscord, Member, Reply
-from tests.harness import join, moderator, new_guild
+from tests.harness import join, moderator, new_guild, peek
 
 ROUGE_TEXT = (
     "I had heard a number of good things about this show, and had high expectations for it, "
@@ -119,7 +118,7 @@ async def test_editing_keeps_a_revision_and_the_creation_time(bot: ReviewBot, al
     assert "Episode two won me over." in edited.embed["description"]
     assert edited.embed["description"].startswith("(Two episodes watched):")
     assert fields(edited)["Overall"] == "9/10"
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         revisions = conn.execute(
             "SELECT text, score_overall FROM impression_revisions WHERE impression_id = ?", (number,)
         ).fetchall()
@@ -231,7 +230,7 @@ async def test_the_series_cards_buttons_post_and_browse(alice: Member, rouge: st
 async def test_new_impressions_are_announced(bot: ReviewBot, fake: FakeDiscord, alice: Member, rouge: str) -> None:
     channel = fake.add_channel(alice.guild, "impressions")
     await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(alice.guild.id)})
-    with sqlite3.connect(bot.settings.database_path) as conn:  # what /mod settings (Step 4) will write
+    with peek(bot.settings.database) as conn:  # what /mod settings (Step 4) will write
         conn.execute(
             "INSERT INTO guild_settings (guild_id, announce_channel_id, updated_at) VALUES (?, ?, 'now')",
             (alice.guild.id, int(channel["id"])),
@@ -253,13 +252,13 @@ async def test_new_impressions_are_announced(bot: ReviewBot, fake: FakeDiscord, 
 
 
 def stored(bot: ReviewBot) -> int:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         return conn.execute("SELECT count(*) FROM impressions").fetchone()[0]
 
 
 @pytest.fixture
 async def twelve_episodes(bot: ReviewBot) -> str:
-    with CatalogWriter(bot.settings.database_path) as writer:
+    with CatalogWriter(bot.settings.database) as writer:
         writer.upsert(
             [CatalogEntry(title="Twelve Episode Show", sources=["https://example.org/anime/twelve"], episodes=12)]
         )

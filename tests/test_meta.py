@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from bot.client import ReviewBot
 from bot.config import load_settings
 from bot.permissions import PRIVILEGED, REFUSALS, Level, level_of
 from tests.fakediscord import FakeDiscord, Member
+from tests.harness import peek
 
 
 def _walk(
@@ -111,7 +111,7 @@ async def test_everything_declares_a_level_and_a_plain_member_is_refused_every_p
     bot: ReviewBot, fake: FakeDiscord, alice: Member
 ) -> None:
     assert undeclared(bot) == []
-    watcher = sqlite3.connect(bot.settings.database_path)  # data_version moves when anyone commits
+    watcher = peek(bot.settings.database)  # data_version moves when anyone commits
     version = watcher.execute("PRAGMA data_version").fetchone()[0]
     refused: list[str] = []
     schemas = leaf_paths(fake, alice)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import pytest
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
-from tests.harness import join, moderator, new_guild
+from tests.harness import join, moderator, new_guild, peek
 
 
 async def posted(member: Member, text: str = "Worth a look.", **options: object) -> int:
@@ -20,12 +19,12 @@ async def posted(member: Member, text: str = "Worth a look.", **options: object)
 
 
 def audit_rows(bot: ReviewBot) -> int:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
 
 def status_of(bot: ReviewBot, number: int) -> tuple[str, int]:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         return conn.execute("SELECT status, featured FROM impressions WHERE id = ?", (number,)).fetchone()
 
 

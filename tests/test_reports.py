@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import copy
-import sqlite3
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
-from tests.harness import join
+from tests.harness import join, peek
 
 
 async def card_of(member: Member, text: str = "Spoilers everywhere, no tags.") -> Reply:
@@ -17,7 +16,7 @@ async def card_of(member: Member, text: str = "Spoilers everywhere, no tags.") -
 
 
 def reports(bot: ReviewBot) -> list[tuple[str, str]]:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         return conn.execute("SELECT reason, status FROM reports ORDER BY id").fetchall()
 
 

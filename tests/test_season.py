@@ -4,7 +4,6 @@ in Japan."""
 from __future__ import annotations
 
 import copy
-import sqlite3
 from datetime import UTC, date, datetime
 
 from bot.client import ReviewBot
@@ -12,11 +11,11 @@ from bot.services.airing import JST, in_jst
 from bot.services.season import airing_on, season_of, season_span
 from bot.store.season import SeasonEntry
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, join, moderator
+from tests.harness import PLAIN_PERMISSIONS, join, moderator, peek
 
 
 def season_count(bot: ReviewBot, first: str, after: str) -> int:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         [(count,)] = conn.execute(
             "SELECT count(*) FROM series WHERE merged_into IS NULL AND premiered >= ? AND premiered < ?", (first, after)
         )
@@ -79,7 +78,7 @@ async def test_the_current_season_shows_what_airs_today_in_japan(bot: ReviewBot,
         assert reply.embed["description"] == f"The catalog knows no series of {season} {year} yet."
     [airing] = reply.embed["fields"]
     assert airing["name"] == f"Airing today in Japan ({today:%A %-d %B})"
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         rules = dict(conn.execute("SELECT title, broadcast FROM series WHERE broadcast IS NOT NULL").fetchall())
     for line in airing["value"].split("\n"):
         if line.startswith(("No episode", "and ")):

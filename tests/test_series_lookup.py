@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.client import ReviewBot
 from bot.models import CatalogEntry
 from bot.store.catalog import CatalogWriter
 from tests.fakediscord import FakeDiscord, Member
-from tests.harness import join
+from tests.harness import join, peek
+
+pytestmark = pytest.mark.both_backends
 
 
 def _names(choices: list[dict[str, str]]) -> list[str]:
@@ -134,7 +134,7 @@ async def test_bad_lookups_get_a_clear_ephemeral_answer(alice: Member, title: st
 
 
 async def test_markdown_in_a_title_is_shown_literally(bot: ReviewBot, alice: Member) -> None:
-    with CatalogWriter(bot.settings.database_path) as writer:
+    with CatalogWriter(bot.settings.database) as writer:
         writer.upsert([CatalogEntry(title="**Loud** _Title_ @everyone", sources=["https://example.org/anime/1"])])
     await bot.services.search.refresh()
 
@@ -160,12 +160,12 @@ async def test_a_japanese_title_is_found_by_its_romaji_out_of_the_box(
     # The starter catalog carries each Japanese title's romaji (made at build time), as search-only names.
     [first, *_] = await alice.autocomplete("series lookup", "title", typed)
     series_id = int(str(first["value"]).removeprefix("series:"))
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         [(stored,)] = conn.execute("SELECT title_japanese FROM series WHERE id = ?", (series_id,)).fetchall()
     assert stored == japanese, (typed, first["name"])
 
 
 async def test_a_chinese_title_is_never_stored_as_the_english_one(bot: ReviewBot) -> None:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         english = [row[0] for row in conn.execute("SELECT title_english FROM series WHERE title_english IS NOT NULL")]
     assert english and not [title for title in english if any("\u3040" <= c <= "\u9fff" for c in title)]

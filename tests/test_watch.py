@@ -23,7 +23,7 @@ from bot.store import Store
 from bot.store.catalog import CatalogWriter
 from bot.store.watches import Watch
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot
+from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, peek, running_bot
 from tests.markdown_model import problems
 
 
@@ -70,7 +70,7 @@ async def test_a_watched_series_prompts_once_per_episode_and_the_button_opens_th
     form = await alice.click(caught_up, "Post impression (episode 5)")
     assert form.modal["title"] == "Episode 5: Metallic Rouge"
     card = await alice.submit(form, text="The fifth one finally explains the Neans.")
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         row = conn.execute("SELECT scope, episodes_watched FROM impressions WHERE id = ?", (card.impression_id,))
         assert row.fetchone() == ("episodes", 5)
 
@@ -152,7 +152,7 @@ async def test_a_schedule_is_set_by_moderators_only_and_bad_dates_change_nothing
     ):
         reply = await mira.slash("watch schedule", series=await bebop(mira), **options)
         assert reply.ephemeral and says in reply.text, (options, reply.text)
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         rows = conn.execute("SELECT count(*) FROM guild_schedules WHERE guild_id = ?", (mira.guild.id,))
         assert rows.fetchone() == (0,)
 
@@ -172,7 +172,7 @@ async def test_a_prompt_opens_a_thread_when_the_server_wants_one(
     [prompt] = posted_in(fake, guild)
     thread = fake.messages[int(prompt["id"])]["thread"]
     assert thread["name"] == "Episode 2 · Metallic Rouge" and thread["parent_id"] == str(guild.text_channel_id)
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         rows = conn.execute("SELECT thread_id FROM episode_prompts WHERE guild_id = ? AND episode = 2", (guild.id,))
         assert rows.fetchone() == (int(thread["id"]),)
 
@@ -321,7 +321,7 @@ WINTER_2024 = (
 async def test_a_simulated_season_prompts_every_episode_once_within_the_hour_it_airs(
     bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, mira: Member
 ) -> None:
-    with sqlite3.connect(bot.settings.database_path) as conn:
+    with peek(bot.settings.database) as conn:
         rules = {
             title: (series_id, parse_broadcast(rule, end, episodes))
             for series_id, title, rule, end, episodes in conn.execute(

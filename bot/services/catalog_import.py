@@ -105,7 +105,7 @@ def _end_of_day_in_japan(day: str | None) -> str | None:
     return end.astimezone(UTC).isoformat()
 
 
-def import_starter_catalog(database: Path) -> ImportReport:
+def import_starter_catalog(database: Path | str) -> ImportReport:
     """Fill an empty catalog from the bundled file (run in a worker thread on first start)."""
     started = time.perf_counter()
     bundle = load_starter_bundle()
@@ -122,7 +122,7 @@ def import_starter_catalog(database: Path) -> ImportReport:
     return report
 
 
-def backfill_starter_catalog(database: Path) -> int | None:
+def backfill_starter_catalog(database: Path | str) -> int | None:
     """A catalog loaded by an earlier release gets what the starter bundle carries since (broadcast
     rules, romaji names), once; how many series changed, None when done before (run in a thread)."""
     with CatalogBackfill(database) as backfill:
@@ -264,7 +264,7 @@ def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]], 
     return header, entries(), sum(1 for line in body if line.strip())
 
 
-def import_offline_database(path: Path, database: Path, *, progress: bool = True) -> ImportReport:
+def import_offline_database(path: Path, database: Path | str, *, progress: bool = True) -> ImportReport:
     started = time.perf_counter()
     header, raw_entries, total = read_offline_database(path)
     notice = _license_notice(header)

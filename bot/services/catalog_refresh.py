@@ -39,13 +39,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def last_checked(database: Path) -> datetime | None:
+def last_checked(database: Path | str) -> datetime | None:
     with CatalogWriter(database) as writer:
         checked = writer.meta(META).get(META + "checked_at")
     return datetime.fromisoformat(checked) if checked else None
 
 
-async def refresh_catalog(database: Path, url: str, *, progress: bool = False) -> RefreshReport:
+async def refresh_catalog(database: Path | str, url: str, *, progress: bool = False) -> RefreshReport:
     """Fetch and merge the release at `url`; ImportError_ says in one sentence why it could not be."""
     started = time.perf_counter()
     report = RefreshReport(url)
@@ -70,7 +70,9 @@ async def refresh_catalog(database: Path, url: str, *, progress: bool = False) -
     return report
 
 
-async def keep_refreshed(database: Path, url: str, hours: float, on_change: Callable[[], Awaitable[None]]) -> None:
+async def keep_refreshed(
+    database: Path | str, url: str, hours: float, on_change: Callable[[], Awaitable[None]]
+) -> None:
     """While the bot runs: refresh when the last check is `hours` old (at once on a catalog never
     refreshed), then every `hours`. A failure is one log line, and the next try comes an hour later at
     most; a change calls `on_change` (the lookup index rebuilds)."""
@@ -93,12 +95,12 @@ async def keep_refreshed(database: Path, url: str, hours: float, on_change: Call
             log.info("Catalog refresh: %s has nothing new", url)
 
 
-def _record(database: Path, meta: dict[str, str]) -> None:
+def _record(database: Path | str, meta: dict[str, str]) -> None:
     with CatalogWriter(database) as writer:
         writer.set_meta(meta)
 
 
-def _merge(database: Path, body: bytes, meta: dict[str, str], report: RefreshReport) -> None:
+def _merge(database: Path | str, body: bytes, meta: dict[str, str], report: RefreshReport) -> None:
     """Parse and merge in a worker thread: a 10 MB document and 9,000 upserts take a few seconds."""
     try:
         data = json.loads(body)

@@ -67,7 +67,7 @@ class SeriesSearch:
 
     async def _build(self, revision: int) -> TitleIndex:
         if await self._catalog.count() >= BUILD_APART_FROM:
-            index = await build_apart(self._catalog.path)
+            index = await build_apart(self._catalog.location)
         else:
             names, labels = await self._catalog.index_rows()
             index = await asyncio.to_thread(TitleIndex, names, labels)
@@ -125,12 +125,12 @@ class SeriesSearch:
         return (await self.index()).labels.get(series_id)
 
 
-def _index_of_file(path: Path) -> TitleIndex:
+def _index_of_file(path: Path | str) -> TitleIndex:
     names, labels = read_index_rows_of_file(path)
     return TitleIndex(names, labels)
 
 
-async def build_apart(path: Path) -> TitleIndex:
+async def build_apart(path: Path | str) -> TitleIndex:
     """Build the index in a process of its own: its CPU time does not hold this process's GIL (members
     keep being answered), and the few hundred MB of rows and dictionaries a build passes through are
     returned to the system when that process ends; only the compact index comes back."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.backend import Backend
 from bot.store.cards import CardStore
 from bot.store.catalog import CatalogStore
 from bot.store.charts import ChartStore
@@ -26,7 +27,7 @@ __all__ = ["Database", "SchemaTooNewError", "Store", "StoreCounts"]
 class Store:
     """One database and the per-table stores built on it."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
         self.stats = StatsStore(db)
         self.catalog = CatalogStore(db)
@@ -44,8 +45,14 @@ class Store:
         self.web = WebStore(db.aside)
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        store = cls(await Database.open(path))
+    async def open(cls, path: Path, url: str = "") -> Store:
+        """The store on PostgreSQL at `url` when one is given, else on the SQLite file at `path`."""
+        if url:
+            from bot.store.postgresql_database import PostgresDatabase  # psycopg only when it is used
+
+            store = cls(await PostgresDatabase.open(url, path))
+        else:
+            store = cls(await Database.open(path))
         await store.moderation.preload_settings()
         return store
 

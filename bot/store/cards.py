@@ -7,8 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.models import Ratings, Series
+from bot.store.backend import Backend
 from bot.store.catalog import read_meta, read_series
-from bot.store.database import Database
 from bot.store.impressions import read_ratings
 
 
@@ -20,7 +20,7 @@ class CardData:
 
 
 class CardStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def read(self, guild_id: int, series_id: int, reviewers: int, *, credits: bool) -> CardData:

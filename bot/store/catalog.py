@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
-from bot.store.connection import open_connection
-from bot.store.database import Database
+from bot.store.backend import Backend
+from bot.store.connection import open_location
 
 ANILIST_SOURCE = re.compile(r"^https://anilist\.co/anime/(\d+)$")
 MAL_SOURCE = re.compile(r"^https://myanimelist\.net/anime/(\d+)$")
@@ -109,8 +109,11 @@ class Enrichment:
     next_episode_at: str | None = None
 
 
+_FTS_MATCH = "SELECT rowid FROM series_names_fts WHERE series_names_fts MATCH ? LIMIT ?"  # SQLite only
+
+
 class CatalogStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def count(self) -> int:
@@ -133,21 +136,25 @@ class CatalogStore:
         return None if row is None else SeriesFacts(*row)
 
     @property
-    def path(self) -> Path:
-        return self._db.path
+    def location(self) -> Path | str:
+        """Where the catalog is, for a process of its own that reads it (the lookup index's build)."""
+        return self._db.location
 
     async def index_rows(self) -> tuple[list[IndexedName], list[SeriesLabel]]:
         """Everything the in-memory lookup index is built from."""
         return await self._db.read(read_index_rows)
 
     async def substring_matches(self, text: str, limit: int) -> list[int]:
-        """Ids of names (series_names.id) containing `text` anywhere (FTS5 trigram; 3+ characters)."""
+        """Ids of names (series_names.id) containing `text` anywhere, in any case (3+ characters): SQLite's
+        FTS5 trigram index, or PostgreSQL's pg_trgm index under ILIKE."""
         if len(text) < 3:
             return []
-        phrase = '"' + text.replace('"', '""') + '"'
-        rows = await self._db.fetch_all(
-            "SELECT rowid FROM series_names_fts WHERE series_names_fts MATCH ? LIMIT ?", (phrase, limit)
-        )
+        if self._db.dialect == "postgresql":
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = await self._db.fetch_all("SELECT id FROM series_names WHERE name ILIKE ? LIMIT ?", (pattern, limit))
+        else:
+            phrase = '"' + text.replace('"', '""') + '"'
+            rows = await self._db.fetch_all(_FTS_MATCH, (phrase, limit))
         return [row[0] for row in rows]
 
     async def recent(self, today: date, limit: int) -> list[int]:
@@ -220,8 +227,8 @@ class UpsertCounts:
 class CatalogWriter:
     """Synchronous bulk writes to the catalog; one instance per thread."""
 
-    def __init__(self, path: Path) -> None:
-        self._conn = open_connection(path)
+    def __init__(self, database: Path | str) -> None:
+        self._conn: sqlite3.Connection = open_location(database)  # or a PgConnection, which reads the same calls
 
     def close(self) -> None:
         self._conn.close()
@@ -283,7 +290,7 @@ class CatalogWriter:
         """Inside a write: the bot's lookup index rebuilds when it sees a new revision."""
         self._conn.execute(
             "INSERT INTO catalog_meta (key, value) VALUES ('revision', '1') "
-            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            "ON CONFLICT (key) DO UPDATE SET value = CAST(catalog_meta.value AS INTEGER) + 1"
         )
 
     def _find(self, sources: Sequence[str]) -> sqlite3.Row | None:
@@ -394,7 +401,7 @@ def read_series(conn: sqlite3.Connection, series_id: int) -> Series | None:
     for _ in range(16):  # merges never chain this deep; the bound only guards against a cycle
         row = conn.execute(
             "SELECT s.*, (SELECT group_concat(url, char(10)) FROM (SELECT url FROM series_sources "
-            "WHERE series_id = s.id ORDER BY url)) AS source_urls FROM series s WHERE s.id = ?",
+            "WHERE series_id = s.id ORDER BY url) AS urls) AS source_urls FROM series s WHERE s.id = ?",
             (series_id,),
         ).fetchone()
         if row is None:
@@ -424,9 +431,9 @@ def read_index_rows(conn: sqlite3.Connection) -> tuple[list[IndexedName], list[S
     ]
 
 
-def read_index_rows_of_file(path: Path) -> tuple[list[IndexedName], list[SeriesLabel]]:
+def read_index_rows_of_file(database: Path | str) -> tuple[list[IndexedName], list[SeriesLabel]]:
     """`read_index_rows` on a connection of its own (for a process that builds the index apart)."""
-    conn = open_connection(f"file:{path}?mode=ro", uri=True)
+    conn = open_location(database, read_only=True)
     try:
         return read_index_rows(conn)
     finally:

@@ -8,8 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.models import CATEGORY_FIELDS
+from bot.store.backend import Backend
 from bot.store.catalog import read_series
-from bot.store.database import Database
 from bot.store.impressions import read_ratings
 
 
@@ -94,7 +94,7 @@ def read_chart_version(conn: sqlite3.Connection, guild_id: int, series_id: int) 
 
 
 class ChartStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def version(self, guild_id: int, series_id: int) -> tuple[int, str] | None:

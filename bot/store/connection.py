@@ -6,8 +6,28 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 BUSY_TIMEOUT_MS = 5000
+
+
+Location = Path | str  # an SQLite file, or a postgresql:// address (DATABASE_URL)
+
+
+def is_postgresql(location: Location) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def open_location(location: Location, *, read_only: bool = False) -> Any:
+    """A connection to either backend for the offline tools and bulk writers (catalog import, refresh,
+    index build, export): an sqlite3.Connection, or a PgConnection that reads the same SQL."""
+    if is_postgresql(location):
+        from bot.store.postgresql_database import PgConnection  # psycopg only when PostgreSQL is used
+
+        return PgConnection.open(str(location))
+    if read_only:
+        return open_connection(f"file:{location}?mode=ro", uri=True)
+    return open_connection(location)
 
 
 def open_connection(target: Path | str, *, uri: bool = False, any_thread: bool = False) -> sqlite3.Connection:

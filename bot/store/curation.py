@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.models import CatalogEntry
 from bot.store.audit import audit
+from bot.store.backend import Backend
 from bot.store.catalog import JSON_FIELDS, utc_now
-from bot.store.database import Database
 
 CURATABLE = frozenset(
     {"title", "format", "episodes", "premiered", "synopsis", "synopsis_credit", "keywords", "notables", "links"}
@@ -19,14 +19,14 @@ CURATABLE = frozenset(
 def _bump_revision(conn: sqlite3.Connection) -> None:
     conn.execute(
         "INSERT INTO catalog_meta (key, value) VALUES ('revision', '1') "
-        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(catalog_meta.value AS INTEGER) + 1"
     )
 
 
 class CurationStore:
     """Curators' edits: each one transaction, audit-logged, and marked so imports never overwrite it."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def add(self, entry: CatalogEntry, actor_id: int, guild_id: int | None) -> int:

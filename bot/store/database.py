@@ -56,6 +56,7 @@ class Database:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-reader-{n}") for n in range(len(readers))
         )
         self._lane = 0  # which reader this view reads with
+        self.dialect = "sqlite"
         self._write_lock = asyncio.Lock()
         self._group = GroupCommitWriter(path)
         self._trips = _Trips()
@@ -92,6 +93,10 @@ class Database:
         """
         self._trips.count += 1
         return await self._group.run(job)
+
+    @property
+    def location(self) -> Path:
+        return self.path
 
     @property
     def round_trips(self) -> int:

@@ -8,8 +8,8 @@ from typing import Literal
 
 from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
 from bot.store.audit import audit
+from bot.store.backend import Backend
 from bot.store.catalog import read_series, utc_now
-from bot.store.database import Database
 from bot.store.posting import (
     BANNED_SQL,
     SCORE_COLUMNS,
@@ -78,7 +78,7 @@ def apply_content(
 
 
 class ImpressionStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def refusal(self, guild_id: int, draft: Draft, policy: PostPolicy) -> Refusal | None:

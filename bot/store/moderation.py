@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.audit import audit, notify
+from bot.store.backend import Backend
 from bot.store.catalog import utc_now
-from bot.store.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ def _settings(guild_id: int, row: sqlite3.Row | tuple[Any, ...] | None) -> Guild
 
 
 class ModerationStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
         # Settings are read on most interactions (is the member a moderator by the mod role? where do
         # announcements go?) and change rarely: kept here, so an answer waits for no read of them. This

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.store.audit import audit, notify
+from bot.store.backend import Backend
 from bot.store.catalog import utc_now
-from bot.store.database import Database
 from bot.store.impressions import apply_content
 from bot.store.posting import SCORE_COLUMNS
 
@@ -43,7 +43,7 @@ _QUEUE = (
 
 
 class QueueStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def waiting(self, guild_id: int, offset: int = 0) -> tuple[QueueItem | None, int]:

@@ -6,8 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.store.audit import audit, notify
+from bot.store.backend import Backend
 from bot.store.catalog import utc_now
-from bot.store.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Report:
 
 
 class ReportStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def add(self, guild_id: int, impression_id: int, reporter_id: int, reason: str) -> int | None:

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from bot.store.database import Database
+from bot.store.backend import Backend
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ _COLUMNS = (
 
 
 class SeasonStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def season(

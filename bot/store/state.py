@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.store.backend import Backend
 from bot.store.catalog import utc_now
-from bot.store.database import Database
 
 
 class StateStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def get(self, key: str) -> str | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.store.database import Database
+from bot.store.backend import Backend
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,7 +12,7 @@ class StoreCounts:
 
 
 class StatsStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def counts(self, guild_id: int | None) -> StoreCounts:

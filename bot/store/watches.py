@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from bot.store.audit import audit, notify
+from bot.store.backend import Backend
 from bot.store.catalog import utc_now
-from bot.store.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ def _own_values(schedule: OwnSchedule) -> tuple[str, int | None, int]:
 
 
 class WatchStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def add(self, guild_id: int, series_id: int, channel_id: int, user_id: int) -> None:

@@ -7,9 +7,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.models import Impression, Ratings, Series
+from bot.store.backend import Backend
 from bot.store.catalog import read_series, utc_now
 from bot.store.charts import read_chart_version
-from bot.store.database import Database
 from bot.store.impressions import impression_of, read_ratings
 
 WEB_PAGE = 20  # impressions a page
@@ -44,7 +44,7 @@ def _unnamed(conn: sqlite3.Connection, guild_id: int) -> frozenset[int]:
 
 
 class WebStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def guild_of_slug(self, slug: str) -> int | None:

@@ -1,0 +1,273 @@
+"""The store on PostgreSQL: the same `Database` interface as SQLite's (`read`, `write`, `fetch_*`,
+`aside`, `round_trips`, `noticed`), so no store function, service or cog knows which backend it runs on.
+
+A store job is a plain function of a connection. Here it gets a `PgConnection`: the part of
+`sqlite3.Connection` the store uses (`execute`, `executemany`, `lastrowid`, `rowcount`, `total_changes`,
+rows readable by index and by column name), over psycopg, each statement rewritten once by
+`bot.store.dialect`. Each connection lives on a thread of its own, as SQLite's do, so a job runs
+however many statements it needs in one trip.
+
+Writes: each job is one transaction of its own (PostgreSQL commits concurrently; SQLite's group
+commit is what one file needs, not this). Two transactions that touch the same aggregates can
+deadlock or fail to serialize; PostgreSQL then rolls one back, and it is run again, whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar, cast
+
+import psycopg
+from psycopg import errors
+from psycopg.adapt import Loader
+from psycopg.types.numeric import IntDumper
+
+from bot.store.dialect import inserted_table, to_postgresql
+from bot.store.postgresql import apply_postgresql_migrations, connect
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_NOTICED = "SELECT DISTINCT guild_id, user_id FROM member_notices WHERE delivered_at IS NULL"
+_RETRIED = (errors.DeadlockDetected, errors.SerializationFailure)
+_ATTEMPTS = 5
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+_CHANGES = re.compile(r"^\s*(?:UPDATE|DELETE)\b", re.IGNORECASE)
+WRITERS = 3  # connections writing at once; a fourth job waits for one of them
+
+
+class PgRow(tuple[Any, ...]):
+    """A row read by index or by column name, as sqlite3.Row is."""
+
+    __slots__ = ()
+    _names: ClassVar[tuple[str, ...]] = ()
+    _index: ClassVar[dict[str, int]] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+@lru_cache(maxsize=1024)
+def _row_class(names: tuple[str, ...]) -> type[PgRow]:
+    return type("PgRow", (PgRow,), {"__slots__": (), "_names": names, "_index": {n: i for i, n in enumerate(names)}})
+
+
+def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], PgRow]:
+    names = tuple(column.name for column in cursor.description or ())
+    made = _row_class(names)
+    return lambda values: made(values)
+
+
+class _NumberLoader(Loader):
+    """`numeric` (what PostgreSQL's sum() of BIGINT gives) as an int, or a float: SQLite gives those."""
+
+    def load(self, data: Any) -> int | float:
+        text = bytes(data).decode()
+        return float(text) if "." in text or "e" in text.lower() else int(text)
+
+
+def identity_tables_of(conn: psycopg.Connection[Any]) -> frozenset[str]:
+    """The tables whose `id` PostgreSQL assigns: an INSERT into one returns it (SQLite's lastrowid)."""
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND column_name = 'id' AND is_identity = 'YES'"
+    )
+    return frozenset(row[0] for row in rows)
+
+
+class PgCursor:
+    """What a store job reads from an executed statement."""
+
+    __slots__ = ("_cursor", "lastrowid", "rowcount")
+
+    def __init__(self, cursor: psycopg.Cursor[PgRow], lastrowid: int | None) -> None:
+        self._cursor = cursor
+        self.lastrowid = lastrowid
+        self.rowcount = cursor.rowcount
+
+    def fetchone(self) -> PgRow | None:
+        return self._cursor.fetchone() if self._cursor.description else None
+
+    def fetchall(self) -> list[PgRow]:
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def fetchmany(self, size: int) -> list[PgRow]:
+        return self._cursor.fetchmany(size) if self._cursor.description else []
+
+    def __iter__(self) -> Iterator[PgRow]:
+        return iter(self.fetchall())
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+
+class PgConnection:
+    """The subset of sqlite3.Connection that store jobs use, over one psycopg connection."""
+
+    def __init__(self, conn: psycopg.Connection[Any], identity_tables: frozenset[str]) -> None:
+        self.raw = conn
+        self._identity_tables = identity_tables
+        self.total_changes = 0
+
+    @classmethod
+    def open(cls, url: str, identity_tables: frozenset[str] | None = None) -> PgConnection:
+        conn = connect(url)
+        conn.row_factory = _row_factory
+        # SQLite has no booleans: a Python bool is stored as 0/1, and the schema's flags are integers.
+        conn.adapters.register_dumper(bool, IntDumper)
+        conn.adapters.register_loader("numeric", _NumberLoader)
+        return cls(conn, identity_tables_of(conn) if identity_tables is None else identity_tables)
+
+    def execute(self, statement: str, params: Iterable[Any] = ()) -> PgCursor:
+        table = inserted_table(statement)
+        wants_id = table in self._identity_tables and not _RETURNING.search(statement)
+        cursor = self.raw.cursor()
+        cursor.execute(to_postgresql(statement, wants_id).encode(), tuple(params))
+        lastrowid = None
+        if wants_id:
+            row = cursor.fetchone()
+            lastrowid = None if row is None else int(row[0])  # None: INSERT OR IGNORE met its conflict
+        if table is not None or _CHANGES.match(statement):
+            self.total_changes += max(cursor.rowcount, 0)
+        return PgCursor(cursor, lastrowid)
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        cursor = self.raw.cursor()
+        batch = [tuple(row) for row in rows]
+        if batch:
+            cursor.executemany(to_postgresql(statement).encode(), batch)
+            self.total_changes += max(cursor.rowcount, 0)
+        return PgCursor(cursor, None)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class _Lane:
+    """One connection and the one thread that uses it."""
+
+    def __init__(self, conn: PgConnection, name: str) -> None:
+        self.conn = conn
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+
+class _Trips:
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+class PostgresDatabase:
+    def __init__(self, url: str, path: Path, readers: tuple[_Lane, _Lane], writers: list[_Lane]) -> None:
+        self.url = url
+        self.path = path  # beside the data: the heartbeat file and local scratch, as with SQLite
+        self._readers = readers
+        self._lane = 0
+        self._writers = writers
+        self._free: asyncio.Queue[_Lane] = asyncio.Queue()
+        for lane in writers:
+            self._free.put_nowait(lane)
+        self._trips = _Trips()
+        self.dialect = "postgresql"
+        self.noticed: set[tuple[int, int]] = set()
+
+    @classmethod
+    async def open(cls, url: str, path: Path) -> PostgresDatabase:
+        def opened() -> tuple[_Lane, _Lane, list[_Lane]]:
+            first = PgConnection.open(url)
+            try:
+                apply_postgresql_migrations(first.raw)
+                tables = identity_tables_of(first.raw)
+                first._identity_tables = tables
+                lanes = [first, *(PgConnection.open(url, tables) for _ in range(1 + WRITERS))]
+            except BaseException:
+                first.close()
+                raise
+            made = [_Lane(conn, f"postgresql-{n}") for n, conn in enumerate(lanes)]
+            return made[0], made[1], made[2:]
+
+        members, aside, writers = await asyncio.to_thread(opened)
+        database = cls(url, path, (members, aside), writers)
+        database.noticed = {(row[0], row[1]) for row in await database.fetch_all(_NOTICED)}
+        return database
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+    @property
+    def round_trips(self) -> int:
+        return self._trips.count
+
+    @property
+    def aside(self) -> PostgresDatabase:
+        view = copy.copy(self)
+        view._lane = 1
+        return view
+
+    async def read(self, job: Callable[[Any], T]) -> T:
+        self._trips.count += 1
+        lane = self._readers[self._lane]
+
+        # No transaction around the job: each statement sees the data as of its start, as SQLite's
+        # reader in autocommit gives, and a BEGIN and COMMIT would be two more trips to the server.
+        return await asyncio.get_running_loop().run_in_executor(lane.thread, job, lane.conn)
+
+    async def write(self, job: Callable[[Any], T]) -> T:
+        """Run `job` as one transaction, committed before this returns; run again if PostgreSQL rolled
+        it back for a deadlock or a serialization failure."""
+        self._trips.count += 1
+        lane = await self._free.get()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(lane.thread, self._committed, lane.conn, job)
+        finally:
+            self._free.put_nowait(lane)
+
+    @staticmethod
+    def _committed(conn: PgConnection, job: Callable[[Any], T]) -> T:
+        for attempt in itertools.count(1):
+            try:
+                with conn.raw.transaction():
+                    return job(conn)
+            except _RETRIED:
+                if attempt >= _ATTEMPTS:
+                    raise
+                log.info("A write was rolled back by PostgreSQL (attempt %d); running it again", attempt)
+        raise AssertionError("unreachable")
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> PgRow | None:
+        rows = await self.fetch_all(sql, params)
+        return next(iter(rows), None)
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[PgRow]:
+        bound = tuple(params)
+        return await self.read(lambda conn: cast(PgConnection, conn).execute(sql, bound).fetchall())
+
+    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        for lane in (*self._readers, *self._writers):
+            await loop.run_in_executor(lane.thread, lane.conn.close)
+            lane.thread.shutdown()
