@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -54,10 +56,27 @@ def peek(database: Path | str) -> Iterator[Any]:
     """A connection to a bot's database, whichever backend it runs on (`settings.database`): for a test
     that checks what was stored, or arranges what a member could not. Each statement commits at once."""
     conn = open_location(database)
+    if isinstance(conn, sqlite3.Connection):
+        conn.row_factory = None  # rows as plain tuples, as PgRow (a tuple) compares
     try:
         yield conn
     finally:
         conn.close()
+
+
+def fingerprint(database: Path | str) -> str:
+    """A digest of every row of every table of a bot's database (either backend): equal before and
+    after, nothing was written."""
+    digest = hashlib.blake2b(digest_size=16)
+    with peek(database) as conn:
+        if isinstance(database, str):
+            listed = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        else:
+            listed = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        for (table,) in conn.execute(listed).fetchall():
+            rows = sorted(repr(tuple(row)) for row in conn.execute(f"SELECT * FROM {table}").fetchall())
+            digest.update(f"{table}:{len(rows)}:".encode() + "\n".join(rows).encode())
+    return digest.hexdigest()
 
 
 @contextlib.asynccontextmanager

@@ -28,7 +28,7 @@ def recomputed(conn: Any, guild_id: int, series_id: int, limit: int = 8) -> Rati
         (guild_id, series_id, limit),
     ).fetchall()
     selects = ", ".join(f"avg({c}), count({c})" for c in SCORE_COLUMNS)
-    totals = conn.execute(f"SELECT count(*), {selects} FROM ({LATEST})", (guild_id, series_id)).fetchone()
+    totals = conn.execute(f"SELECT count(*), {selects} FROM ({LATEST}) AS latest", (guild_id, series_id)).fetchone()
     return Ratings(
         [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:-1]), row[-1]) for row in shown],
         [Average(totals[1 + 2 * n], int(totals[2 + 2 * n])) for n in range(len(SCORE_COLUMNS))],

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from tests.fakediscord import Member
+
+pytestmark = pytest.mark.both_backends
 
 
 async def test_a_member_sees_what_the_bot_is(alice: Member) -> None:

@@ -12,6 +12,8 @@ from tests.approval_helpers import post_pending, status_of
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import join, moderator, new_guild
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 async def queue_channel(fake: FakeDiscord, guild: FakeGuild, mira: Member) -> dict[str, str]:

@@ -15,6 +15,8 @@ from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
 from tests.harness import join, peek
 
+pytestmark = pytest.mark.both_backends
+
 HOSTILE = {
     "empty": "",
     "whitespace": " \t \n ",

@@ -25,6 +25,8 @@ from tests.approval_helpers import post_pending
 from tests.fakediscord import FakeDiscord, FakeGuild, Member, Reply
 from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, peek, running_bot
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture(scope="module")
 async def bot(

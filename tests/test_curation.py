@@ -8,6 +8,8 @@ from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import join, moderator, peek
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def curator(fake: FakeDiscord, guild: FakeGuild) -> Member:

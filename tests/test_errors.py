@@ -11,6 +11,8 @@ from bot.client import ReviewBot
 from tests.fakediscord import Member
 from tests.harness import peek
 
+pytestmark = pytest.mark.both_backends
+
 
 async def test_a_failing_command_gives_a_friendly_error_with_an_id(
     bot: ReviewBot, alice: Member, caplog: pytest.LogCaptureFixture

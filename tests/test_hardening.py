@@ -16,6 +16,8 @@ from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, 
 from tests.harness import join, moderator, new_guild, peek
 from tests.markdown_model import live_masked_links, problems
 
+pytestmark = pytest.mark.both_backends
+
 PHISHING = "[ok](https://a) then [Free Nitro](http://evil) @everyone <@&1> <@42> <#7> ||x|| ``` # head"
 
 

@@ -12,6 +12,8 @@ from bot.store.catalog import CatalogWriter
 from tests.fakediscord import FakeDiscord, Member, Reply
 from tests.harness import join, moderator, new_guild, peek
 
+pytestmark = pytest.mark.both_backends
+
 ROUGE_TEXT = (
     "I had heard a number of good things about this show, and had high expectations for it, "
     "but in fact episode one never piqued my interest."

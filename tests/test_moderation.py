@@ -10,6 +10,8 @@ from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
 from tests.harness import join, moderator, new_guild, peek
 
+pytestmark = pytest.mark.both_backends
+
 
 async def posted(member: Member, text: str = "Worth a look.", **options: object) -> int:
     [choice, *_] = await member.autocomplete("impression post", "series", "metallic rouge")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from bot.client import ReviewBot
 from tests.approval_helpers import post_pending
 from tests.fakediscord import FakeDiscord, Member
 from tests.harness import join
+
+pytestmark = pytest.mark.both_backends
 
 
 async def test_the_queue_pages_through_everything_waiting_and_decides_from_any_page(

@@ -7,7 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from tests.fakediscord import FakeDiscord, Member
+
+pytestmark = pytest.mark.both_backends
 
 INTERNAL = "Something went wrong on our side"
 STRING, INTEGER, BOOLEAN, NUMBER = 3, 4, 5, 10

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import aiosqlite
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from bot.store.impressions import read_ratings
 from bot.store.migrate import apply_migrations, bundled_migrations
 from bot.store.posting import SCORE_COLUMNS, Draft
 from tests.ratings_model import mismatches, recomputed
+
+pytestmark = pytest.mark.both_backends
 
 STATUSES = ("pending", "published", "hidden", "rejected", "removed")
 GUILDS, AUTHORS = (1, 2), (1, 2, 3)

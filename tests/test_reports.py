@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
 from tests.harness import join, peek
+
+pytestmark = pytest.mark.both_backends
 
 
 async def card_of(member: Member, text: str = "Spoilers everywhere, no tags.") -> Reply:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member, Reply
 from tests.harness import join
+
+pytestmark = pytest.mark.both_backends
 
 
 async def fewest_trips(bot: ReviewBot, fake: FakeDiscord, action: Callable[[], Awaitable[Reply]]) -> tuple[int, int]:

@@ -6,12 +6,16 @@ from __future__ import annotations
 import copy
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.client import ReviewBot
 from bot.services.airing import JST, in_jst
 from bot.services.season import airing_on, season_of, season_span
 from bot.store.season import SeasonEntry
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import PLAIN_PERMISSIONS, join, moderator, peek
+
+pytestmark = pytest.mark.both_backends
 
 
 def season_count(bot: ReviewBot, first: str, after: str) -> int:

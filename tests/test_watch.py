@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
+
 from bot.client import ReviewBot
 from bot.render.watch import (
     render_episode_prompt,
@@ -25,6 +27,8 @@ from bot.store.watches import Watch
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, peek, running_bot
 from tests.markdown_model import problems
+
+pytestmark = pytest.mark.both_backends
 
 
 def at(text: str) -> datetime:

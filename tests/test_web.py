@@ -16,6 +16,8 @@ from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot
 
+pytestmark = pytest.mark.both_backends
+
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)> [x](javascript:alert(1))'
 
 

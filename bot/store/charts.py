@@ -70,7 +70,7 @@ def _season(conn: sqlite3.Connection, guild_id: int, series_id: int) -> tuple[Se
         " SELECT scope, episodes_watched, score_overall, row_number() OVER ("
         "  PARTITION BY author_id, scope, coalesce(episodes_watched, -1) ORDER BY id DESC) AS latest"
         " FROM impressions WHERE guild_id = ? AND series_id = ? AND status = 'published'"
-        ") WHERE latest = 1 GROUP BY scope, episodes_watched ORDER BY scope, episodes_watched",
+        ") AS ranked WHERE latest = 1 GROUP BY scope, episodes_watched ORDER BY scope, episodes_watched",
         (guild_id, series_id),
     ).fetchall()
     return tuple(

@@ -49,7 +49,7 @@ class QueueStore:
     async def waiting(self, guild_id: int, offset: int = 0) -> tuple[QueueItem | None, int]:
         """The item at `offset`, the longest waiting first (a new impression or an edit), and how many wait."""
         row = await self._db.fetch_one(
-            f"SELECT kind, id, impression_id, count(*) OVER () FROM ({_QUEUE}) ORDER BY created_at, id "
+            f"SELECT kind, id, impression_id, count(*) OVER () FROM ({_QUEUE}) AS queue ORDER BY created_at, id "
             "LIMIT 1 OFFSET ?",
             (guild_id, guild_id, offset),
         )

@@ -34,7 +34,7 @@ class Watch:
 # A server's own schedule replaces the catalog's rule whole: its end and episode count came with the rule.
 _WATCHES = (
     "SELECT w.guild_id, w.series_id, s.title, w.channel_id, w.added_by, w.disabled_reason, "
-    "coalesce(g.broadcast, s.broadcast), iif(g.broadcast IS NULL, s.broadcast_end, NULL), "
+    "coalesce(g.broadcast, s.broadcast), CASE WHEN g.broadcast IS NULL THEN s.broadcast_end END, "
     "coalesce(g.episodes, s.episodes), (SELECT max(p.episode) FROM episode_prompts p "
     "WHERE p.guild_id = w.guild_id AND p.series_id = w.series_id), g.broadcast IS NOT NULL, "
     "s.next_episode, s.next_episode_at, coalesce(g.first, 1) "
@@ -159,7 +159,8 @@ class WatchStore:
             "FROM episode_prompts p JOIN series s ON s.id = p.series_id "
             "LEFT JOIN impressions i ON i.guild_id = p.guild_id AND i.series_id = p.series_id "
             "AND i.episodes_watched = p.episode AND i.scope = 'episodes' AND i.status = 'published' "
-            "WHERE p.message_id IS NOT NULL AND p.aired_at BETWEEN ? AND ? GROUP BY p.guild_id, p.series_id, p.episode",
+            "WHERE p.message_id IS NOT NULL AND p.aired_at BETWEEN ? AND ? "
+            "GROUP BY p.guild_id, p.series_id, p.episode, s.title, p.channel_id, p.message_id, p.aired_at, p.shown",
             (aired_since, aired_by),
         )
         return [LivePrompt(PromptKey(*row[:3]), *row[3:]) for row in rows]
