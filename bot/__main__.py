@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,10 @@ def one_sentence(tool: Callable[..., int]) -> Callable[..., int]:
             return _fail(str(error), 1)
         except sqlite3.DatabaseError as error:
             return _fail(f"The database cannot be used: {error}.", 1)
+        except psycopg.OperationalError as error:
+            return _fail(f"Cannot use the PostgreSQL database at DATABASE_URL: {_reason(error)}", 1)
+        except psycopg.Error as error:
+            return _fail(f"The PostgreSQL database at DATABASE_URL cannot be used: {_reason(error)}", 1)
         except FileExistsError as error:
             return _fail(f"{error.filename} exists already; give a new name so nothing is overwritten.", 1)
         except OSError as error:
@@ -76,9 +81,11 @@ def log_beside_the_loop() -> logging.handlers.QueueListener:
 
 
 def tool_settings(*, database_must_exist: bool = False) -> Settings:
-    """Settings for an offline tool (no token needed), with DATABASE_PATH checked."""
+    """Settings for an offline tool (no token needed), with DATABASE_PATH checked (when the data is in
+    SQLite: with DATABASE_URL set, the tools work on PostgreSQL)."""
     settings = load_settings(require_token=False)
-    check_database_path(settings.database_path, must_exist=database_must_exist)
+    if not settings.database_url:
+        check_database_path(settings.database_path, must_exist=database_must_exist)
     return settings
 
 
@@ -166,7 +173,12 @@ def _reason(error: Exception) -> str:
 
 
 async def _migrate(settings: Settings) -> None:
-    await (await Database.open(settings.database_path)).close()
+    if settings.database_url:
+        from bot.store.postgresql_database import PostgresDatabase
+
+        await (await PostgresDatabase.open(settings.database_url, settings.database_path)).close()
+    else:
+        await (await Database.open(settings.database_path)).close()
 
 
 async def _migrate_with_starter(settings: Settings) -> None:
@@ -175,7 +187,7 @@ async def _migrate_with_starter(settings: Settings) -> None:
     from bot.services.catalog_import import import_starter_catalog
 
     await _migrate(settings)
-    await asyncio.to_thread(import_starter_catalog, settings.database_path)
+    await asyncio.to_thread(import_starter_catalog, settings.database)
 
 
 @one_sentence
@@ -199,7 +211,7 @@ def import_catalog(source: str, *, progress: bool = True) -> int:
                 path = Path(source)
                 if not path.is_file():
                     return _fail(f"{source} is not a file (give a path or an http(s) URL).", 1)
-            report = import_offline_database(path, settings.database_path, progress=progress)
+            report = import_offline_database(path, settings.database, progress=progress)
     except (ImportError_, SchemaTooNewError) as error:
         return _fail(str(error), 1)
     counts = report.counts
@@ -228,7 +240,7 @@ def refresh_catalog(url: str | None, *, progress: bool = True) -> int:
     try:
         asyncio.run(_migrate_with_starter(settings))
         print(f"Fetching {source} …", file=sys.stderr)
-        report = asyncio.run(refresh(settings.database_path, source, progress=progress))
+        report = asyncio.run(refresh(settings.database, source, progress=progress))
     except (ImportError_, SchemaTooNewError) as error:
         return _fail(str(error), 1)
     if not report.changed:
@@ -255,6 +267,12 @@ def new_target(target: str) -> Path:
 def backup_database(target: str) -> int:
     """An online, consistent copy through SQLite's backup API; safe while the bot runs."""
     settings = tool_settings(database_must_exist=True)
+    if settings.database_url:
+        return _fail(
+            "The data is in PostgreSQL (DATABASE_URL), which `backup` does not copy: use PostgreSQL's own "
+            'pg_dump, e.g. pg_dump --format=custom --file=reviews.dump "$DATABASE_URL" (README, "Scaling out").',
+            EXIT_CONFIG,
+        )
     destination = new_target(target)
     from bot.store.bulk import backup_database as copy_database
 
@@ -275,7 +293,7 @@ def export_data(guild_id: int, kind: str, out: str | None) -> int:
 
     settings = tool_settings(database_must_exist=True)
     target = new_target(out or (f"export-{guild_id}.json" if kind == "json" else f"export-{guild_id}"))
-    document = export_guild(settings.database_path, guild_id, datetime.now(UTC).isoformat(timespec="seconds"))
+    document = export_guild(settings.database, guild_id, datetime.now(UTC).isoformat(timespec="seconds"))
     if not any(document[table] for table in GUILD_TABLES):
         return _fail(
             f"This database holds nothing of server {guild_id}: check the id (a server's id, not a user's).", 1
@@ -314,7 +332,7 @@ def import_export(source: str) -> int:
         return _fail(f"Cannot restore {source}: it is not a readable JSON export ({error}).", 1)
     try:
         asyncio.run(_migrate_with_starter(settings))
-        counts = import_guild(settings.database_path, document)
+        counts = import_guild(settings.database, document)
     except ExportError as error:
         return _fail(f"Cannot restore {source}: {error}", 1)
     print("Restored " + ", ".join(f"{n:,} {table}" for table, n in counts.items()) + ".")
@@ -326,8 +344,9 @@ def migrate_to_postgresql(url: str) -> int:
     """Copy the SQLite database at DATABASE_PATH into an empty PostgreSQL database, and prove it."""
     from bot.store.postgresql import migrate_to
 
-    settings = tool_settings(database_must_exist=True)
-    asyncio.run(_migrate(settings))  # the copy is of the current schema
+    settings = load_settings(require_token=False)
+    check_database_path(settings.database_path, must_exist=True)  # the source is SQLite, whatever DATABASE_URL says
+    asyncio.run(_migrate(replace(settings, database_url="")))  # the copy is of the current schema
     try:
         copies = migrate_to(settings.database_path, url)
     except psycopg.OperationalError as error:

@@ -170,7 +170,7 @@ class Moderation(commands.Cog):
     @mod.command(name="export", description="This server's impressions, revisions and audit log as a JSON file.")
     async def export(self, interaction: discord.Interaction) -> None:
         actor = await actor_of(interaction)
-        data = await self.service.export(actor, self.bot.settings.database_path)
+        data = await self.service.export(actor, self.bot.settings.database)
         if len(data) > MAX_ATTACHMENT:
             raise InvalidInput("The export is too large for Discord; ask the operator for `python -m bot export`.")
         await interaction.response.send_message(

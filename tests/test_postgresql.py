@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -23,7 +24,9 @@ from bot.store import SchemaTooNewError, Store
 from bot.store.postgresql import apply_postgresql_migrations, migrate_to, schema_version
 from bot.store.posting import SCORE_COLUMNS, Draft, PostPolicy
 from bot.store.watches import OwnSchedule
-from tests.cli import query, run_tool
+from tests.cli import cli_environment, query, run_python, run_tool
+from tests.harness import peek
+from tests.postgres import postgres_database
 from tests.ratings_model import mismatches
 
 
@@ -291,3 +294,65 @@ async def test_a_value_postgresql_cannot_store_is_named_and_nothing_is_kept(
     assert "Table series holds a value PostgreSQL cannot store" in output and "nothing was kept" in output
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT count(*) FROM series").fetchone() == (0,)
+
+
+async def test_an_export_reads_the_same_from_sqlite_and_from_its_postgresql_copy(
+    tmp_path: Path, seeded_database: Path, postgres: str, postgres_url: str
+) -> None:
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    await _lived_in_database(database)
+    assert (await run_tool(database, "migrate-to", postgres_url))[0] == 0
+
+    def exported(name: str) -> list[Any]:
+        return [json.loads((tmp_path / f"{name}-{guild}.json").read_text(encoding="utf-8")) for guild in (1, 2)]
+
+    for guild in (1, 2):
+        status, output = await run_python(
+            ["-m", "bot", "export", "--guild", str(guild), "--out", str(tmp_path / f"sqlite-{guild}.json")],
+            cli_environment(database),
+        )
+        assert status == 0, output
+        status, output = await run_python(
+            ["-m", "bot", "export", "--guild", str(guild), "--out", str(tmp_path / f"pg-{guild}.json")],
+            cli_environment(database, DATABASE_URL=postgres_url),
+        )
+        assert status == 0, output
+    from_sqlite, from_postgresql = exported("sqlite"), exported("pg")
+    for document in (*from_sqlite, *from_postgresql):
+        document.pop("exported_at")
+    assert from_postgresql == from_sqlite
+    assert from_sqlite[0]["impressions"] and from_sqlite[0]["audit_log"] and from_sqlite[0]["reports"]
+
+    # And back: a server's export restores into a fresh PostgreSQL database as into a fresh SQLite one.
+    fresh = tmp_path / "fresh.sqlite3"
+    with postgres_database(postgres) as other:
+        again = {}
+        for name, env in (("sqlite", cli_environment(fresh)), ("pg", cli_environment(fresh, DATABASE_URL=other))):
+            status, output = await run_python(["-m", "bot", "import-export", str(tmp_path / "sqlite-1.json")], env)
+            assert status == 0, output
+            target = tmp_path / f"again-{name}.json"
+            status, output = await run_python(["-m", "bot", "export", "--guild", "1", "--out", str(target)], env)
+            assert status == 0, output
+            again[name] = json.loads(target.read_text(encoding="utf-8"))
+            again[name].pop("exported_at")
+        assert again["pg"] == again["sqlite"]
+        assert len(again["pg"]["impressions"]) == len(from_sqlite[0]["impressions"])
+        with peek(other) as conn:
+            assert mismatches(conn) == []
+            # New rows continue after the restored ids.
+            largest = conn.execute("SELECT max(id) FROM impressions").fetchone()[0]
+            added = conn.execute(
+                "INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, text, status, "
+                "created_at, updated_at) VALUES (1, 1, 4242, 'New', 'completed', 'Fine.', 'published', 'now', 'now')"
+            ).lastrowid
+            assert added == largest + 1
+
+
+async def test_backup_on_postgresql_says_what_to_use_instead(tmp_path: Path, postgres_url: str) -> None:
+    status, output = await run_python(
+        ["-m", "bot", "backup", str(tmp_path / "copy.sqlite3")],
+        cli_environment(tmp_path / "none.sqlite3", DATABASE_URL=postgres_url),
+    )
+    assert status == 2 and "pg_dump" in output and len(output.strip().splitlines()) == 1, output
+    assert not (tmp_path / "copy.sqlite3").exists()

@@ -161,7 +161,7 @@ class ModerationService:
         self.require_moderator(actor)
         return await self._moderation.audit_page(actor.guild_id, target, number * LOG_PAGE, LOG_PAGE)
 
-    async def export(self, actor: Actor, database: Path) -> bytes:
+    async def export(self, actor: Actor, database: Path | str) -> bytes:
         """This server's data as the JSON `python -m bot export` writes, read in one snapshot."""
         self.require_moderator(actor)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")

@@ -5,29 +5,35 @@ Series are carried by title and site ids, so an export restores into a database 
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
+
+from bot.store.connection import Location, open_location
 
 FORMAT = "anime-impressions-export"
 VERSION = 1
-# Per-guild tables and how each row finds its guild.
+# Per-guild tables, how each row finds its guild, and the order rows are written in (the key).
 GUILD_TABLES = {
-    "impressions": "guild_id = ?",
-    "impression_revisions": "impression_id IN (SELECT id FROM impressions WHERE guild_id = ?)",
-    "impression_edits": "guild_id = ?",
-    "audit_log": "guild_id = ?",
-    "guild_settings": "guild_id = ?",
-    "reviewer_bans": "guild_id = ?",
-    "reports": "guild_id = ?",
-    "member_notices": "guild_id = ?",
+    "impressions": ("guild_id = ?", "id"),
+    "impression_revisions": ("impression_id IN (SELECT id FROM impressions WHERE guild_id = ?)", "id"),
+    "impression_edits": ("guild_id = ?", "id"),
+    "audit_log": ("guild_id = ?", "id"),
+    "guild_settings": ("guild_id = ?", "guild_id"),
+    "reviewer_bans": ("guild_id = ?", "user_id"),
+    "reports": ("guild_id = ?", "id"),
+    "member_notices": ("guild_id = ?", "id"),
 }
+_CHUNK = 500  # ids per IN (…): far under both backends' limit on parameters
 
 
 class ExportError(Exception):
     """The export cannot be restored here; the message is for the operator."""
+
+
+def _is_postgresql(conn: Any) -> bool:
+    return not isinstance(conn, sqlite3.Connection)
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -36,18 +42,22 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[d
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def export_guild(database: Path, guild_id: int, exported_at: str) -> dict[str, Any]:
-    conn = sqlite3.connect(database)
+def export_guild(database: Location, guild_id: int, exported_at: str) -> dict[str, Any]:
+    """The server's data, from either backend, read in one snapshot."""
+    conn = open_location(database, read_only=True)
     try:
-        conn.execute("BEGIN")  # one snapshot for every table
+        if _is_postgresql(conn):
+            conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        else:
+            conn.execute("BEGIN")
         document: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "guild_id": guild_id,
             "exported_at": exported_at,
         }
-        for table, where in GUILD_TABLES.items():
-            document[table] = _rows(conn, f"SELECT * FROM {table} WHERE {where} ORDER BY rowid", (guild_id,))
+        for table, (where, key) in GUILD_TABLES.items():
+            document[table] = _rows(conn, f"SELECT * FROM {table} WHERE {where} ORDER BY {key}", (guild_id,))
         series_ids = sorted({row["series_id"] for row in document["impressions"]})
         document["series"] = [
             {
@@ -64,12 +74,12 @@ def export_guild(database: Path, guild_id: int, exported_at: str) -> dict[str, A
     return document
 
 
-def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
-    """Restore an export into a database that holds nothing of that server yet; one transaction."""
+def import_guild(database: Location, document: dict[str, Any]) -> dict[str, int]:
+    """Restore an export into a database (either backend) that holds nothing of that server yet; one
+    transaction."""
     guild_id, impressions = _check_document(document)
-    conn = sqlite3.connect(database, isolation_level=None)
+    conn = open_location(database)
     try:
-        conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("BEGIN IMMEDIATE")
         if conn.execute("SELECT 1 FROM impressions WHERE guild_id = ? LIMIT 1", (guild_id,)).fetchone():
             raise ExportError(
@@ -79,10 +89,13 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
         impression_ids = {row.get("id") for row in impressions}
         # Impression ids are global: keep the export's own when all are free here (old links keep
         # working), otherwise number every row anew and rewrite what refers to them.
-        taken = conn.execute(
-            "SELECT 1 FROM impressions WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
-            (json.dumps([i for i in impression_ids if type(i) is int]),),
-        ).fetchone()
+        wanted = sorted(i for i in impression_ids if type(i) is int)
+        taken = any(
+            conn.execute(
+                f"SELECT 1 FROM impressions WHERE id IN ({', '.join('?' * len(chunk))}) LIMIT 1", chunk
+            ).fetchone()
+            for chunk in (wanted[n : n + _CHUNK] for n in range(0, len(wanted), _CHUNK))
+        )
         renumber = Renumbering(series_map) if taken else None
         counts: dict[str, int] = {}
         for table in GUILD_TABLES:
@@ -109,6 +122,12 @@ def import_guild(database: Path, document: dict[str, Any]) -> dict[str, int]:
             if renumber is not None and table == "impressions":
                 renumber.impression_texts(conn)  # now every new number is known, forward references too
             counts[table] = len(rows)
+        if _is_postgresql(conn):  # ids written as the export had them: PostgreSQL's next ids follow them
+            for table in _NUMBERED:
+                conn.raw.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
+                    f"FROM {table}"
+                )
         conn.execute("COMMIT")
         return counts
     except BaseException:
@@ -179,7 +198,14 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
-    """Column name → declared type, from this database's own schema."""
+    """Column name → its kind (INTEGER or TEXT), from this database's own schema."""
+    if _is_postgresql(conn):
+        rows = conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = ?",
+            (table,),
+        )
+        return {name: "INTEGER" if kind in ("bigint", "integer", "smallint") else "TEXT" for name, kind in rows}
     return {row[1]: str(row[2]).upper() for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
@@ -221,9 +247,9 @@ def _series_here(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
     row = conn.execute("SELECT id FROM series WHERE title = ? AND merged_into IS NULL", (entry["title"],)).fetchone()
     if row:
         return int(row[0])
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     cursor = conn.execute(
-        "INSERT INTO series (title, created_at, updated_at) VALUES (?, datetime('now'), datetime('now'))",
-        (entry["title"],),
+        "INSERT INTO series (title, created_at, updated_at) VALUES (?, ?, ?)", (entry["title"], now, now)
     )
     series_id = int(cursor.lastrowid or 0)
     conn.execute("INSERT INTO series_names (series_id, name, kind) VALUES (?, ?, 'title')", (series_id, entry["title"]))
