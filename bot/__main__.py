@@ -23,7 +23,7 @@ import discord
 import psycopg
 
 from bot import __version__
-from bot.client import ReviewBot
+from bot.client import make_bot
 from bot.config import ConfigError, Settings, load_settings
 from bot.store import Database, SchemaTooNewError
 from bot.store.preflight import DatabaseUnusable, check_database_path
@@ -90,7 +90,7 @@ def tool_settings(*, database_must_exist: bool = False) -> Settings:
 
 
 async def _run(settings: Settings) -> None:
-    bot = ReviewBot(settings)
+    bot = make_bot(settings)
     stop = asyncio.Event()
     # A container stop (SIGTERM) closes the gateway and the database cleanly, like Ctrl+C. The close
     # runs here, not in the signal handler, so nothing is cancelled half-way when the loop ends.

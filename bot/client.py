@@ -100,6 +100,7 @@ class ReviewBot(commands.Bot):
             # No message cache: the bot edits its posts by id and reads no message back, and a cache of
             # 1,000 messages (discord.py's default) is tens of thousands of objects for the collector.
             max_messages=None,
+            **self._shard_options(settings),
         )
         self.settings = settings
         self.started_at = datetime.now(UTC)
@@ -116,6 +117,14 @@ class ReviewBot(commands.Bot):
         self._made = time.perf_counter()
         self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
+
+    @staticmethod
+    def _shard_options(settings: Settings) -> dict[str, Any]:
+        """One shard of several (SHARD_IDS names one): discord.py's Client holds one shard by itself."""
+        if settings.shard_count is None:
+            return {}
+        [shard_id] = settings.shard_ids
+        return {"shard_id": shard_id, "shard_count": settings.shard_count}
 
     def _drop_redelivered_interactions(self) -> None:
         """Process each interaction once: a redelivered INTERACTION_CREATE (same id) is dropped before
@@ -373,3 +382,23 @@ class ReviewBot(commands.Bot):
             await services.close()
         if store is not None:
             await store.close()
+
+
+class ShardedReviewBot(ReviewBot, commands.AutoShardedBot):
+    """The bot holding several gateway shards in one process (SHARD_IDS names more than one)."""
+
+    @staticmethod
+    def _shard_options(settings: Settings) -> dict[str, Any]:
+        return {"shard_count": settings.shard_count, "shard_ids": list(settings.shard_ids)}
+
+    def connected(self) -> bool:
+        """Every shard this process holds is connected (`ws` is no one connection here)."""
+        shards = self.shards.values()
+        return self.is_ready() and not self.is_closed() and bool(shards) and not any(s.is_closed() for s in shards)
+
+
+def make_bot(settings: Settings) -> ReviewBot:
+    """The bot these settings ask for: one connection (one shard, or the whole gateway), or several shards."""
+    if len(settings.shard_ids) > 1:
+        return ShardedReviewBot(settings)
+    return ReviewBot(settings)

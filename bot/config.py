@@ -54,6 +54,9 @@ class Settings:
     web_port: int = 8080
     public_base_url: str = ""  # what links to the site use (behind a reverse proxy); "" until set
     database_url: str = ""  # postgresql://…: the store runs on PostgreSQL (Step 14), else SQLite
+    shard_count: int | None = None  # SHARD_COUNT: the gateway is split this many ways, across processes
+    shard_ids: tuple[int, ...] = ()  # SHARD_IDS: the shards this process holds (all of them when unset)
+    catalog_check_s: float = 30.0  # how often the lookup index asks whether another process edited the catalog
 
     @property
     def database(self) -> Path | str:
@@ -95,6 +98,29 @@ def _sync_mode(raw: str, dev_guild_id: int | None) -> SyncMode:
     if mode is SyncMode.GUILD and dev_guild_id is None:
         raise ConfigError("SYNC_COMMANDS=guild needs DEV_GUILD_ID, the id of the server to sync to.")
     return mode
+
+
+def _shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, ...]]:
+    """SHARD_COUNT and SHARD_IDS ("0-3", "0,2", "4-5,7"): which gateway shards this process holds."""
+    if not count_raw:
+        if ids_raw:
+            raise ConfigError("SHARD_IDS needs SHARD_COUNT, the number of shards the bot is split into.")
+        return None, ()
+    if not count_raw.isdigit() or not 1 <= int(count_raw) <= 10_000:
+        raise ConfigError(f"SHARD_COUNT must be a whole number of shards from 1, but it is {count_raw!r}.")
+    count = int(count_raw)
+    ids: set[int] = set()
+    for part in filter(None, (p.strip() for p in ids_raw.split(","))):
+        low, _, high = part.partition("-")
+        if not low.strip().isdigit() or (high and not high.strip().isdigit()):
+            raise ConfigError(f"SHARD_IDS must list shard numbers and ranges like 0-3,5, but it has {part!r}.")
+        first, last = int(low), int(high or low)
+        if first > last or last >= count:
+            raise ConfigError(
+                f"SHARD_IDS must name shards from 0 to {count - 1} (SHARD_COUNT is {count}), but it has {part!r}."
+            )
+        ids.update(range(first, last + 1))
+    return count, tuple(sorted(ids)) or tuple(range(count))
 
 
 def _seconds(name: str, raw: str, default: float, low: float, high: float) -> float:
@@ -161,6 +187,8 @@ def load_settings(
     database_url = get("DATABASE_URL")
     if database_url and not database_url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("DATABASE_URL must be a postgresql:// address.")  # not repeated: it may hold a password
+    shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
+    catalog_check_s = _seconds("CATALOG_CHECK_SECONDS", get("CATALOG_CHECK_SECONDS"), 30, 1, 3600)
     refresh_url = get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL
     if not refresh_url.startswith(("http://", "https://")):
         raise ConfigError(f"CATALOG_REFRESH_URL must be an http(s) URL, but it is {refresh_url!r}.")
@@ -182,6 +210,9 @@ def load_settings(
         web_port=int(web_port_raw),
         public_base_url=public_base_url,
         database_url=database_url,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        catalog_check_s=catalog_check_s,
         anilist_enabled=anilist_raw in ("true", "1", "yes", "on"),
         anilist_url=anilist_url,
         anilist_timeout_s=anilist_timeout_s,

@@ -182,6 +182,8 @@ class Watch(commands.Cog):
         only when its line changed."""
         edited = 0
         for prompt in await self.service.live(now):
+            if self.bot.get_guild(prompt.key.guild_id) is None:
+                continue  # a server of a shard another process holds: that process keeps its prompts
             line = render_prompt_counts(prompt)
             if line is None or line == prompt.shown:
                 continue

@@ -16,7 +16,7 @@ import discord.http
 import yarl
 from aiohttp import web
 
-from bot.client import ReviewBot
+from bot.client import ReviewBot, make_bot
 from bot.config import load_settings
 from bot.store.connection import open_location
 from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
@@ -81,16 +81,20 @@ def fingerprint(database: Path | str) -> str:
 
 @contextlib.asynccontextmanager
 async def running_bot(fake: FakeDiscord, database: Path, **overrides: str) -> AsyncIterator[ReviewBot]:
-    # A fake Discord sends every event to every bot connected to it: a second bot would answer the same
-    # interactions from its own database, and whichever answered first would win, at random.
-    deadline = time.monotonic() + 2  # a bot just closed leaves the fake's gateway a moment later
-    while fake.connected_bots:
-        if time.monotonic() > deadline:
-            raise AssertionError("a bot is connected to this fake Discord already: give this test a fake of its own")
-        await asyncio.sleep(0.02)
+    # A fake Discord sends a server's events to every connection whose shard holds it: a second bot on
+    # the same shards would answer the same interactions from its own database, and whichever answered
+    # first would win, at random. Bots holding different shards of one gateway may run side by side.
     settings = load_settings(bot_environment(fake, database, **overrides), env_file=None)
+    wanted = {(shard, settings.shard_count) for shard in settings.shard_ids} if settings.shard_count else None
+    deadline = time.monotonic() + 2  # a bot just closed leaves the fake's gateway a moment later
+    while fake.shares_shards(wanted):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                "a bot holds these shards of this fake Discord already: give this test a fake of its own"
+            )
+        await asyncio.sleep(0.02)
     with pointed_at(fake):
-        bot = ReviewBot(settings)
+        bot = make_bot(settings)
         task = asyncio.create_task(bot.start(settings.token))
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT_S

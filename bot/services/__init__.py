@@ -36,7 +36,8 @@ class Services:
 
     @classmethod
     def build(cls, store: Store, settings: Settings) -> Services:
-        search = SeriesSearch(store.catalog)
+        # Another process's catalog edits (shards, a command-line import) reach this index within this.
+        search = SeriesSearch(store.catalog, settings.catalog_check_s)
         anilist = AniListClient(settings.anilist_url, settings.anilist_timeout_s) if settings.anilist_enabled else None
         series = SeriesService(store.catalog, store.cards, search, anilist)
         return cls(

@@ -22,11 +22,20 @@ class GatewayRoutes:
     resumes: int
     refuse_next_resume: bool
     _sockets: list[web.WebSocketResponse]
+    _shards: dict[web.WebSocketResponse, tuple[int, int]]
+    shard_deliveries: list[tuple[str, int]]
     _sequence: int
 
     @property
     def connected_bots(self) -> int:
         return len(self._sockets)
+
+    def shares_shards(self, wanted: set[tuple[int, int]] | None) -> bool:
+        """Whether a connected bot holds any of these shards (None: the whole gateway, unsharded)."""
+        held = [self._shards.get(socket, (0, 1)) for socket in self._sockets]
+        if wanted is None:
+            return bool(held)
+        return any(count == 1 or (shard, count) in wanted for shard, count in held)
 
     @property
     def gateway_url(self) -> str:
@@ -50,6 +59,11 @@ class GatewayRoutes:
                     if data["d"].get("token") != self.token:
                         await socket.close(code=4004, message=b"Authentication failed.")
                         break
+                    shard_id, count = data["d"].get("shard") or (0, 1)
+                    if not 0 <= shard_id < count:
+                        await socket.close(code=4010, message=b"Invalid shard.")
+                        break
+                    self._shards[socket] = (shard_id, count)
                     await self._send_ready(socket)
                 elif op == 6:
                     self.resumes += 1
@@ -61,13 +75,21 @@ class GatewayRoutes:
                         await self.dispatch("RESUMED", {}, socket)
         finally:
             self._sockets.remove(socket)
+            self._shards.pop(socket, None)
         return socket
 
+    def _holds(self, socket: web.WebSocketResponse, guild_id: int) -> bool:
+        """Whether this connection's shard holds the server, as Discord assigns them."""
+        shard_id, count = self._shards.get(socket, (0, 1))
+        return (guild_id >> 22) % count == shard_id
+
     async def _send_ready(self, socket: web.WebSocketResponse) -> None:
+        held = [guild for guild in self.guilds.values() if self._holds(socket, guild.id)]
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
+            "guilds": [{"id": str(guild.id), "unavailable": True} for guild in held],
+            "shard": list(self._shards.get(socket, (0, 1))),
             "session_id": "fake-session",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
@@ -75,7 +97,7 @@ class GatewayRoutes:
             "relationships": [],
         }
         await self.dispatch("READY", ready, socket)
-        for guild in self.guilds.values():
+        for guild in held:
             await self.dispatch("GUILD_CREATE", guild.payload(), socket)
 
     async def drop_gateway(self, code: int) -> None:
@@ -89,10 +111,17 @@ class GatewayRoutes:
                 await asyncio.sleep(0.05)
 
     async def dispatch(self, event: str, data: Json, socket: web.WebSocketResponse | None = None) -> None:
+        """Send an event: to `socket`, or to every connection, except that a server's events go only to
+        the shard that holds it (events of no server, such as DMs, to shard 0), as Discord sends them."""
         self._sequence += 1
         frame = {"op": 0, "t": event, "s": self._sequence, "d": data}
         targets = [socket] if socket is not None else list(self._sockets)
+        guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        if socket is None:
+            key = int(guild_id) if guild_id else 0
+            targets = [target for target in targets if self._holds(target, key)]
+            self.shard_deliveries += [(event, self._shards.get(target, (0, 1))[0]) for target in targets]
         if not targets:
-            raise RuntimeError("no bot is connected to the fake gateway")
+            raise RuntimeError("no bot is connected to the fake gateway (for that server's shard)")
         for target in targets:
             await target.send_json(frame)

@@ -122,6 +122,8 @@ class FakeDiscord(GatewayRoutes, MessageRoutes):
         self.on_acknowledged: Callable[[SentInteraction], None] | None = None
         self.unhandled: list[str] = []
         self._sockets: list[web.WebSocketResponse] = []
+        self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # from IDENTIFY: [shard_id, count]
+        self.shard_deliveries: list[tuple[str, int]] = []  # (event, shard id) of each guild event delivered
         self._sequence = 0
         self.runner: web.AppRunner | None = None
         self.port = 0
@@ -142,8 +144,15 @@ class FakeDiscord(GatewayRoutes, MessageRoutes):
             "flags": 0,
         }
 
-    def add_guild(self, name: str) -> FakeGuild:
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> FakeGuild:
+        """A new server; `shard` (id, count): one whose id that shard holds, as Discord assigns them
+        ((guild_id >> 22) % count)."""
         guild_id = self.snowflake()
+        if shard is not None:
+            shard_id, count = shard
+            stamp = guild_id >> 22
+            stamp += (shard_id - stamp) % count
+            guild_id = (stamp << 22) | (guild_id & ((1 << 22) - 1))
         guild = FakeGuild(id=guild_id, name=name, owner_id=int(self.owner_user["id"]))
         guild.roles.append(
             {
