@@ -14,7 +14,7 @@ from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
 from tests.harness import join, moderator, new_guild, running_bot
-from tests.postgres import BACKENDS, postgres_database, postgres_server
+from tests.postgres import BACKENDS, PostgresUnavailable, postgres_database, postgres_server, skip_or_fail
 from tests.ratings_model import database_mismatches
 
 
@@ -45,8 +45,16 @@ async def own_fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """A real PostgreSQL server for the session (tests/postgres.py): its superuser's address."""
-    with postgres_server() as url:
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except PostgresUnavailable as error:
+        skip_or_fail(str(error))
+        return
+    try:
         yield url
+    finally:
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -16,15 +16,20 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 
 def _binaries() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     return found[-1].parent if found else None
 
 
-def _unavailable(reason: str) -> None:
+class PostgresUnavailable(RuntimeError):
+    """No PostgreSQL can be had here; the message says why."""
+
+
+def skip_or_fail(reason: str) -> None:
+    """For a test: skipped with the reason, or failed where PostgreSQL is required (REQUIRE_POSTGRES)."""
+    import pytest  # the benchmark starts a server too, without pytest
+
     if os.environ.get("REQUIRE_POSTGRES"):
         pytest.fail(f"PostgreSQL is required here (REQUIRE_POSTGRES) but {reason}")
     pytest.skip(f"no PostgreSQL: {reason} (install Debian's postgresql, or set TEST_POSTGRES_URL)")
@@ -35,15 +40,14 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
+def postgres_server(*, durable: bool = False) -> Iterator[str]:
     """The address of a PostgreSQL server's `postgres` database, as a superuser."""
     if os.environ.get("TEST_POSTGRES_URL"):
         yield os.environ["TEST_POSTGRES_URL"]
         return
     binaries = _binaries()
     if binaries is None:
-        _unavailable("no /usr/lib/postgresql/*/bin/initdb")
-        return
+        raise PostgresUnavailable("there is no /usr/lib/postgresql/*/bin/initdb")
     scratch = Path(tempfile.mkdtemp(prefix="bot-postgres-"))
     if os.geteuid() == 0:
         shutil.chown(scratch, "postgres", "postgres")
@@ -52,10 +56,15 @@ def postgres_server() -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
-    subprocess.run(_as_server_user(initdb), check=True, capture_output=True)
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {scratch} -c fsync=off"
+    # The tests' server skips fsync (their data is thrown away); the benchmark's is durable, as SQLite is.
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {scratch}" + ("" if durable else " -c fsync=off")
     start = [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(scratch / "log"), "-w", "start"]
-    subprocess.run(_as_server_user(start), check=True, capture_output=True)
+    try:
+        subprocess.run(_as_server_user(initdb), check=True, capture_output=True)
+        subprocess.run(_as_server_user(start), check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise PostgresUnavailable(f"PostgreSQL did not start here ({error})") from None
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:

@@ -158,3 +158,28 @@ async def test_killing_one_shard_process_loses_nothing_and_the_other_keeps_answe
             assert "Acknowledged, then the process was killed." in str(shown.embed)
             assert cast(Any, both).shard_count == 2
             assert isinstance(both, ReviewBot)
+
+
+async def test_connections_postgresql_drops_are_opened_again_and_nothing_is_lost(
+    own_fake: FakeDiscord, postgres: str, postgres_seed: str, tmp_path: Path
+) -> None:
+    fake = own_fake
+    home, _ = servers(fake)
+    alice = join(fake, home, "alice")
+    with postgres_database(postgres, template=postgres_seed) as url:
+        async with running_bot(fake, tmp_path / "bot.sqlite3", DATABASE_URL=url):
+            series = await rouge(alice)
+            with peek(url) as conn:  # as a restart or a failover of PostgreSQL does to every client
+                dropped = conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchone()[0]
+            assert dropped >= 4  # the readers and the writers
+            card = await alice.slash("series lookup", title=series)
+            assert card.embed["title"].startswith("Metallic Rouge"), card.text
+            for n in range(4):  # more posts than writer connections: each finds its connection dropped
+                number = await post(join(fake, home, f"poster{n}"), series, f"Written after the drop ({n}).")
+                assert number > 0
+            with peek(url) as conn:
+                texts = [row[0] for row in conn.execute("SELECT text FROM impressions WHERE text LIKE 'Written%'")]
+            assert sorted(texts) == [f"Written after the drop ({n})." for n in range(4)]

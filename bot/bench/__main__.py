@@ -224,6 +224,11 @@ async def run_suites(suite: str, quick: bool) -> list[Row]:
 
         with tempfile.TemporaryDirectory(prefix="bot-bench-") as scratch:
             rows += [Row(*row) for row in await measure_e2e(Path(scratch), quick)]
+    if suite in ("capacity", "all"):
+        from bot.bench.capacity import measure_capacity
+
+        with tempfile.TemporaryDirectory(prefix="bot-bench-") as scratch:
+            rows += [Row(*row) for row in await measure_capacity(Path(scratch), quick)]
     return rows
 
 
@@ -244,7 +249,7 @@ def print_table(rows: list[Row]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__)
-    parser.add_argument("suite", choices=["lookup", "impressions", "e2e", "all"], help="what to measure")
+    parser.add_argument("suite", choices=["lookup", "impressions", "e2e", "capacity", "all"], help="what to measure")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for CI (well under 2 minutes)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.models import CatalogEntry
 from bot.store.catalog import CatalogWriter, series_names
+from bot.store.connection import begin_catalog_write
 
 STARTER_BACKFILL_KEY = "backfill:starter-step11"
 
@@ -18,7 +19,7 @@ class CatalogBackfill(CatalogWriter):
     def backfill_starter(self, entries: Iterable[CatalogEntry]) -> int | None:
         """How many series gained a schedule or names; None when this database had it done before."""
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        begin_catalog_write(conn)
         try:
             if conn.execute("SELECT 1 FROM catalog_meta WHERE key = ?", (STARTER_BACKFILL_KEY,)).fetchone():
                 conn.execute("ROLLBACK")

@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
 from bot.store.backend import Backend
-from bot.store.connection import open_location
+from bot.store.connection import begin_catalog_write, open_location
 
 ANILIST_SOURCE = re.compile(r"^https://anilist\.co/anime/(\d+)$")
 MAL_SOURCE = re.compile(r"^https://myanimelist\.net/anime/(\d+)$")
@@ -246,7 +246,7 @@ class CatalogWriter:
         return read_meta(self._conn, prefix)
 
     def set_meta(self, values: dict[str, str]) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
+        begin_catalog_write(self._conn)
         try:
             self._write_meta(values)
             self._conn.execute("COMMIT")
@@ -258,7 +258,7 @@ class CatalogWriter:
         """Merge entries into the catalog in one transaction; sources decide identity."""
         counts = UpsertCounts()
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        begin_catalog_write(conn)
         try:
             now = utc_now()
             for entry in entries:

@@ -30,6 +30,18 @@ def open_location(location: Location, *, read_only: bool = False) -> Any:
     return open_connection(location)
 
 
+CATALOG_WRITES = 7_412_001  # the advisory lock PostgreSQL's catalog writers take, one at a time
+
+
+def begin_catalog_write(conn: Any) -> None:
+    """Begin a transaction that writes the catalog, after any other process's catalog write: SQLite's
+    BEGIN IMMEDIATE waits for the one writer; PostgreSQL's writers wait for an advisory lock, so two bot
+    processes starting on one empty database load the starter catalog once, not twice."""
+    conn.execute("BEGIN IMMEDIATE")
+    if not isinstance(conn, sqlite3.Connection):
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (CATALOG_WRITES,))
+
+
 def open_connection(target: Path | str, *, uri: bool = False, any_thread: bool = False) -> sqlite3.Connection:
     """`any_thread`: for a connection handed to a thread of its own (the reader, the group-commit writer)."""
     conn = sqlite3.connect(target, isolation_level=None, uri=uri, check_same_thread=not any_thread)

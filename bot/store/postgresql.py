@@ -27,6 +27,7 @@ FOLDER = "migrations_postgresql"
 TRIGGERED = ("impressions", "series_reviewers")
 _NOT_COPIED = ("sqlite_", "series_names_fts")  # SQLite's own tables, and its FTS5 index (pg_trgm here)
 _BATCH = 5_000
+_MIGRATIONS_LOCK = 7_412_000  # an advisory lock: one process migrates at a time
 _MODULUS = 2**128
 
 
@@ -63,14 +64,16 @@ def schema_version(conn: psycopg.Connection[Any]) -> int:
 
 
 def apply_postgresql_migrations(conn: psycopg.Connection[Any]) -> int:
-    """Bring PostgreSQL's schema up to date, one transaction per migration; returns its version."""
-    current = schema_version(conn)
-    for migration in pending(bundled_migrations(FOLDER), current, "PostgreSQL database"):
-        with conn.transaction():
+    """Bring PostgreSQL's schema up to date, in one transaction; returns its version. Processes that
+    start together (two shards on one new database) take turns: the second finds the work done."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATIONS_LOCK,))
+        current = schema_version(conn)
+        for migration in pending(bundled_migrations(FOLDER), current, "PostgreSQL database"):
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             conn.execute(migration.sql.encode())  # bytes: the script is several statements, run as one
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (migration.version,))
-        current = migration.version
+            current = migration.version
     return current
 
 

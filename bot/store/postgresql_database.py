@@ -15,6 +15,7 @@ deadlock or fail to serialize; PostgreSQL then rolls one back, and it is run aga
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import logging
@@ -42,6 +43,10 @@ _ATTEMPTS = 5
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _CHANGES = re.compile(r"^\s*(?:UPDATE|DELETE)\b", re.IGNORECASE)
 WRITERS = 3  # connections writing at once; a fourth job waits for one of them
+
+
+class _BrokenBeforeCommit(Exception):
+    """The connection broke before a write's COMMIT was sent: nothing of it was written."""
 
 
 class PgRow(tuple[Any, ...]):
@@ -162,11 +167,26 @@ class PgConnection:
 
 
 class _Lane:
-    """One connection and the one thread that uses it."""
+    """One connection and the one thread that uses it; a connection the server dropped (a restart, a
+    failover) is opened again before the lane's next job."""
 
-    def __init__(self, conn: PgConnection, name: str) -> None:
+    def __init__(self, conn: PgConnection, name: str, url: str) -> None:
         self.conn = conn
+        self.url = url
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+    def run(self, job: Callable[[PgConnection], T]) -> T:
+        """On the lane's thread: the job, on a live connection."""
+        if self.conn.raw.closed or self.conn.raw.broken:
+            tables = self.conn._identity_tables
+            with contextlib.suppress(psycopg.Error):
+                self.conn.close()
+            self.conn = PgConnection.open(self.url, tables)
+            log.info("Reconnected to PostgreSQL")
+        return job(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 class _Trips:
@@ -202,7 +222,7 @@ class PostgresDatabase:
             except BaseException:
                 first.close()
                 raise
-            made = [_Lane(conn, f"postgresql-{n}") for n, conn in enumerate(lanes)]
+            made = [_Lane(conn, f"postgresql-{n}", url) for n, conn in enumerate(lanes)]
             return made[0], made[1], made[2:]
 
         members, aside, writers = await asyncio.to_thread(opened)
@@ -230,7 +250,13 @@ class PostgresDatabase:
 
         # No transaction around the job: each statement sees the data as of its start, as SQLite's
         # reader in autocommit gives, and a BEGIN and COMMIT would be two more trips to the server.
-        return await asyncio.get_running_loop().run_in_executor(lane.thread, job, lane.conn)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(lane.thread, lane.run, job)
+        except psycopg.OperationalError:
+            if not lane.conn.raw.broken:
+                raise
+            return await loop.run_in_executor(lane.thread, lane.run, job)  # a read is safe to run again
 
     async def write(self, job: Callable[[Any], T]) -> T:
         """Run `job` as one transaction, committed before this returns; run again if PostgreSQL rolled
@@ -238,20 +264,33 @@ class PostgresDatabase:
         self._trips.count += 1
         lane = await self._free.get()
         try:
-            return await asyncio.get_running_loop().run_in_executor(lane.thread, self._committed, lane.conn, job)
+            loop = asyncio.get_running_loop()
+            try:
+                return await loop.run_in_executor(lane.thread, lane.run, lambda conn: self._committed(conn, job))
+            except _BrokenBeforeCommit:  # the server dropped the connection: nothing was written
+                return await loop.run_in_executor(lane.thread, lane.run, lambda conn: self._committed(conn, job))
         finally:
             self._free.put_nowait(lane)
 
     @staticmethod
     def _committed(conn: PgConnection, job: Callable[[Any], T]) -> T:
         for attempt in itertools.count(1):
+            committing = False
             try:
                 with conn.raw.transaction():
-                    return job(conn)
-            except _RETRIED:
+                    result = job(conn)
+                    committing = True
+                return result
+            except _RETRIED:  # (before OperationalError: they are kinds of it)
                 if attempt >= _ATTEMPTS:
                     raise
                 log.info("A write was rolled back by PostgreSQL (attempt %d); running it again", attempt)
+            except psycopg.OperationalError as error:
+                # A connection that broke before COMMIT was sent wrote nothing, and the job may run again
+                # on a new one; one that broke during COMMIT may have written: that is the caller's error.
+                if conn.raw.broken and not committing:
+                    raise _BrokenBeforeCommit from error
+                raise
         raise AssertionError("unreachable")
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> PgRow | None:
@@ -269,5 +308,5 @@ class PostgresDatabase:
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
         for lane in (*self._readers, *self._writers):
-            await loop.run_in_executor(lane.thread, lane.conn.close)
+            await loop.run_in_executor(lane.thread, lane.close)
             lane.thread.shutdown()
