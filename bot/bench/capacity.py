@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from bot.services.catalog_import import import_offline_database
 from bot.store import Store
 
 if TYPE_CHECKING:
-    from tests.fakediscord import FakeDiscord, FakeGuild, Member, Reply
+    from tests.fakediscord import FakeGuild, Member, Reply
 
 LIMIT_MS = 100.0
 ANSWER_WITHIN_S = 3.0
@@ -118,7 +117,6 @@ async def _card_p99(member: Member, count: int) -> float:
 
 
 async def _measure(
-    fake: FakeDiscord,
     setup: Setup,
     shared: dict[str, str],
     by_shard: list[list[Member]],
@@ -153,6 +151,7 @@ async def _measure(
 
 
 async def measure_capacity(work: Path, quick: bool) -> list[Row]:
+    from bot.store.postgresql import migrate_to
     from tests.fakediscord import FakeDiscord
     from tests.harness import join
     from tests.postgres import PostgresUnavailable, postgres_database, postgres_server
@@ -164,23 +163,23 @@ async def measure_capacity(work: Path, quick: bool) -> list[Row]:
         homes: list[FakeGuild] = [fake.add_guild(f"Capacity {n}", shard=(n, 2)) for n in range(2)]
         database, typed = await _fill(work, series, impressions, [guild.id for guild in homes])
         by_shard = [[join(fake, guild, f"member{n}-{k}") for k in range(20)] for n, guild in enumerate(homes)]
-        writers = [join(fake, homes[n % 2], f"writer{n}") for n in range(200)]
-        random.Random(7).shuffle(writers)
         base = _environment(fake, database, None)
-        results = [await _measure(fake, Setup("SQLite, 1 process", [{}]), base, by_shard, writers, typed, series,
-                                  quick)]  # fmt: skip
+
+        async def measured(setup: Setup, shared: dict[str, str]) -> Capacity:
+            # Members who post once each, new for every setup (a member posts one impression of a series).
+            writers = [join(fake, homes[n % 2], f"writer{n} of {setup.name}") for n in range(200)]
+            return await _measure(setup, shared, by_shard, writers, typed, series, quick)
+
+        halves = [{"SHARD_COUNT": "2", "SHARD_IDS": str(shard)} for shard in (0, 1)]
         try:
             with postgres_server(durable=True) as server, postgres_database(server) as url:
-                from bot.store.postgresql import migrate_to
-
-                await asyncio.to_thread(migrate_to, database, url)
+                await asyncio.to_thread(migrate_to, database, url)  # the same data, before SQLite's run
+                results = [await measured(Setup("SQLite, 1 process", [{}]), base)]
                 shared = {**base, "DATABASE_URL": url}
-                one = Setup("PostgreSQL, 1 process", [{}])
-                halves = [{"SHARD_COUNT": "2", "SHARD_IDS": str(shard)} for shard in (0, 1)]
-                two = Setup("PostgreSQL, 2 processes (a shard each)", halves)
-                for setup in (one, two):
-                    results.append(await _measure(fake, setup, shared, by_shard, writers, typed, series, quick))
+                results.append(await measured(Setup("PostgreSQL, 1 process", [{}]), shared))
+                results.append(await measured(Setup("PostgreSQL, 2 processes (a shard each)", halves), shared))
         except PostgresUnavailable as error:
+            results = [await measured(Setup("SQLite, 1 process", [{}]), base)]
             return [*_rows(results), ("capacity on PostgreSQL", "not measured", "", f"({error})")]
         return _rows(results)
     finally:
