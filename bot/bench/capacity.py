@@ -14,7 +14,9 @@ on machines of its own. PostgreSQL here is durable (fsync on), as SQLite is (syn
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 LIMIT_MS = 100.0
 ANSWER_WITHIN_S = 3.0
-STEPS = (25, 50, 100, 150, 200, 300, 400, 600)
+STEPS = (25, 50, 100, 200, 300, 400, 500, 600, 800)
 QUICK_STEPS = (25, 50, 100)
 
 
@@ -49,6 +51,40 @@ class Capacity:
     steps: list[tuple[int, float, int]]  # (rate, p99 ms, unanswered)
     posts_per_s: float
     card_p99_ms: float
+    cores: dict[str, float]  # cores each part used during the last step (the one that failed, if any)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (those that are gone count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
+
+
+def _postgres_pids() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+    return found
+
+
+def _parts(running: list[Running]) -> dict[str, list[int]]:
+    return {
+        "load and fake Discord": [os.getpid()],
+        "bot": [r.process.pid for r in running],
+        "PostgreSQL": _postgres_pids(),
+    }
 
 
 async def _fill(work: Path, series: int, impressions: int, guilds: list[int]) -> tuple[Path, list[str]]:
@@ -135,8 +171,13 @@ async def _measure(
             await _mix(members[n % len(members)], n, typed, series)()
         steps: list[tuple[int, float, int]] = []
         sustained = 0
+        cores: dict[str, float] = {}
         for rate in QUICK_STEPS if quick else STEPS:
+            parts = _parts(running)
+            before, begun = {name: _cpu_seconds(pids) for name, pids in parts.items()}, time.monotonic()
             p99, unanswered = await _offered(members, rate, 3 if quick else 8, typed, series)
+            elapsed = time.monotonic() - begun
+            cores = {name: (_cpu_seconds(pids) - before[name]) / elapsed for name, pids in parts.items()}
             steps.append((rate, p99, unanswered))
             if unanswered or p99 > LIMIT_MS:
                 break
@@ -144,7 +185,7 @@ async def _measure(
             await asyncio.sleep(1)  # the step's stragglers settle before the next
         posts = await _posts_per_s(writers, 50 if quick else 200)
         card = await _card_p99(by_shard[0][0], 50 if quick else 300)
-        return Capacity(setup.name, sustained, steps, posts, card)
+        return Capacity(setup.name, sustained, steps, posts, card, cores)
     finally:
         for process in running:
             await _stop(process)
@@ -194,6 +235,9 @@ def _rows(results: list[Capacity]) -> list[Row]:
             for rate, p99, missed in found.steps
         )
         rows.append((f"capacity, {found.setup}", f"{found.sustained}/s", f"p99 ≤ {LIMIT_MS:.0f} ms", curve))
+        last = found.steps[-1][0]
+        used = ", ".join(f"{name} {share:.2f}" for name, share in found.cores.items())
+        rows.append((f"cores used at {last}/s, {found.setup}", used, "of 2", ""))
         rows.append((f"posts a second, {found.setup}", f"{found.posts_per_s:,.0f}/s", "report", "durable"))
         rows.append((f"card p99 (1,000 impressions), {found.setup}", f"{found.card_p99_ms:.2f} ms", "report", ""))
     return rows
