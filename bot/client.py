@@ -26,6 +26,7 @@ from bot.errors import UserFacingError
 from bot.failures import handle_interaction_error, reply_ephemeral
 from bot.interactions import require_level
 from bot.pages import PagerButton
+from bot.parsing import without_nul
 from bot.permissions import (
     FormHandler,
     FormRoute,
@@ -141,6 +142,8 @@ class ReviewBot(commands.Bot):
             self._seen_interactions[interaction_id] = None
             if len(self._seen_interactions) > SEEN_INTERACTIONS:
                 self._seen_interactions.popitem(last=False)
+            if "data" in data:  # what the member typed or chose: options, form fields, autocomplete
+                data["data"] = without_nul(data["data"])
             parse(data)
 
         parsers["INTERACTION_CREATE"] = parse_once

@@ -376,3 +376,15 @@ async def test_a_duplicate_delivery_of_a_form_stores_one_impression(
     await asyncio.sleep(0.5)
     assert stored(bot) == before + 1
     assert not first.followups, "the duplicate produced nothing the member sees"
+
+
+async def test_a_nul_character_a_member_sends_is_taken_out_on_either_backend(
+    bot: ReviewBot, alice: Member, rouge: str
+) -> None:
+    # Never typed, but a forged payload can carry one; PostgreSQL could not store it.
+    card = await post(alice, rouge, text="A NUL\x00 here, and the rest of the text is kept.")
+    with peek(bot.settings.database) as conn:
+        [(text,)] = conn.execute("SELECT text FROM impressions WHERE id = ?", (card.impression_id,)).fetchall()
+    assert text == "A NUL here, and the rest of the text is kept."
+    [choice, *_] = await alice.autocomplete("series lookup", "title", "metallic\x00 rouge")
+    assert choice["name"].startswith("Metallic Rouge")

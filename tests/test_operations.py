@@ -173,6 +173,7 @@ async def test_a_crafted_restore_file_is_refused_whole(
             },
         ),
         ("should be int", {"impressions": [{**genuine["impressions"][0], "author_id": {"$ne": 0}}]}),
+        ("holds a NUL character", {"impressions": [{**genuine["impressions"][0], "text": "cut\u0000here"}]}),
         (
             "not in the export",
             {

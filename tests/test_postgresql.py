@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 import bot.store.postgresql as postgresql
 from bot.bench.__main__ import fill_impressions
-from bot.models import Scores
+from bot.models import CatalogEntry, Scores
 from bot.store import SchemaTooNewError, Store
+from bot.store.catalog import CatalogWriter
 from bot.store.postgresql import apply_postgresql_migrations, migrate_to, schema_version
 from bot.store.posting import SCORE_COLUMNS, Draft, PostPolicy
 from bot.store.watches import OwnSchedule
@@ -356,3 +357,13 @@ async def test_backup_on_postgresql_says_what_to_use_instead(tmp_path: Path, pos
     )
     assert status == 2 and "pg_dump" in output and len(output.strip().splitlines()) == 1, output
     assert not (tmp_path / "copy.sqlite3").exists()
+
+
+async def test_a_datasets_nul_characters_are_taken_out_on_the_way_in(tmp_path: Path, postgres_url: str) -> None:
+    await (await Store.open(tmp_path / "unused.sqlite3", postgres_url)).close()
+    entry = CatalogEntry(title="Nul\x00 Show", sources=["https://example.org/anime/nul"], synonyms=["Cut\x00 Here"])
+    with CatalogWriter(postgres_url) as writer:  # PostgreSQL would refuse the NUL: the whole import with it
+        assert writer.upsert([entry]).inserted == 1
+    with peek(postgres_url) as conn:
+        row = conn.execute("SELECT title, synonyms FROM series WHERE title LIKE 'Nul%'").fetchone()
+    assert row == ("Nul Show", '["Cut Here"]')

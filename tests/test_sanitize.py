@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
+from bot.parsing import without_nul
 from bot.render.impressions import TABLE_WIDTH, render_impression_card, render_ratings_table
 from bot.render.text import ZERO_WIDTH_SPACE, cell, display_width, is_invisible, md, plain
 from tests.markdown_model import ESCAPED, LINE_BLOCK, live, live_masked_links, problems, unescape
@@ -121,3 +122,28 @@ def test_a_display_name_cannot_close_the_code_block() -> None:
     rows = [ReviewerRow(7, "x```**PWN** @here", False, Scores(overall=3))]
     table = render_ratings_table(Ratings(rows, [Average(3.0, 1)] * 7, 1))
     assert table.count("```") == 2 and "x**PWN** @here #7" in table
+
+
+_NESTED = st.recursive(
+    st.text() | st.integers() | st.none(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    return []
+
+
+@given(_NESTED)
+def test_no_nul_survives_and_nothing_else_changes(value: object) -> None:
+    cleaned = without_nul(value)
+    assert all("\x00" not in text for text in _strings(cleaned))
+    assert [text.replace("\x00", "") for text in _strings(value)] == _strings(cleaned)
+    assert without_nul(cleaned) == cleaned

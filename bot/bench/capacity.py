@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.bench.e2e import Row, Running, _environment, _latency, _spawn, _stop
-from bot.bench.measure import percentile
+from bot.bench.measure import percentile, rss_mb
 from bot.bench.synthetic import offline_database, queries
 from bot.services.catalog_import import import_offline_database
 from bot.store import Store
@@ -52,6 +52,7 @@ class Capacity:
     posts_per_s: float
     card_p99_ms: float
     cores: dict[str, float]  # cores each part used during the last step (the one that failed, if any)
+    rss_mb: list[float]  # each bot process's memory at the end
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -185,7 +186,8 @@ async def _measure(
             await asyncio.sleep(1)  # the step's stragglers settle before the next
         posts = await _posts_per_s(writers, 50 if quick else 200)
         card = await _card_p99(by_shard[0][0], 50 if quick else 300)
-        return Capacity(setup.name, sustained, steps, posts, card, cores)
+        memory = [rss_mb(r.process.pid) for r in running]
+        return Capacity(setup.name, sustained, steps, posts, card, cores, memory)
     finally:
         for process in running:
             await _stop(process)
@@ -238,6 +240,8 @@ def _rows(results: list[Capacity]) -> list[Row]:
         last = found.steps[-1][0]
         used = ", ".join(f"{name} {share:.2f}" for name, share in found.cores.items())
         rows.append((f"cores used at {last}/s, {found.setup}", used, "of 2", ""))
+        memory = " + ".join(f"{mb:.0f} MB" for mb in found.rss_mb)
+        rows.append((f"memory of the bot, {found.setup}", memory, "report", "RSS at the end"))
         rows.append((f"posts a second, {found.setup}", f"{found.posts_per_s:,.0f}/s", "report", "durable"))
         rows.append((f"card p99 (1,000 impressions), {found.setup}", f"{found.card_p99_ms:.2f} ms", "report", ""))
     return rows

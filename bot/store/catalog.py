@@ -10,12 +10,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
 
 from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
+from bot.parsing import without_nul
 from bot.store.backend import Backend
 from bot.store.connection import begin_catalog_write, open_location
 
@@ -213,6 +214,12 @@ def _save_enrichment(conn: sqlite3.Connection, series_id: int, found: Enrichment
     return bool(new_names)
 
 
+def _without_nul(entry: CatalogEntry) -> CatalogEntry:
+    """A dataset's entry with NUL characters taken out of its text (bot.parsing.without_nul)."""
+    changed = {f.name: without_nul(getattr(entry, f.name)) for f in fields(entry)}
+    return replace(entry, **changed)
+
+
 def _year(premiered: str | None) -> int | None:
     return int(premiered[:4]) if premiered else None
 
@@ -261,7 +268,7 @@ class CatalogWriter:
         begin_catalog_write(conn)
         try:
             now = utc_now()
-            for entry in entries:
+            for entry in map(_without_nul, entries):
                 existing = self._find(entry.sources)
                 if existing is None:
                     self._insert(entry, now)

@@ -230,6 +230,8 @@ def _checked_row(
             raise ExportError(
                 f"Row {number} of “{table}”: {key} should be {wanted.__name__}, not {type(value).__name__}."
             )
+        if isinstance(value, str) and "\x00" in value:  # never typed; PostgreSQL cannot store it
+            raise ExportError(f"Row {number} of “{table}”: {key} holds a NUL character, which is not text.")
         checked[key] = value
     if "guild_id" in columns and checked.get("guild_id") != guild_id:
         raise ExportError(f"Row {number} of “{table}” belongs to another server than the export's ({guild_id}).")

@@ -20,7 +20,7 @@ import copy
 import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -42,7 +42,10 @@ _RETRIED = (errors.DeadlockDetected, errors.SerializationFailure)
 _ATTEMPTS = 5
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _CHANGES = re.compile(r"^\s*(?:UPDATE|DELETE)\b", re.IGNORECASE)
-WRITERS = 3  # connections writing at once; a fourth job waits for one of them
+# Connections: members' reads, the site's and charts' reads (one), and writes. Each is a trip to the
+# server, so reads that arrive together run side by side (SQLite's one reader answers in microseconds).
+READERS = 3
+WRITERS = 3
 
 
 class _BrokenBeforeCommit(Exception):
@@ -196,37 +199,52 @@ class _Trips:
         self.count = 0
 
 
+class _Pool:
+    """Lanes that take jobs in turn: a job waits for a free one."""
+
+    def __init__(self, lanes: list[_Lane]) -> None:
+        self.lanes = lanes
+        self._free: asyncio.Queue[_Lane] = asyncio.Queue()
+        for lane in lanes:
+            self._free.put_nowait(lane)
+
+    @contextlib.asynccontextmanager
+    async def lane(self) -> AsyncIterator[_Lane]:
+        lane = await self._free.get()
+        try:
+            yield lane
+        finally:
+            self._free.put_nowait(lane)
+
+
 class PostgresDatabase:
-    def __init__(self, url: str, path: Path, readers: tuple[_Lane, _Lane], writers: list[_Lane]) -> None:
+    def __init__(self, url: str, path: Path, readers: tuple[_Pool, _Pool], writers: _Pool) -> None:
         self.url = url
         self.path = path  # beside the data: the heartbeat file and local scratch, as with SQLite
         self._readers = readers
         self._lane = 0
         self._writers = writers
-        self._free: asyncio.Queue[_Lane] = asyncio.Queue()
-        for lane in writers:
-            self._free.put_nowait(lane)
         self._trips = _Trips()
         self.dialect = "postgresql"
         self.noticed: set[tuple[int, int]] = set()
 
     @classmethod
     async def open(cls, url: str, path: Path) -> PostgresDatabase:
-        def opened() -> tuple[_Lane, _Lane, list[_Lane]]:
+        def opened() -> list[_Lane]:
             first = PgConnection.open(url)
             try:
                 apply_postgresql_migrations(first.raw)
                 tables = identity_tables_of(first.raw)
                 first._identity_tables = tables
-                lanes = [first, *(PgConnection.open(url, tables) for _ in range(1 + WRITERS))]
+                conns = [first, *(PgConnection.open(url, tables) for _ in range(READERS + 1 + WRITERS - 1))]
             except BaseException:
                 first.close()
                 raise
-            made = [_Lane(conn, f"postgresql-{n}", url) for n, conn in enumerate(lanes)]
-            return made[0], made[1], made[2:]
+            return [_Lane(conn, f"postgresql-{n}", url) for n, conn in enumerate(conns)]
 
-        members, aside, writers = await asyncio.to_thread(opened)
-        database = cls(url, path, (members, aside), writers)
+        lanes = await asyncio.to_thread(opened)
+        members, aside, writers = lanes[:READERS], lanes[READERS : READERS + 1], lanes[READERS + 1 :]
+        database = cls(url, path, (_Pool(members), _Pool(aside)), _Pool(writers))
         database.noticed = {(row[0], row[1]) for row in await database.fetch_all(_NOTICED)}
         return database
 
@@ -246,31 +264,27 @@ class PostgresDatabase:
 
     async def read(self, job: Callable[[Any], T]) -> T:
         self._trips.count += 1
-        lane = self._readers[self._lane]
-
         # No transaction around the job: each statement sees the data as of its start, as SQLite's
         # reader in autocommit gives, and a BEGIN and COMMIT would be two more trips to the server.
         loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(lane.thread, lane.run, job)
-        except psycopg.OperationalError:
-            if not lane.conn.raw.broken:
-                raise
-            return await loop.run_in_executor(lane.thread, lane.run, job)  # a read is safe to run again
+        async with self._readers[self._lane].lane() as lane:
+            try:
+                return await loop.run_in_executor(lane.thread, lane.run, job)
+            except psycopg.OperationalError:
+                if not lane.conn.raw.broken:
+                    raise
+                return await loop.run_in_executor(lane.thread, lane.run, job)  # a read is safe to run again
 
     async def write(self, job: Callable[[Any], T]) -> T:
         """Run `job` as one transaction, committed before this returns; run again if PostgreSQL rolled
         it back for a deadlock or a serialization failure."""
         self._trips.count += 1
-        lane = await self._free.get()
-        try:
-            loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        async with self._writers.lane() as lane:
             try:
                 return await loop.run_in_executor(lane.thread, lane.run, lambda conn: self._committed(conn, job))
             except _BrokenBeforeCommit:  # the server dropped the connection: nothing was written
                 return await loop.run_in_executor(lane.thread, lane.run, lambda conn: self._committed(conn, job))
-        finally:
-            self._free.put_nowait(lane)
 
     @staticmethod
     def _committed(conn: PgConnection, job: Callable[[Any], T]) -> T:
@@ -307,6 +321,6 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
-        for lane in (*self._readers, *self._writers):
+        for lane in [lane for pool in (*self._readers, self._writers) for lane in pool.lanes]:
             await loop.run_in_executor(lane.thread, lane.close)
             lane.thread.shutdown()
