@@ -58,6 +58,14 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "t", "CATALOG_REFRESH_HOURS": "0.5"}, "CATALOG_REFRESH_HOURS"),
         ({"DISCORD_TOKEN": "t", "CHART_TIMEOUT": "600"}, "CHART_TIMEOUT"),
         ({"DISCORD_TOKEN": "t", "DATABASE_URL": "mysql://db/reviews"}, "DATABASE_URL"),
+        ({"DISCORD_TOKEN": "t", "SHARD_IDS": "0-1"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "two"}, "SHARD_COUNT"),
+        ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "0"}, "SHARD_COUNT"),
+        ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "2-4"}, "from 0 to 3"),
+        ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "3-1"}, "SHARD_IDS"),
+        ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "a,b"}, "SHARD_IDS"),
+        ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "-1"}, "SHARD_IDS"),
+        ({"DISCORD_TOKEN": "t", "CATALOG_CHECK_SECONDS": "0"}, "CATALOG_CHECK_SECONDS"),
     ],
 )
 def test_bad_settings_are_named(environ: dict[str, str], named: str) -> None:
@@ -139,3 +147,14 @@ async def test_python_m_bot_runs_until_sigterm_and_exits_cleanly(tmp_path: Path,
     assert "Traceback" not in "".join(seen) + rest.decode()
     with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM series").fetchone()[0] > 8000  # the starter catalog
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "expected"),
+    [("", "", (None, ())), ("4", "", (4, (0, 1, 2, 3))), ("8", "4-5,7", (8, (4, 5, 7))), ("2", " 1 ", (2, (1,)))],
+)
+def test_shard_settings_name_the_shards_this_process_holds(
+    count: str, ids: str, expected: tuple[int | None, tuple[int, ...]]
+) -> None:
+    settings = load_settings({"DISCORD_TOKEN": "t", "SHARD_COUNT": count, "SHARD_IDS": ids}, env_file=None)
+    assert (settings.shard_count, settings.shard_ids) == expected
