@@ -1,5 +1,6 @@
-"""The store on PostgreSQL: the same `Database` interface as SQLite's (`read`, `write`, `fetch_*`,
-`aside`, `round_trips`, `noticed`), so no store function, service or cog knows which backend it runs on.
+"""The store on PostgreSQL: the interface of `backend.Backend` (`read`, `write`, `fetch_*`, `aside`,
+`round_trips`, `noticed`), as SQLite's `Database` gives it, so no store function, service or cog knows
+which backend it runs on.
 
 A store job is a plain function of a connection. Here it gets a `PgConnection`: the part of
 `sqlite3.Connection` the store uses (`execute`, `executemany`, `lastrowid`, `rowcount`, `total_changes`,
