@@ -54,6 +54,17 @@ async def test_an_overlong_query_gets_no_choices_and_no_crash(alice: Member) -> 
     assert await alice.autocomplete("series lookup", "title", "x" * 250) == []
 
 
+@pytest.mark.parametrize("typed", ["%%%", "___", "a%b", "\\\\%", "'; --", '"""', "???"])
+async def test_search_syntax_in_a_query_is_text_on_either_backend(bot: ReviewBot, alice: Member, typed: str) -> None:
+    # LIKE's wildcards (PostgreSQL's substring search), FTS5's quotes (SQLite's) and SQL's own marks are
+    # looked for as the characters they are: never a match for every name, never an error.
+    found = await bot.store.catalog.substring_matches(typed, 100)
+    with peek(bot.settings.database) as conn:
+        names = [conn.execute("SELECT name FROM series_names WHERE id = ?", (n,)).fetchone()[0] for n in found]
+    assert all(typed.lower() in name.lower() for name in names), names
+    await alice.autocomplete("series lookup", "title", typed)  # answered (the fake fails a test on no answer)
+
+
 async def test_the_card_looks_like_the_reference(alice: Member) -> None:
     [choice, *_] = await alice.autocomplete("series lookup", "title", "metallic rouge")
 
