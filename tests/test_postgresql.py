@@ -367,3 +367,28 @@ async def test_a_datasets_nul_characters_are_taken_out_on_the_way_in(tmp_path: P
     with peek(postgres_url) as conn:
         row = conn.execute("SELECT title, synonyms FROM series WHERE title LIKE 'Nul%'").fetchone()
     assert row == ("Nul Show", '["Cut Here"]')
+
+
+async def test_the_catalog_import_reads_the_same_into_postgresql(
+    tmp_path: Path, seeded_database: Path, postgres_url: str
+) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "anime-offline-database-minified.json"
+    database = tmp_path / "reviews.sqlite3"
+    shutil.copyfile(seeded_database, database)
+    outputs = {}
+    for name, env in (
+        ("sqlite", cli_environment(database)),
+        ("pg", cli_environment(database, DATABASE_URL=postgres_url)),
+    ):
+        status, output = await run_python(["-m", "bot", "catalog", "import", str(fixture), "--no-progress"], env)
+        assert status == 0, output
+        [outputs[name]] = [line for line in output.splitlines() if line.startswith("Read 7 entries")]
+    # The same merge on both (the PostgreSQL database got the starter catalog first, as SQLite's has it).
+    assert (
+        outputs["pg"].split(": ", 1)[1]
+        == outputs["sqlite"].split(": ", 1)[1]
+        == ("2 new, 2 updated, 0 unchanged, 3 skipped.")
+    )
+    with peek(postgres_url) as conn:
+        rouge = conn.execute("SELECT title, episodes, studios, status, premiered FROM series WHERE mal_id = 54794")
+        assert rouge.fetchone() == ("Metallic Rouge", 13, '["bones"]', "Finished", "2024-01-11")
