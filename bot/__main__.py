@@ -20,7 +20,6 @@ from typing import Any
 
 import aiohttp
 import discord
-import psycopg
 
 from bot import __version__
 from bot.client import make_bot
@@ -55,10 +54,10 @@ def one_sentence(tool: Callable[..., int]) -> Callable[..., int]:
             return _fail(str(error), 1)
         except sqlite3.DatabaseError as error:
             return _fail(f"The database cannot be used: {error}.", 1)
-        except psycopg.OperationalError as error:
-            return _fail(f"Cannot use the PostgreSQL database at DATABASE_URL: {_reason(error)}", 1)
-        except psycopg.Error as error:
-            return _fail(f"The PostgreSQL database at DATABASE_URL cannot be used: {_reason(error)}", 1)
+        except Exception as error:
+            if (sentence := _postgresql_failure(error)) is None:
+                raise
+            return _fail(sentence, 1)
         except FileExistsError as error:
             return _fail(f"{error.filename} exists already; give a new name so nothing is overwritten.", 1)
         except OSError as error:
@@ -158,13 +157,26 @@ def run_bot() -> int:
         return _fail(f"Discord answered the start-up with an error ({error.status}): {error.text or error}.", 1)
     except SchemaTooNewError as error:
         return _fail(str(error), 1)
-    except psycopg.OperationalError as error:  # DATABASE_URL's server did not let the bot in
-        return _fail(f"Cannot use the PostgreSQL database at DATABASE_URL: {_reason(error)}", 1)
-    except psycopg.Error as error:
-        return _fail(f"The PostgreSQL database at DATABASE_URL cannot be used: {_reason(error)}", 1)
     except KeyboardInterrupt:
         pass
+    except Exception as error:  # DATABASE_URL's server did not let the bot in, or refused its schema
+        if (sentence := _postgresql_failure(error)) is None:
+            raise
+        return _fail(sentence, 1)
     return 0
+
+
+def _postgresql_failure(error: BaseException) -> str | None:
+    """The sentence for a failure of PostgreSQL's driver; None for any other. The driver is looked up, not
+    imported: a bot on SQLite never loads it (8 MB of memory)."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return None
+    if isinstance(error, psycopg.OperationalError):
+        return f"Cannot use the PostgreSQL database at DATABASE_URL: {_reason(error)}"
+    if isinstance(error, psycopg.Error):
+        return f"The PostgreSQL database at DATABASE_URL cannot be used: {_reason(error)}"
+    return None
 
 
 def _reason(error: Exception) -> str:
@@ -342,6 +354,8 @@ def import_export(source: str) -> int:
 @one_sentence
 def migrate_to_postgresql(url: str) -> int:
     """Copy the SQLite database at DATABASE_PATH into an empty PostgreSQL database, and prove it."""
+    import psycopg
+
     from bot.store.postgresql import migrate_to
 
     settings = load_settings(require_token=False)

@@ -392,3 +392,15 @@ async def test_the_catalog_import_reads_the_same_into_postgresql(
     with peek(postgres_url) as conn:
         rouge = conn.execute("SELECT title, episodes, studios, status, premiered FROM series WHERE mal_id = 54794")
         assert rouge.fetchone() == ("Metallic Rouge", 13, '["bones"]', "Finished", "2024-01-11")
+
+
+async def test_a_bot_on_sqlite_never_loads_postgresqls_driver() -> None:
+    # psycopg costs the bot about 8 MB of memory (Step 10's budget is 120 MB): only DATABASE_URL loads it.
+    modules = ["bot.__main__", "bot.client", "bot.store", "bot.services", "bot.web.app", "bot.store.export"]
+    modules += [f"cogs.{path.stem}" for path in (Path(__file__).parent.parent / "cogs").glob("*.py")]
+    status, output = await run_python(
+        ["-c", f"import sys, importlib; [importlib.import_module(m) for m in {modules!r}]; print(sorted(sys.modules))"],
+        cli_environment(Path("unused.sqlite3")),
+    )
+    assert status == 0, output
+    assert "psycopg" not in output, "a module of the bot imports psycopg at the top"
