@@ -54,16 +54,16 @@ def one_sentence(tool: Callable[..., int]) -> Callable[..., int]:
             return _fail(str(error), 1)
         except sqlite3.DatabaseError as error:
             return _fail(f"The database cannot be used: {error}.", 1)
-        except Exception as error:
-            if (sentence := _postgresql_failure(error)) is None:
-                raise
-            return _fail(sentence, 1)
         except FileExistsError as error:
             return _fail(f"{error.filename} exists already; give a new name so nothing is overwritten.", 1)
         except OSError as error:
             if error.filename:
                 return _fail(f"Cannot use {error.filename}: {error.strerror or error}.", 1)
             return _fail(f"{error.strerror or error}.", 1)
+        except Exception as error:  # last: only PostgreSQL's driver's failures are sentences here
+            if (sentence := _postgresql_failure(error)) is None:
+                raise
+            return _fail(sentence, 1)
 
     return run
 
