@@ -36,3 +36,32 @@ class Backend(Protocol):
     async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any: ...
 
     async def close(self) -> None: ...
+
+
+class Trips:
+    """The round-trip counter, shared by a database and its `aside` view."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+class Fetching:
+    """`fetch_*`, one statement in one trip, for both backends: each gives `read`."""
+
+    async def read(self, job: Callable[[Any], T]) -> T:
+        raise NotImplementedError
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        rows = await self.fetch_all(sql, params)
+        return next(iter(rows), None)
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        bound = tuple(params)
+        rows: list[Any] = await self.read(lambda conn: conn.execute(sql, bound).fetchall())
+        return rows
+
+    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]

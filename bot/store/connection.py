@@ -15,7 +15,13 @@ Location = Path | str  # an SQLite file, or a postgresql:// address (DATABASE_UR
 
 
 def is_postgresql(location: Location) -> bool:
+    """Whether `location` is a PostgreSQL address (else an SQLite file)."""
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def on_postgresql(conn: Any) -> bool:
+    """Whether a connection `open_location` gave is PostgreSQL's (a PgConnection), not an sqlite3 one."""
+    return not isinstance(conn, sqlite3.Connection)
 
 
 def open_location(location: Location, *, read_only: bool = False) -> Any:
@@ -38,7 +44,7 @@ def begin_catalog_write(conn: Any) -> None:
     BEGIN IMMEDIATE waits for the one writer; PostgreSQL's writers wait for an advisory lock, so two bot
     processes starting on one empty database load the starter catalog once, not twice."""
     conn.execute("BEGIN IMMEDIATE")
-    if not isinstance(conn, sqlite3.Connection):
+    if on_postgresql(conn):
         conn.execute("SELECT pg_advisory_xact_lock(?)", (CATALOG_WRITES,))
 
 

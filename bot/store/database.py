@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import copy
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiosqlite
 
+from bot.store.backend import Fetching, Trips
 from bot.store.connection import BUSY_TIMEOUT_MS, open_connection
 from bot.store.group_commit import GroupCommitWriter
 from bot.store.migrate import apply_migrations
@@ -36,16 +37,7 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-class _Trips:
-    """The round-trip counter, shared by a database and its `aside` view."""
-
-    __slots__ = ("count",)
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-class Database:
+class Database(Fetching):
     def __init__(self, path: Path, writer: aiosqlite.Connection, readers: tuple[sqlite3.Connection, ...]) -> None:
         self.path = path
         self._writer = writer
@@ -59,7 +51,7 @@ class Database:
         self.dialect = "sqlite"
         self._write_lock = asyncio.Lock()
         self._group = GroupCommitWriter(path)
-        self._trips = _Trips()
+        self._trips = Trips()
         # Who may have a notice waiting (guild, member): read once at open, added to by every write that
         # leaves one (`notify` in bot/store/audit.py), so most commands need no read to know there is none.
         self.noticed: set[tuple[int, int]] = set()
@@ -125,18 +117,6 @@ class Database:
         self._trips.count += 1
         lane = self._lane
         return await asyncio.get_running_loop().run_in_executor(self._read_threads[lane], job, self._readers[lane])
-
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self.fetch_all(sql, params)
-        return next(iter(rows), None)
-
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        bound = tuple(params)
-        return await self.read(lambda conn: conn.execute(sql, bound).fetchall())
-
-    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

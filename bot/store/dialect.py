@@ -22,7 +22,7 @@ _WORDS = (
 )
 _IGNORED = re.compile(r"^\s*INSERT OR IGNORE INTO\b", re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
-_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _SQLITE_ONLY = re.compile(
     r"\b(?:INSERT OR REPLACE|REPLACE INTO|iif|ifnull|json_each|julianday|strftime|datetime|rowid|MATCH|PRAGMA|GLOB)\b",
     re.IGNORECASE,
@@ -49,7 +49,7 @@ def to_postgresql(statement: str, returning_id: bool = False) -> str:
     tail = ""
     if ignored:
         tail += " ON CONFLICT DO NOTHING"
-    if returning_id and not _RETURNING.search(code):
+    if returning_id and not RETURNING.search(code):
         tail += " RETURNING id"
     if tail:
         code = code.rstrip().rstrip(";") + tail

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.store.connection import Location, open_location
+from bot.store.connection import Location, on_postgresql, open_location
 
 FORMAT = "anime-impressions-export"
 VERSION = 1
@@ -32,10 +32,6 @@ class ExportError(Exception):
     """The export cannot be restored here; the message is for the operator."""
 
 
-def _is_postgresql(conn: Any) -> bool:
-    return not isinstance(conn, sqlite3.Connection)
-
-
 def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, params)
     names = [column[0] for column in cursor.description]
@@ -46,7 +42,7 @@ def export_guild(database: Location, guild_id: int, exported_at: str) -> dict[st
     """The server's data, from either backend, read in one snapshot."""
     conn = open_location(database, read_only=True)
     try:
-        if _is_postgresql(conn):
+        if on_postgresql(conn):
             conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         else:
             conn.execute("BEGIN")
@@ -122,12 +118,10 @@ def import_guild(database: Location, document: dict[str, Any]) -> dict[str, int]
             if renumber is not None and table == "impressions":
                 renumber.impression_texts(conn)  # now every new number is known, forward references too
             counts[table] = len(rows)
-        if _is_postgresql(conn):  # ids written as the export had them: PostgreSQL's next ids follow them
-            for table in _NUMBERED:
-                conn.raw.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
-                    f"FROM {table}"
-                )
+        if on_postgresql(conn):  # ids written as the export had them: PostgreSQL's next ids follow them
+            from bot.store.postgresql import continue_identities
+
+            continue_identities(conn.raw)
         conn.execute("COMMIT")
         return counts
     except BaseException:
@@ -199,7 +193,7 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
 
 def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
     """Column name → its kind (INTEGER or TEXT), from this database's own schema."""
-    if _is_postgresql(conn):
+    if on_postgresql(conn):
         rows = conn.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' "
             "AND table_name = ?",

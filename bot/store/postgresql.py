@@ -2,7 +2,7 @@
 and `python -m bot migrate-to`, which copies an SQLite database into an empty PostgreSQL one and proves
 the copy: each table's row count and checksum, read back from PostgreSQL, equal the SQLite file's.
 
-Step 14 is under way: the bot itself still runs on SQLite only (README, "Scaling out")."""
+The bot's own reads and writes on PostgreSQL are `postgresql_database.py`'s (README, "Scaling out")."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from bot.config import ConfigError
-from bot.store.connection import open_connection
+from bot.store.connection import is_postgresql, open_connection
 from bot.store.migrate import bundled_migrations, pending
 
 FOLDER = "migrations_postgresql"
@@ -38,14 +38,10 @@ class TableCopy:
     checksum: str  # of the rows as PostgreSQL holds them, the same as of the SQLite file's
 
 
-def is_postgresql_url(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
-
-
 def connect(url: str) -> psycopg.Connection[Any]:
     """A connection to the PostgreSQL at `url`; a malformed address is a configuration error, a server
     that does not answer is psycopg.OperationalError (the caller says which, in one sentence)."""
-    if not is_postgresql_url(url):
+    if not is_postgresql(url):
         # The address is not repeated: it may hold a password.
         raise ConfigError("That is not a PostgreSQL address: it starts with postgresql://")
     try:
@@ -184,7 +180,13 @@ def _copy(
     pg.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every row is in: check the references now
     for table in TRIGGERED:
         pg.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(table)))
-    # New ids continue after the copied ones.
+    continue_identities(pg)
+    return copied
+
+
+def continue_identities(pg: psycopg.Connection[Any]) -> None:
+    """After rows were written with the ids they had elsewhere (a copy, a restore): PostgreSQL's next id
+    of each table follows the largest one there, as SQLite's does by itself."""
     for table, column in pg.execute(
         "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_schema = 'public' AND is_identity = 'YES'"
@@ -194,7 +196,6 @@ def _copy(
                 sql.Literal(table), sql.Literal(column), sql.Identifier(column), sql.Identifier(table)
             )
         )
-    return copied
 
 
 def _verified(pg: psycopg.Connection[Any], table: str, kinds: dict[str, str], expected: tuple[int, str]) -> TableCopy:

@@ -25,14 +25,15 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar
 
 import psycopg
 from psycopg import errors
 from psycopg.adapt import Loader
 from psycopg.types.numeric import IntDumper
 
-from bot.store.dialect import inserted_table, to_postgresql
+from bot.store.backend import Fetching, Trips
+from bot.store.dialect import RETURNING, inserted_table, to_postgresql
 from bot.store.postgresql import apply_postgresql_migrations, connect
 
 T = TypeVar("T")
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 _NOTICED = "SELECT DISTINCT guild_id, user_id FROM member_notices WHERE delivered_at IS NULL"
 _RETRIED = (errors.DeadlockDetected, errors.SerializationFailure)
 _ATTEMPTS = 5
-_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _CHANGES = re.compile(r"^\s*(?:UPDATE|DELETE)\b", re.IGNORECASE)
 # Connections: members' reads, the site's and charts' reads (one), and writes. Each is a trip to the
 # server, so reads that arrive together run side by side (SQLite's one reader answers in microseconds).
@@ -97,6 +97,16 @@ def identity_tables_of(conn: psycopg.Connection[Any]) -> frozenset[str]:
     return frozenset(row[0] for row in rows)
 
 
+@lru_cache(maxsize=2048)
+def _plan(statement: str, identity_tables: frozenset[str]) -> tuple[bytes, bool, bool]:
+    """How a store statement runs here, worked out once per statement: the query PostgreSQL reads, whether
+    it returns the new row's id (SQLite's lastrowid), and whether it counts in `total_changes`."""
+    table = inserted_table(statement)
+    wants_id = table in identity_tables and not RETURNING.search(statement)
+    changes = table is not None or bool(_CHANGES.match(statement))
+    return to_postgresql(statement, wants_id).encode(), wants_id, changes
+
+
 class PgCursor:
     """What a store job reads from an executed statement."""
 
@@ -142,15 +152,14 @@ class PgConnection:
         return cls(conn, identity_tables_of(conn) if identity_tables is None else identity_tables)
 
     def execute(self, statement: str, params: Iterable[Any] = ()) -> PgCursor:
-        table = inserted_table(statement)
-        wants_id = table in self._identity_tables and not _RETURNING.search(statement)
+        query, wants_id, changes = _plan(statement, self._identity_tables)
         cursor = self.raw.cursor()
-        cursor.execute(to_postgresql(statement, wants_id).encode(), tuple(params))
+        cursor.execute(query, tuple(params))
         lastrowid = None
         if wants_id:
             row = cursor.fetchone()
             lastrowid = None if row is None else int(row[0])  # None: INSERT OR IGNORE met its conflict
-        if table is not None or _CHANGES.match(statement):
+        if changes:
             self.total_changes += max(cursor.rowcount, 0)
         return PgCursor(cursor, lastrowid)
 
@@ -158,7 +167,7 @@ class PgConnection:
         cursor = self.raw.cursor()
         batch = [tuple(row) for row in rows]
         if batch:
-            cursor.executemany(to_postgresql(statement).encode(), batch)
+            cursor.executemany(_plan(statement, frozenset())[0], batch)
             self.total_changes += max(cursor.rowcount, 0)
         return PgCursor(cursor, None)
 
@@ -193,13 +202,6 @@ class _Lane:
         self.conn.close()
 
 
-class _Trips:
-    __slots__ = ("count",)
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
 class _Pool:
     """Lanes that take jobs in turn: a job waits for a free one."""
 
@@ -218,14 +220,14 @@ class _Pool:
             self._free.put_nowait(lane)
 
 
-class PostgresDatabase:
+class PostgresDatabase(Fetching):
     def __init__(self, url: str, path: Path, readers: tuple[_Pool, _Pool], writers: _Pool) -> None:
         self.url = url
         self.path = path  # beside the data: the heartbeat file and local scratch, as with SQLite
         self._readers = readers
         self._lane = 0
         self._writers = writers
-        self._trips = _Trips()
+        self._trips = Trips()
         self.dialect = "postgresql"
         self.noticed: set[tuple[int, int]] = set()
 
@@ -307,18 +309,6 @@ class PostgresDatabase:
                     raise _BrokenBeforeCommit from error
                 raise
         raise AssertionError("unreachable")
-
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> PgRow | None:
-        rows = await self.fetch_all(sql, params)
-        return next(iter(rows), None)
-
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[PgRow]:
-        bound = tuple(params)
-        return await self.read(lambda conn: cast(PgConnection, conn).execute(sql, bound).fetchall())
-
-    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
