@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 import discord
@@ -29,19 +28,5 @@ class Meta(commands.Cog):
         await interaction.response.send_message(embed=render_about(info))
 
 
-class InteractionLog(commands.Cog):
-    """One INFO line per command: which, where, how long, and how it ended (errors are logged by id)."""
-
-    def __init__(self) -> None:
-        self.log = logging.getLogger("bot.interactions")
-
-    @commands.Cog.listener()
-    async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
-        elapsed_ms = (discord.utils.utcnow() - interaction.created_at).total_seconds() * 1000
-        name = getattr(command, "qualified_name", "?")
-        self.log.info("/%s guild=%s user=%s ok %.0f ms", name, interaction.guild_id, interaction.user.id, elapsed_ms)
-
-
 async def setup(bot: ReviewBot) -> None:
-    await bot.add_cog(InteractionLog())
     await bot.add_cog(Meta(bot, AboutService(bot.store, bot.started_at)))
