@@ -58,7 +58,6 @@ def render_choice_name(suggestion: Suggestion) -> str:
     """ "Hunter x Hunter (2011, TV)", with the name the member matched when it is not the title."""
     label = suggestion.label
     suffix = describe_label(label.year, label.format)
-    also = f" · {suggestion.matched_name}" if suggestion.matched_name else ""
     title = plain(label.title, CHOICE_MAX)
     also = f" · {plain(suggestion.matched_name, CHOICE_MAX)}" if suggestion.matched_name else ""
     budget = CHOICE_MAX - len(suffix) - 1

