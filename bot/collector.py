@@ -5,8 +5,9 @@ collection when the objects that survived to the oldest generation since the las
 quarter of those that survived it then; after `gc.freeze()` (the lookup index) those are few, so a burst
 set one off in its middle, walking every object in flight: 30 ms with the event loop stopped
 (`python -m bot.bench e2e`, the no-op discord.py bot alike). Young generations stay automatic (they are
-cheap); the oldest is collected by `QuietCollector`: when it is due and the loop has kept time for a
-while (nothing queued), or, under load that never pauses, once it is long overdue.
+cheap); the oldest is collected by `QuietCollector`: when it is due and the process has been quiet for a
+while (the loop kept time, and no young collection ran), or, under load that never pauses, once it is
+long overdue.
 """
 
 from __future__ import annotations
@@ -53,13 +54,19 @@ class QuietCollector:
     async def _run(self) -> None:
         pacing = self.pacing
         calm_since = time.monotonic()
+        young = gc.get_count()[1:]
         while True:
             asked = time.monotonic()
             await asyncio.sleep(pacing.check_s)
             now = time.monotonic()
-            if now - asked > pacing.check_s + pacing.late_s:
-                calm_since = now  # the loop had other work first: a burst, or a long callback
-            due = gc.get_count()[2]
+            counts = gc.get_count()
+            if now - asked > pacing.check_s + pacing.late_s or counts[1:] != young:
+                # The loop had other work first (a long callback, work queued), or the process keeps
+                # making objects (a young collection ran): interactions in flight, whose objects a full
+                # collection would walk. A burst whose answers keep up with its arrivals is only the latter.
+                calm_since = now
+            young = counts[1:]
+            due = counts[2]
             quiet = now - calm_since >= pacing.quiet_s
             if due >= pacing.overdue_after or (due >= pacing.due_after and quiet):
                 gc.collect(2)

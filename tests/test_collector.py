@@ -38,7 +38,7 @@ async def keep_the_loop_busy(seconds: float) -> None:
     """A loop with work always queued: callbacks that each hold it 30 ms, back to back."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        time.sleep(0.03)
+        time.sleep(0.03)  # noqa: ASYNC251  # holding the loop is the point
         await asyncio.sleep(0)
 
 
@@ -55,6 +55,26 @@ async def test_a_due_collection_waits_for_a_quiet_loop(full_collections: list[fl
         await asyncio.sleep(FAST.quiet_s + 0.3)
         assert [at for at in full_collections if at > busy_until], "quiet, and due, but never collected"
         assert collector.collections >= 1 and gc.get_count()[2] < FAST.due_after
+    finally:
+        await collector.stop()
+
+
+async def test_a_due_collection_waits_while_objects_keep_being_made(full_collections: list[float]) -> None:
+    """A burst whose answers keep up: the loop is on time, but objects are made and held meanwhile."""
+    collector = QuietCollector(FAST)
+    collector.start()
+    try:
+        make_due()
+        held: list[list[dict[str, int]]] = []
+        busy_from = time.monotonic()
+        while time.monotonic() < busy_from + 0.8:
+            held.append([{"n": n} for n in range(2_000)])  # young collections run, the loop stays on time
+            await asyncio.sleep(0.005)
+        busy_until = time.monotonic()
+        held.clear()
+        assert not [at for at in full_collections if busy_from <= at <= busy_until]
+        await asyncio.sleep(FAST.quiet_s + 0.3)
+        assert [at for at in full_collections if at > busy_until], "quiet, and due, but never collected"
     finally:
         await collector.stop()
 
