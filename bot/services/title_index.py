@@ -335,7 +335,10 @@ class TitleIndex:
         if len(candidates) < SKIP_WORD_BELOW and 1 < len(plans) <= MAX_TOKENS_TO_SKIP:
             # Allow one word that matched nothing useful (a bad typo, an extra word).
             for skipped in range(len(plans)):
-                candidates |= self._all_of(plans[:skipped] + plans[skipped + 1 :])
+                rest = plans[:skipped] + plans[skipped + 1 :]
+                # One word left: its kept names are only read here, not copied first (thousands for a
+                # short last word, a tenth of the slowest keystrokes).
+                candidates |= self._select(rest[0]) if len(rest) == 1 else self._all_of(rest)
                 if len(candidates) >= CANDIDATES_CAP:
                     break
         if len(candidates) > CANDIDATES_CAP:
