@@ -71,9 +71,10 @@ def one_sentence(tool: Callable[..., int]) -> Callable[..., int]:
 
 class _HandOver(logging.handlers.QueueHandler):
     """Hands each record to the log thread as it is: that thread formats it (time stamp, message) when
-    it writes it. The standard QueueHandler formats in the caller, on the event loop: two thirds of a
-    line's cost there. Safe here because the queue never leaves the process and what the bot logs are
-    numbers and strings, which do not change before the line is written."""
+    it writes it. The standard QueueHandler formats in the caller, on the event loop: more than half of
+    a line's cost there (9.3 µs a command's line, 4.2 without the formatting). Safe here because the
+    queue never leaves the process and what the bot logs are numbers and strings, which do not change
+    before the line is written."""
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         return record

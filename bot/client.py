@@ -381,7 +381,7 @@ class ReviewBot(commands.Bot):
             and "on_interaction" not in self.extra_events
         ):
             # Commands and keystrokes are the tree's; on_interaction is for buttons and forms. A task
-            # scheduled for it to return at once was 7% of a command's time on the loop (bench e2e).
+            # scheduled for it to return at once was 7% of a command's time on the loop (py-spy).
             return
         if event_name == "app_command_completion":
             log_completion(*args)  # written here, not by a listener: no task per command for a log line
