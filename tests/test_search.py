@@ -149,3 +149,13 @@ def test_names_with_every_typed_word_are_found_whichever_words_are_common(words:
     found = _BIG._all_of(plans)
     # All of them, or (from the bitmaps alone) as many as are ranked.
     assert found == expected or (len(found) == CANDIDATES_CAP and found < expected)
+
+
+@given(st.sets(st.integers(min_value=0, max_value=5_000), max_size=400), st.integers(min_value=0, max_value=40))
+@example(set(range(0, 3_000, 7)), 300)  # a few of many: from the low bytes up
+@example(set(range(0, 3_000, 7)), 1_000)  # all of them: through bin()
+def test_a_bitmaps_members_are_read_back_lowest_first_up_to_the_cap(members: set[int], cap: int) -> None:
+    from bot.services.title_index import _bitmap, _bitmap_members
+
+    # Both ways of reading it (a few from the low bytes up, or all through bin()) give the same answer.
+    assert _bitmap_members(_bitmap(members), cap) == sorted(members)[:cap]

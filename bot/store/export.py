@@ -119,7 +119,7 @@ def import_guild(database: Location, document: dict[str, Any]) -> dict[str, int]
                 renumber.impression_texts(conn)  # now every new number is known, forward references too
             counts[table] = len(rows)
         if on_postgresql(conn):  # ids written as the export had them: PostgreSQL's next ids follow them
-            from bot.store.postgresql import continue_identities
+            from bot.store.postgresql import continue_identities  # psycopg: loaded on PostgreSQL only
 
             continue_identities(conn.raw)
         conn.execute("COMMIT")
