@@ -13,7 +13,7 @@ from bot.client import ReviewBot
 from bot.services.catalog_import import import_starter_catalog
 from bot.store import Store
 from tests.fakediscord import PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
-from tests.harness import join, moderator, new_guild, running_bot
+from tests.harness import join, moderator, new_guild, running_bot_on
 from tests.postgres import BACKENDS, PostgresUnavailable, postgres_database, postgres_server, skip_or_fail
 from tests.ratings_model import database_mismatches
 
@@ -110,16 +110,23 @@ async def bot(
 ) -> AsyncIterator[ReviewBot]:
     """One running bot per test module (start-up waits for discord.py's guild timeout), on SQLite or,
     for a module marked `both_backends`, on each backend in turn."""
-    database = tmp_path_factory.mktemp("db") / "reviews.sqlite3"
-    if backend == "postgresql":
-        server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
-        with postgres_database(server, template=seed) as url:
-            async with running_bot(fake, database, DATABASE_URL=url) as running:
-                yield running
-        return
-    shutil.copyfile(seeded_database, database)
-    async with running_bot(fake, database) as running:
+    async with running_bot_on(backend, request, fake, tmp_path_factory.mktemp("db")) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A module marked `both_backends` must run something on PostgreSQL: a bot fixture of its own that
+    takes no `backend` ran the whole module on SQLite alone once, and hid two queries PostgreSQL refuses."""
+    marked: dict[str, bool] = {}
+    for item in items:
+        if item.get_closest_marker("both_backends") is not None:
+            on_postgresql = "[postgresql" in item.nodeid or "-postgresql" in item.nodeid
+            marked[item.module.__name__] = marked.get(item.module.__name__, False) or on_postgresql
+    if missing := sorted(name for name, ran in marked.items() if not ran):
+        raise pytest.UsageError(
+            f"{', '.join(missing)} marked both_backends but no test takes the `backend` fixture: "
+            "start its bot with running_bot_on(backend, …)"
+        )
 
 
 @pytest.fixture(autouse=True)

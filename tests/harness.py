@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import shutil
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import discord.gateway
 import discord.http
+import pytest
 import yarl
 from aiohttp import web
 
@@ -20,6 +22,7 @@ from bot.client import ReviewBot, make_bot
 from bot.config import load_settings
 from bot.store.connection import open_location
 from tests.fakediscord import MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member
+from tests.postgres import postgres_database
 
 STARTUP_TIMEOUT_S = 20.0
 
@@ -77,6 +80,24 @@ def fingerprint(database: Path | str) -> str:
             rows = sorted(repr(tuple(row)) for row in conn.execute(f"SELECT * FROM {table}").fetchall())
             digest.update(f"{table}:{len(rows)}:".encode() + "\n".join(rows).encode())
     return digest.hexdigest()
+
+
+@contextlib.asynccontextmanager
+async def running_bot_on(
+    backend: str, request: pytest.FixtureRequest, fake: FakeDiscord, directory: Path, **overrides: str
+) -> AsyncIterator[ReviewBot]:
+    """A bot holding the starter catalog on `backend`: a copy of the seeded SQLite file in `directory`, or
+    a fresh PostgreSQL database copied from the seeded one (the SQLite path then holds only its heartbeat)."""
+    database = directory / "reviews.sqlite3"
+    if backend == "postgresql":
+        server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
+        with postgres_database(server, template=seed) as url:
+            async with running_bot(fake, database, DATABASE_URL=url, **overrides) as running:
+                yield running
+        return
+    shutil.copyfile(request.getfixturevalue("seeded_database"), database)
+    async with running_bot(fake, database, **overrides) as running:
+        yield running
 
 
 @contextlib.asynccontextmanager

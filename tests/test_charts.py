@@ -10,7 +10,6 @@ import base64
 import copy
 import io
 import os
-import shutil
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,19 +22,18 @@ from bot.client import ReviewBot
 from bot.models import CATEGORIES
 from tests.approval_helpers import post_pending
 from tests.fakediscord import FakeDiscord, FakeGuild, Member, Reply
-from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, peek, running_bot
+from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, peek, running_bot_on
 
 pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture(scope="module")
 async def bot(
-    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, seeded_database: Path
+    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[ReviewBot]:
-    database = tmp_path_factory.mktemp("charts") / "reviews.sqlite3"
-    shutil.copyfile(seeded_database, database)
-    async with running_bot(fake, database, CHART_TIMEOUT="2") as running:  # a hung worker is given up on in 2 s
-        yield running
+    directory = tmp_path_factory.mktemp("charts")
+    async with running_bot_on(backend, request, fake, directory, CHART_TIMEOUT="2") as running:  # a hung worker
+        yield running  # is given up on in 2 s
 
 
 async def rouge(member: Member) -> str:

@@ -3,9 +3,10 @@ the impressions, they equal a recomputation from the impressions alone."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -15,9 +16,11 @@ from hypothesis import strategies as st
 from bot.models import Scores
 from bot.store import Store
 from bot.store.bulk import bulk_load_impressions
+from bot.store.connection import open_location
 from bot.store.impressions import read_ratings
 from bot.store.migrate import apply_migrations, bundled_migrations
 from bot.store.posting import SCORE_COLUMNS, Draft
+from tests.postgres import postgres_database
 from tests.ratings_model import mismatches, recomputed
 
 pytestmark = pytest.mark.both_backends
@@ -41,7 +44,7 @@ change = st.one_of(
 )  # fmt: skip
 
 
-def apply(conn: sqlite3.Connection, series: tuple[int, int], step: tuple[object, ...]) -> None:
+def apply(conn: Any, series: tuple[int, int], step: tuple[object, ...]) -> None:
     kind, *args = step
     if kind == "insert":
         guild, which, author, status, featured, values = args
@@ -71,12 +74,20 @@ def apply(conn: sqlite3.Connection, series: tuple[int, int], step: tuple[object,
         conn.execute("DELETE FROM impressions WHERE id = ?", (target,))
 
 
-def test_kept_ratings_equal_a_recomputation_after_every_change(database: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "ratings.sqlite3"
-    shutil.copyfile(database, copy)
-    conn = sqlite3.connect(copy, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    pair = tuple(row[0] for row in conn.execute("SELECT id FROM series ORDER BY id LIMIT 2"))
+@pytest.fixture
+def ratings_database(backend: str, database: Path, request: pytest.FixtureRequest) -> Iterator[Path | str]:
+    """The starter catalog on the module's backend: the kept ratings are triggers on each (two dialects)."""
+    if backend == "postgresql":
+        server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
+        with postgres_database(server, template=seed) as url:
+            yield url
+        return
+    yield database
+
+
+def test_kept_ratings_equal_a_recomputation_after_every_change(ratings_database: Path | str) -> None:
+    conn = open_location(ratings_database)  # foreign keys on, each statement its own transaction
+    pair = tuple(row[0] for row in conn.execute("SELECT id FROM series ORDER BY id LIMIT 2").fetchall())
     assert len(pair) == 2
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -90,7 +101,10 @@ def test_kept_ratings_equal_a_recomputation_after_every_change(database: Path, t
         finally:
             conn.execute("ROLLBACK")
 
-    story()
+    try:
+        story()
+    finally:
+        conn.close()
 
 
 async def test_the_migration_rebuilds_the_ratings_of_impressions_already_stored(tmp_path: Path) -> None:

@@ -3,10 +3,8 @@ what a page shows and hides, escaping, privacy, isolation between servers, and H
 
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -14,7 +12,7 @@ from multidict import CIMultiDict
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot
+from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot_on
 
 pytestmark = pytest.mark.both_backends
 
@@ -29,13 +27,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 async def served(
-    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, seeded_database: Path
+    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest
 ) -> AsyncIterator[tuple[ReviewBot, str]]:
-    database = tmp_path_factory.mktemp("web") / "reviews.sqlite3"
-    shutil.copyfile(seeded_database, database)
+    """The bot with its site on, on each backend: the site's own process reads the same database."""
     port = free_port()
     env = {"WEB_ENABLED": "true", "WEB_PORT": str(port), "PUBLIC_BASE_URL": "https://reviews.example"}
-    async with running_bot(fake, database, **env) as running:
+    async with running_bot_on(backend, request, fake, tmp_path_factory.mktemp("web"), **env) as running:
         yield running, f"http://127.0.0.1:{port}"
 
 

@@ -87,7 +87,7 @@ def read_chart_version(conn: sqlite3.Connection, guild_id: int, series_id: int) 
         return None
     version = conn.execute(
         "SELECT coalesce((SELECT version FROM chart_versions WHERE guild_id = ? AND series_id = ?), 0), "
-        "coalesce((SELECT value FROM catalog_meta WHERE key = 'revision'), 0)",
+        "coalesce((SELECT value FROM catalog_meta WHERE key = 'revision'), '0')",  # text on both backends
         (guild_id, series.id),
     ).fetchone()
     return series.id, f"{version[0]}.{version[1]}"

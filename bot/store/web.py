@@ -116,7 +116,7 @@ class WebStore:
         rows = await self._db.fetch_all(
             "SELECT author_id, (SELECT author_name FROM impressions j WHERE j.id = newest), written FROM "
             "(SELECT author_id, max(id) AS newest, count(*) AS written FROM impressions "
-            "WHERE guild_id = ? AND status = 'published' GROUP BY author_id) ORDER BY written DESC",
+            "WHERE guild_id = ? AND status = 'published' GROUP BY author_id) AS mine ORDER BY written DESC, author_id",
             (guild_id,),
         )
         return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
@@ -155,7 +155,7 @@ class WebStore:
     async def reviewed(self, guild_id: int, limit: int) -> list[ReviewedSeries]:
         """The series with published impressions here, the most recently reviewed first."""
         rows = await self._db.fetch_all(
-            "SELECT s.id, s.title, r.reviewers, CASE WHEN r.n_overall THEN 1.0 * r.sum_overall / r.n_overall END, "
+            "SELECT s.id, s.title, r.reviewers, CASE WHEN r.n_overall > 0 THEN 1.0 * r.sum_overall / r.n_overall END, "
             "(SELECT max(created_at) FROM impressions i WHERE i.guild_id = r.guild_id AND i.series_id = r.series_id "
             "AND i.status = 'published') AS latest FROM series_ratings r JOIN series s ON s.id = r.series_id "
             "WHERE r.guild_id = ? AND r.reviewers > 0 ORDER BY latest DESC LIMIT ?",
