@@ -15,13 +15,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import discord
-from aiohttp import web
 from discord import app_commands
 from discord.ext import commands
 
 import cogs
 from bot import health
-from bot.config import ConfigError, Settings, SyncMode
+from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
 from bot.failures import handle_interaction_error, reply_ephemeral
 from bot.interactions import require_level
@@ -42,6 +41,7 @@ from bot.services.catalog_import import backfill_starter_catalog, import_starter
 from bot.services.catalog_refresh import keep_refreshed
 from bot.store import Store
 from bot.store.backfill import STARTER_BACKFILL_KEY
+from bot.web.process import SiteProcess
 
 log = logging.getLogger(__name__)
 # Namespaces of the persistent components this bot sends (series:pick:…, mod:approve:…, rep:hide:…).
@@ -125,7 +125,7 @@ class ReviewBot(commands.Bot):
         self._index_build: asyncio.Task[None] | None = None
         self._backfill: asyncio.Task[None] | None = None
         self._refresh: asyncio.Task[None] | None = None
-        self._site: web.AppRunner | None = None
+        self._site: SiteProcess | None = None
         self._made = time.perf_counter()
         self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
@@ -171,6 +171,11 @@ class ReviewBot(commands.Bot):
             raise RuntimeError("services are built in setup_hook; they are not available before")
         return self._services
 
+    @property
+    def site(self) -> SiteProcess | None:
+        """The public site's process, when WEB_ENABLED is on."""
+        return self._site
+
     async def setup_hook(self) -> None:
         self._store = await Store.open(self.settings.database_path, self.settings.database_url)
         # The address is not logged: it may hold a password.
@@ -206,24 +211,10 @@ class ReviewBot(commands.Bot):
             log.info("Added airing schedules and romaji names to %d series of the catalog", changed)
 
     async def _serve_site(self) -> None:
-        """The public site (read-only pages of the servers whose moderators published them)."""
-        from bot.web.app import make_app  # Jinja2 and the templates only when the site is on
-
-        settings = self.settings
-        self._site = web.AppRunner(
-            make_app(self.services.web, self.services.charts, settings.public_base_url), access_log=None
-        )
-        await self._site.setup()
-        try:
-            await web.TCPSite(self._site, settings.web_host, settings.web_port).start()
-        except OSError as error:
-            await self._site.cleanup()
-            self._site = None
-            raise ConfigError(
-                f"The public site cannot listen on {settings.web_host}:{settings.web_port} ({error.strerror}): "
-                "set WEB_HOST and WEB_PORT, or WEB_ENABLED=false."
-            ) from None
-        log.info("Public site on http://%s:%d", settings.web_host, settings.web_port)
+        """The public site (read-only pages of the servers whose moderators published them), in a process
+        of its own: its requests never wait in front of a Discord interaction on this loop."""
+        self._site = SiteProcess.open(self.settings)  # a port that is taken stops the start-up here
+        await self._site.start()
 
     async def _keep_catalog_refreshed(self) -> None:
         if self._index_build is not None:  # one big job at a time on a small machine
@@ -397,7 +388,7 @@ class ReviewBot(commands.Bot):
         health.stop(health.heartbeat_path(self.settings.database_path))
         if self._site is not None:
             site, self._site = self._site, None
-            await site.cleanup()
+            await site.stop()
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown together) finds nothing to do.
         services, store = self._services, self._store

@@ -164,7 +164,7 @@ class Figures:
     # /series lookup latencies while charts are drawn, the slowest chart answer, the chart worker's RSS.
     charting: tuple[list[float], float, float]
     # /series lookup latencies while 200 web pages are asked for at once, and the time the last page took.
-    browsing: tuple[list[float], float] = ([], 0.0)
+    browsing: tuple[list[float], float, float] = ([], 0.0, 0.0)  # and the site process's memory
 
 
 async def measure_e2e(work: Path, quick: bool) -> list[Row]:
@@ -270,10 +270,10 @@ async def _lookups_while_charting(running: Running, charts: int = 20) -> tuple[l
     slowest = (time.perf_counter() - begun) * 1000  # until the last chart was shown
     assert all(reply.last["files"] for reply in answers), "a chart came without its picture"
     assert running.process.pid is not None
-    return during, slowest, _children_rss_mb(running.process.pid)
+    return during, slowest, _children_rss_mb(running.process.pid, site=False)
 
 
-async def _lookups_while_browsing(running: Running, page: str, pages: int = 200) -> tuple[list[float], float]:
+async def _lookups_while_browsing(running: Running, page: str, pages: int = 200) -> tuple[list[float], float, float]:
     """/series lookup while `pages` requests for the popular series' web page (10,000 impressions, first
     page) arrive at once from a crawler process (bot/bench/crawl.py); the lookups' latencies and when
     the last page was served."""
@@ -287,7 +287,8 @@ async def _lookups_while_browsing(running: Running, page: str, pages: int = 200)
     output, _ = finished.result()
     if crawler.returncode != 0:
         raise RuntimeError("the crawler failed: " + output.decode(errors="replace"))
-    return during, float(output.split()[-1])
+    assert running.process.pid is not None
+    return during, float(output.split()[-1]), _children_rss_mb(running.process.pid, site=True)
 
 
 async def _lookups_until(running: Running, pending: Sequence[asyncio.Future[T]]) -> list[float]:
@@ -300,9 +301,15 @@ async def _lookups_until(running: Running, pending: Sequence[asyncio.Future[T]])
     return during
 
 
-def _children_rss_mb(pid: int) -> float:
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return sum(rss_mb(int(child)) for child in children)
+def _children_rss_mb(pid: int, site: bool) -> float:
+    """The memory of the bot's public site process (`site`), or of its other children (the chart worker
+    and its pool's resource tracker)."""
+    children = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return sum(
+        rss_mb(child)
+        for child in children
+        if (b"bot.web" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")) == site
+    )
 
 
 def _kind_rows(figures: Figures) -> list[Row]:
@@ -345,10 +352,11 @@ def _lookups_beside(figures: Figures, during: list[float], what: str) -> Row:
 
 
 def _browsing_rows(figures: Figures) -> list[Row]:
-    during, slowest = figures.browsing
+    during, slowest, site_mb = figures.browsing
     return [
         _lookups_beside(figures, during, "200 web pages are served"),
         ("200 web pages (10,000 impressions) asked at once: the last served", f"{slowest:.0f} ms", "", ""),
+        ("public site memory (RSS, its own process)", f"{site_mb:.0f} MB", "", ""),
     ]
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.lifeline import become_worker
 from bot.models import SeriesLabel
 from bot.services.title_index import Match, TitleIndex, normalize
 from bot.store.catalog import CatalogStore, read_index_rows_of_file
@@ -136,7 +137,9 @@ async def build_apart(path: Path | str) -> TitleIndex:
     """Build the index in a process of its own: its CPU time does not hold this process's GIL (members
     keep being answered), and the few hundred MB of rows and dictionaries a build passes through are
     returned to the system when that process ends; only the compact index comes back."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=become_worker
+    )
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, _index_of_file, path)
     finally:

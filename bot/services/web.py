@@ -80,10 +80,7 @@ class WebService:
         """A reviewer's address: an HMAC of the server and member under this installation's own secret,
         so a page names no user id and the id cannot be worked back from the address."""
         if self._secret is None:
-            kept = await self._state.get(SECRET_KEY)
-            if kept is None:
-                kept = secrets.token_hex(32)
-                await self._state.set(SECRET_KEY, kept)
+            kept = await self._state.get(SECRET_KEY) or await self._state.set_once(SECRET_KEY, secrets.token_hex(32))
             self._secret = bytes.fromhex(kept)
         return hmac.new(self._secret, f"{guild_id}:{author_id}".encode(), hashlib.sha256).hexdigest()[:16]
 

@@ -45,12 +45,15 @@ class Store:
         self.web = WebStore(db.aside)
 
     @classmethod
-    async def open(cls, path: Path, url: str = "") -> Store:
-        """The store on PostgreSQL at `url` when one is given, else on the SQLite file at `path`."""
+    async def open(cls, path: Path, url: str = "", *, few_connections: bool = False) -> Store:
+        """The store on PostgreSQL at `url` when one is given, else on the SQLite file at `path`.
+        `few_connections`: one PostgreSQL connection per pool, for a process that reads little (the
+        public site's), instead of the bot's seven."""
         if url:
             from bot.store.postgresql_database import PostgresDatabase  # psycopg only when it is used
 
-            store = cls(await PostgresDatabase.open(url, path))
+            pools = {"readers": 1, "writers": 1} if few_connections else {}
+            store = cls(await PostgresDatabase.open(url, path, **pools))
         else:
             store = cls(await Database.open(path))
         await store.moderation.preload_settings()

@@ -232,22 +232,25 @@ class PostgresDatabase(Fetching):
         self.noticed: set[tuple[int, int]] = set()
 
     @classmethod
-    async def open(cls, url: str, path: Path) -> PostgresDatabase:
+    async def open(cls, url: str, path: Path, readers: int = READERS, writers: int = WRITERS) -> PostgresDatabase:
+        """`readers` for members' reads, one for the site's and the charts', `writers` writers: the
+        connections this process holds (the public site's process asks for fewer)."""
+
         def opened() -> list[_Lane]:
             first = PgConnection.open(url)
             try:
                 apply_postgresql_migrations(first.raw)
                 tables = identity_tables_of(first.raw)
                 first._identity_tables = tables
-                conns = [first, *(PgConnection.open(url, tables) for _ in range(READERS + 1 + WRITERS - 1))]
+                conns = [first, *(PgConnection.open(url, tables) for _ in range(readers + 1 + writers - 1))]
             except BaseException:
                 first.close()
                 raise
             return [_Lane(conn, f"postgresql-{n}", url) for n, conn in enumerate(conns)]
 
         lanes = await asyncio.to_thread(opened)
-        members, aside, writers = lanes[:READERS], lanes[READERS : READERS + 1], lanes[READERS + 1 :]
-        database = cls(url, path, (_Pool(members), _Pool(aside)), _Pool(writers))
+        members, aside, writing = lanes[:readers], lanes[readers : readers + 1], lanes[readers + 1 :]
+        database = cls(url, path, (_Pool(members), _Pool(aside)), _Pool(writing))
         database.noticed = {(row[0], row[1]) for row in await database.fetch_all(_NOTICED)}
         return database
 

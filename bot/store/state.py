@@ -16,6 +16,19 @@ class StateStore:
         value = await self._db.fetch_value("SELECT value FROM bot_state WHERE key = ?", (key,))
         return None if value is None else str(value)
 
+    async def set_once(self, key: str, value: str) -> str:
+        """`value` stored under `key` unless one is there already; the stored one. Safe between processes
+        (the bot's and its public site's): the first writer wins and both read the same."""
+
+        def job(conn: sqlite3.Connection) -> str:
+            conn.execute(
+                "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, value, utc_now()),
+            )
+            return str(conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()[0])
+
+        return await self._db.write(job)
+
     async def set(self, key: str, value: str) -> None:
         def job(conn: sqlite3.Connection) -> None:
             conn.execute(

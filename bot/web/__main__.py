@@ -1,0 +1,90 @@
+"""`python -m bot.web FD`: the public site's process, started by the bot (bot/web/process.py) with the
+listening socket as file descriptor FD and its options on stdin. Not a command for people to run: the
+bot binds the port, and this process stops when the bot closes (or loses) its stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import discord
+from aiohttp import web
+
+from bot.lifeline import become_worker
+from bot.render.chart_worker import ChartWorker
+from bot.services.charts import ChartService
+from bot.services.web import WebService
+from bot.store import Store
+from bot.web.app import make_app
+from bot.web.process import BACKLOG, STOP_WAIT_S, SiteOptions
+
+log = logging.getLogger("bot.web")
+
+
+async def _lifeline_closed() -> None:
+    """Returns when the bot closes this process's stdin (it stops, or it died)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        while await reader.read(4096):
+            pass
+    finally:
+        transport.close()
+
+
+async def serve(listener: socket.socket, options: SiteOptions) -> None:
+    store = await Store.open(Path(options.database_path), options.database_url, few_connections=True)
+    charts = ChartService(store.charts, ChartWorker(options.chart_timeout_s))
+    runner = web.AppRunner(
+        make_app(WebService(store.web, store.state), charts, options.public_base_url),
+        access_log=None, shutdown_timeout=STOP_WAIT_S - 2,
+    )  # fmt: skip
+    try:
+        await runner.setup()
+        await web.SockSite(runner, listener, backlog=BACKLOG).start()
+        print("ready", flush=True)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        lifeline = asyncio.create_task(_lifeline_closed())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({lifeline, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (lifeline, stopping):
+            task.cancel()
+    finally:
+        await runner.cleanup()
+        charts.close()
+        await store.close()
+
+
+def main() -> int:
+    become_worker()  # Ctrl+C is the bot's to handle; the bot gone, this process goes too
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        print("error: `python -m bot.web` is started by the bot (`python -m bot` with WEB_ENABLED=true).",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    line = sys.stdin.buffer.readline()
+    if not line:  # the bot went away before it sent the options
+        return 1
+    options = SiteOptions.from_line(line)
+    discord.utils.setup_logging(level=logging.getLevelName(options.log_level), root=True)
+    listener = socket.socket(fileno=int(sys.argv[1]))
+    try:
+        asyncio.run(serve(listener, options))
+    except Exception as error:  # the bot logs the exit and starts the site again
+        log.error("The public site stopped: %s", " ".join(str(error).split())[:300] or type(error).__name__)
+        log.debug("Why the public site stopped", exc_info=True)
+        return 1
+    finally:
+        with contextlib.suppress(OSError):
+            listener.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
