@@ -1,6 +1,7 @@
-"""The public site, served by aiohttp inside the bot process when WEB_ENABLED is on. Read-only: GET and
-HEAD only; anything it cannot show is a 404 page, never a traceback. Pages are Jinja2 templates with
-autoescape on, behind a strict Content-Security-Policy, with ETags."""
+"""The public site, served by aiohttp in a process of its own when WEB_ENABLED is on (`python -m bot.web`,
+started by the bot: bot/web/process.py). Read-only: GET and HEAD only; anything it cannot show is a 404
+page, never a traceback. Pages are Jinja2 templates with autoescape on, behind a strict
+Content-Security-Policy, with ETags."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ async def _page(
 ) -> web.Response:
     base = request.app[BASE]
     chosen = request.app[TEMPLATES].get_template(template)
-    # Rendered beside the event loop, not on it: a page of 20 impressions is milliseconds of Python,
-    # and 200 of them at once on the loop held every Discord interaction behind them (measured).
+    # Rendered beside the event loop, not on it: a page of 20 impressions is milliseconds of Python, and
+    # the loop keeps accepting and answering (a 304, the health check) meanwhile.
     body = (await asyncio.to_thread(chosen.render, base=base, **values)).encode()
     tag = tag or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if code == 200 and tag in request.headers.get("If-None-Match", ""):
@@ -71,7 +72,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response.headers["Allow"] = "GET, HEAD"
     else:
         try:
-            async with request.app[GATE]:  # a few pages at a time: the database thread is shared with Discord
+            async with request.app[GATE]:  # a few pages at a time: one database reader, one render each
                 response = await handler(request)
         except (NotFound, web.HTTPNotFound, ValueError):
             response = await _error(request, 404, "Not found", "There is nothing here.")

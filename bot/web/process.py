@@ -134,9 +134,15 @@ class SiteProcess:
             log.warning(
                 "The public site's process stopped (exit status %s); it is started again in %.0f s", status, wait
             )
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, RESTART_AFTER_S[1])
-            await self._spawn()
+            while True:
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RESTART_AFTER_S[1])
+                try:
+                    await self._spawn()
+                    break
+                except OSError as error:  # out of processes or memory for a moment: tried again later
+                    log.warning("The public site's process could not be started (%s); tried again in %.0f s",
+                                error.strerror or error, wait)  # fmt: skip
 
     async def stop(self) -> None:
         """Closes the lifeline (the site finishes the pages it is serving), waits, then kills if it must."""
