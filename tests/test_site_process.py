@@ -160,3 +160,16 @@ async def test_a_worker_exits_once_the_process_that_started_it_is_gone() -> None
     parent.kill()
     await parent.wait()
     assert await gone(worker, 3)
+
+
+@pytest.mark.parametrize(("args", "stdin"), [([], b""), (["0"], b"{}\n"), (["5"], b"not json\n"), (["1"], b"")])
+async def test_the_site_process_run_by_hand_says_it_is_the_bots_to_start(args: list[str], stdin: bytes) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.web", *args, cwd=REPO,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    async with asyncio.timeout(30):
+        output, _ = await process.communicate(stdin)
+    assert process.returncode == 2
+    assert output.decode().strip() == "error: `python -m bot.web` is started by the bot, not by hand: run " \
+        "`python -m bot` with WEB_ENABLED=true."  # fmt: skip

@@ -62,18 +62,23 @@ async def serve(listener: socket.socket, options: SiteOptions) -> None:
         await store.close()
 
 
+NOT_BY_HAND = (
+    "error: `python -m bot.web` is started by the bot, not by hand: run `python -m bot` with WEB_ENABLED=true."
+)
+
+
 def main() -> int:
-    become_worker()  # Ctrl+C is the bot's to handle; the bot gone, this process goes too
-    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
-        print("error: `python -m bot.web` is started by the bot (`python -m bot` with WEB_ENABLED=true).",
-              file=sys.stderr)  # fmt: skip
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit() or sys.stdin.isatty():
+        print(NOT_BY_HAND, file=sys.stderr)
         return 2
-    line = sys.stdin.buffer.readline()
-    if not line:  # the bot went away before it sent the options
-        return 1
-    options = SiteOptions.from_line(line)
+    become_worker()  # Ctrl+C is the bot's to handle; the bot gone, this process goes too
+    try:
+        options = SiteOptions.from_line(sys.stdin.buffer.readline())  # nothing there: the bot went away
+        listener = socket.socket(fileno=int(sys.argv[1]))  # ENOTSOCK (an OSError) for anything else
+    except (ValueError, TypeError, OSError):
+        print(NOT_BY_HAND, file=sys.stderr)
+        return 2
     discord.utils.setup_logging(level=logging.getLevelName(options.log_level), root=True)
-    listener = socket.socket(fileno=int(sys.argv[1]))
     try:
         asyncio.run(serve(listener, options))
     except Exception as error:  # the bot logs the exit and starts the site again
