@@ -102,11 +102,10 @@ class SiteProcess:
         return process.pid if process is not None and process.returncode is None else None
 
     async def start(self) -> None:
-        """Starts the first process and returns; it serves once it has opened the database."""
-        await self._spawn()
+        """Starts the site's process in the background: it serves once it has opened the database."""
         self._watch = asyncio.create_task(self._keep_running(), name="public-site")
 
-    async def _spawn(self) -> None:
+    async def _spawn(self) -> asyncio.subprocess.Process:
         fd = self._listener.fileno()
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.web", str(fd),
@@ -117,32 +116,30 @@ class SiteProcess:
         process.stdin.write(self._options.to_line())
         self._process = process
         self.started += 1
+        return process
 
     async def _keep_running(self) -> None:
         wait = RESTART_AFTER_S[0]
         while True:
-            process = self._process
-            assert process is not None and process.stdout is not None
             began = time.monotonic()
-            if (await process.stdout.readline()).strip() == b"ready":
-                log.info("Public site on %s (process %d)", self._address, process.pid)
-            status = await process.wait()
-            if self._stopping:
-                return
-            if time.monotonic() - began > STEADY_S:
-                wait = RESTART_AFTER_S[0]
-            log.warning(
-                "The public site's process stopped (exit status %s); it is started again in %.0f s", status, wait
-            )
-            while True:
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, RESTART_AFTER_S[1])
-                try:
-                    await self._spawn()
-                    break
-                except OSError as error:  # out of processes or memory for a moment: tried again later
-                    log.warning("The public site's process could not be started (%s); tried again in %.0f s",
-                                error.strerror or error, wait)  # fmt: skip
+            try:
+                process = await self._spawn()
+            except OSError as error:  # out of processes or memory for a moment: tried again later
+                log.warning("The public site's process could not be started (%s); tried again in %.0f s",
+                            error.strerror or error, wait)  # fmt: skip
+            else:
+                assert process.stdout is not None
+                if (await process.stdout.readline()).strip() == b"ready":
+                    log.info("Public site on %s (process %d)", self._address, process.pid)
+                status = await process.wait()
+                if self._stopping:
+                    return
+                if time.monotonic() - began > STEADY_S:
+                    wait = RESTART_AFTER_S[0]
+                log.warning("The public site's process stopped (exit status %s); it is started again in %.0f s",
+                            status, wait)  # fmt: skip
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, RESTART_AFTER_S[1])
 
     async def stop(self) -> None:
         """Closes the lifeline (the site finishes the pages it is serving), waits, then kills if it must."""
