@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import shutil
+import socket
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -38,6 +39,13 @@ def pointed_at(fake: FakeDiscord) -> Iterator[None]:
     finally:
         discord.http.Route.BASE = old_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a bot's public site."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def bot_environment(fake: FakeDiscord, database: Path, **overrides: str) -> dict[str, str]:

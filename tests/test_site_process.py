@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -19,15 +18,9 @@ import pytest
 
 from tests.cli import cli_environment
 from tests.fakediscord import FakeDiscord
-from tests.harness import running_bot
+from tests.harness import free_port, running_bot
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def health(port: int) -> int:

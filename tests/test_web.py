@@ -3,7 +3,6 @@ what a page shows and hides, escaping, privacy, isolation between servers, and H
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -12,17 +11,11 @@ from multidict import CIMultiDict
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, running_bot_on
+from tests.harness import PLAIN_PERMISSIONS, free_port, join, moderator, new_guild, running_bot_on
 
 pytestmark = pytest.mark.both_backends
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)> [x](javascript:alert(1))'
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
