@@ -110,7 +110,7 @@ async def bot(
 ) -> AsyncIterator[ReviewBot]:
     """One running bot per test module (start-up waits for discord.py's guild timeout), on SQLite or,
     for a module marked `both_backends`, on each backend in turn."""
-    async with running_bot_on(backend, request, fake, tmp_path_factory.mktemp("db")) as running:
+    async with running_bot_on(backend, request, fake, tmp_path_factory.mktemp("db"), seeded_database) as running:
         yield running
 
 

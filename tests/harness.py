@@ -92,10 +92,16 @@ def fingerprint(database: Path | str) -> str:
 
 @contextlib.asynccontextmanager
 async def running_bot_on(
-    backend: str, request: pytest.FixtureRequest, fake: FakeDiscord, directory: Path, **overrides: str
+    backend: str,
+    request: pytest.FixtureRequest,
+    fake: FakeDiscord,
+    directory: Path,
+    seeded_database: Path,
+    **overrides: str,
 ) -> AsyncIterator[ReviewBot]:
-    """A bot holding the starter catalog on `backend`: a copy of the seeded SQLite file in `directory`, or
-    a fresh PostgreSQL database copied from the seeded one (the SQLite path then holds only its heartbeat)."""
+    """A bot holding the starter catalog on `backend`: a copy of `seeded_database` in `directory`, or a
+    fresh PostgreSQL database copied from the seeded one (the SQLite path then holds only its heartbeat).
+    The seed is passed in, not looked up: an async fixture cannot be set up from a running test."""
     database = directory / "reviews.sqlite3"
     if backend == "postgresql":
         server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
@@ -103,7 +109,7 @@ async def running_bot_on(
             async with running_bot(fake, database, DATABASE_URL=url, **overrides) as running:
                 yield running
         return
-    shutil.copyfile(request.getfixturevalue("seeded_database"), database)
+    shutil.copyfile(seeded_database, database)
     async with running_bot(fake, database, **overrides) as running:
         yield running
 

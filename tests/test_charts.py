@@ -29,11 +29,16 @@ pytestmark = pytest.mark.both_backends
 
 @pytest.fixture(scope="module")
 async def bot(
-    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest
+    fake: FakeDiscord,
+    tmp_path_factory: pytest.TempPathFactory,
+    seeded_database: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[ReviewBot]:
     directory = tmp_path_factory.mktemp("charts")
-    async with running_bot_on(backend, request, fake, directory, CHART_TIMEOUT="2") as running:  # a hung worker
-        yield running  # is given up on in 2 s
+    # CHART_TIMEOUT: a hung worker is given up on in 2 s.
+    async with running_bot_on(backend, request, fake, directory, seeded_database, CHART_TIMEOUT="2") as running:
+        yield running
 
 
 async def rouge(member: Member) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 
 from tests.cli import cli_environment
 from tests.fakediscord import FakeDiscord
-from tests.harness import free_port, running_bot
+from tests.harness import free_port, running_bot_on
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,12 +53,11 @@ def descendants(pid: int) -> set[int]:
 
 
 async def test_the_site_is_served_by_a_process_of_its_own_that_comes_back_when_it_dies(
-    fake: FakeDiscord, tmp_path: Path, seeded_database: Path
+    fake: FakeDiscord, tmp_path: Path, seeded_database: Path, request: pytest.FixtureRequest
 ) -> None:
-    database = tmp_path / "reviews.sqlite3"
-    shutil.copyfile(seeded_database, database)
     port = free_port()
-    async with running_bot(fake, database, WEB_ENABLED="true", WEB_PORT=str(port)) as bot:
+    site_on = {"WEB_ENABLED": "true", "WEB_PORT": str(port)}
+    async with running_bot_on("sqlite", request, fake, tmp_path, seeded_database, **site_on) as bot:
         site = bot.site
         assert site is not None
         assert await health(port) == 200  # waits in the socket's backlog until the process serves

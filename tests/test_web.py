@@ -4,6 +4,7 @@ what a page shows and hides, escaping, privacy, isolation between servers, and H
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -20,12 +21,17 @@ HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)> [x](javascrip
 
 @pytest.fixture(scope="module")
 async def served(
-    fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest
+    fake: FakeDiscord,
+    tmp_path_factory: pytest.TempPathFactory,
+    seeded_database: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[tuple[ReviewBot, str]]:
     """The bot with its site on, on each backend: the site's own process reads the same database."""
     port = free_port()
     env = {"WEB_ENABLED": "true", "WEB_PORT": str(port), "PUBLIC_BASE_URL": "https://reviews.example"}
-    async with running_bot_on(backend, request, fake, tmp_path_factory.mktemp("web"), **env) as running:
+    directory = tmp_path_factory.mktemp("web")
+    async with running_bot_on(backend, request, fake, directory, seeded_database, **env) as running:
         yield running, f"http://127.0.0.1:{port}"
 
 
