@@ -8,9 +8,11 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -164,3 +166,25 @@ async def test_the_site_process_run_by_hand_says_it_is_the_bots_to_start(args: l
     assert process.returncode == 2
     assert output.decode().strip() == "error: `python -m bot.web` is started by the bot, not by hand: run " \
         "`python -m bot` with WEB_ENABLED=true."  # fmt: skip
+
+
+async def test_a_host_of_two_addresses_is_served_on_both(
+    fake: FakeDiscord, tmp_path: Path, seeded_database: Path, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """ "localhost" is 127.0.0.1 and ::1 on many machines (here it is one): the site listens on each
+    address its host names, as aiohttp's own site did when it ran in the bot."""
+    resolve = socket.getaddrinfo
+
+    def two_addresses(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "dual.test":
+            return resolve(host, port, *args, **kwargs)
+        return [*resolve("127.0.0.1", port, *args, **kwargs), *resolve("::1", port, *args, **kwargs)]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    port = free_port()
+    site_on = {"WEB_ENABLED": "true", "WEB_HOST": "dual.test", "WEB_PORT": str(port)}
+    async with running_bot_on("sqlite", request, fake, tmp_path, seeded_database, **site_on):
+        for address in ("127.0.0.1", "[::1]"):
+            async with aiohttp.ClientSession() as session, session.get(f"http://{address}:{port}/health") as reply:
+                assert reply.status == 200, address

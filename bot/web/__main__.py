@@ -1,5 +1,5 @@
-"""`python -m bot.web FD`: the public site's process, started by the bot (bot/web/process.py) with the
-listening socket as file descriptor FD and its options on stdin. Not a command for people to run: the
+"""`python -m bot.web FD[,FD…]`: the public site's process, started by the bot (bot/web/process.py) with
+the listening sockets as these file descriptors and its options on stdin. Not a command for people to run: the
 bot binds the port, and this process stops when the bot closes (or loses) its stdin."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import socket
 import sys
@@ -38,7 +39,7 @@ async def _lifeline_closed() -> None:
         transport.close()
 
 
-async def serve(listener: socket.socket, options: SiteOptions) -> None:
+async def serve(listeners: list[socket.socket], options: SiteOptions) -> None:
     store = await Store.open(Path(options.database_path), options.database_url, few_connections=True)
     charts = ChartService(store.charts, ChartWorker(options.chart_timeout_s))
     runner = web.AppRunner(
@@ -47,7 +48,8 @@ async def serve(listener: socket.socket, options: SiteOptions) -> None:
     )  # fmt: skip
     try:
         await runner.setup()
-        await web.SockSite(runner, listener, backlog=BACKLOG).start()
+        for listener in listeners:
+            await web.SockSite(runner, listener, backlog=BACKLOG).start()
         print("ready", flush=True)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -68,26 +70,28 @@ NOT_BY_HAND = (
 
 
 def main() -> int:
-    if len(sys.argv) != 2 or not sys.argv[1].isdigit() or sys.stdin.isatty():
+    if len(sys.argv) != 2 or not re.fullmatch(r"\d+(,\d+)*", sys.argv[1]) or sys.stdin.isatty():
         print(NOT_BY_HAND, file=sys.stderr)
         return 2
     become_worker()  # Ctrl+C is the bot's to handle; the bot gone, this process goes too
     try:
         options = SiteOptions.from_line(sys.stdin.buffer.readline())  # nothing there: the bot went away
-        listener = socket.socket(fileno=int(sys.argv[1]))  # ENOTSOCK (an OSError) for anything else
+        # ENOTSOCK (an OSError) for a descriptor that is not a socket
+        listeners = [socket.socket(fileno=int(fd)) for fd in sys.argv[1].split(",")]
     except (ValueError, TypeError, OSError):
         print(NOT_BY_HAND, file=sys.stderr)
         return 2
     discord.utils.setup_logging(level=logging.getLevelName(options.log_level), root=True)
     try:
-        asyncio.run(serve(listener, options))
+        asyncio.run(serve(listeners, options))
     except Exception as error:  # the bot logs the exit and starts the site again
         log.error("The public site stopped: %s", " ".join(str(error).split())[:300] or type(error).__name__)
         log.debug("Why the public site stopped", exc_info=True)
         return 1
     finally:
-        with contextlib.suppress(OSError):
-            listener.close()
+        for listener in listeners:
+            with contextlib.suppress(OSError):
+                listener.close()
     return 0
 
 

@@ -5,7 +5,7 @@ the bot's own loop held `/series lookup` behind them (p99 19.5 ms against 2 ms i
 e2e`). The site reads everything it shows from the database, so it can run beside the bot instead.
 
 The bot binds the port itself, so a port that is taken is still one sentence and exit 2 at start-up, and
-hands the listening socket to the site process (`python -m bot.web`). Requests that arrive while that
+hands the listening sockets to the site process (`python -m bot.web`). Requests that arrive while that
 process starts, or is started again after it died, wait in the socket's backlog. The process's stdin is
 its lifeline: the bot sends the options on it (DATABASE_URL may hold a password, so never on the command
 line) and keeps it open; when it closes, because the bot stops or dies, the site process stops too.
@@ -56,33 +56,35 @@ class SiteOptions:
         return cls(**json.loads(line))
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """The site's listening socket, or the sentence saying why it cannot be had."""
+def listen(host: str, port: int) -> list[socket.socket]:
+    """The site's listening sockets, one per address `host` names ("localhost" may be 127.0.0.1 and ::1, as
+    aiohttp's own site would listen), or the sentence saying why they cannot be had."""
+    listeners: list[socket.socket] = []
     try:
-        [(family, kind, proto, _, address), *_] = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
-        listener = socket.socket(family, kind, proto)
-        try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _, address in dict.fromkeys(found):  # each address once, in order
+            listener = socket.socket(family, kind, proto)
+            listeners.append(listener)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restarted bot binds at once
+            if family == socket.AF_INET6:  # "::" beside "0.0.0.0": each takes its own family only
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             listener.bind(address)
             listener.listen(BACKLOG)
-        except BaseException:
-            listener.close()
-            raise
     except OSError as error:
+        for listener in listeners:
+            listener.close()
         raise ConfigError(
             f"The public site cannot listen on {host}:{port} ({error.strerror or error}): "
             "set WEB_HOST and WEB_PORT, or WEB_ENABLED=false."
         ) from None
-    return listener
+    return listeners
 
 
 class SiteProcess:
     """The running site: one process at a time, started again (after a pause that grows) if it dies."""
 
-    def __init__(self, listener: socket.socket, options: SiteOptions, address: str) -> None:
-        self._listener = listener
+    def __init__(self, listeners: list[socket.socket], options: SiteOptions, address: str) -> None:
+        self._listeners = listeners
         self._options = options
         self._address = address
         self._process: asyncio.subprocess.Process | None = None
@@ -92,8 +94,8 @@ class SiteProcess:
 
     @classmethod
     def open(cls, settings: Settings) -> SiteProcess:
-        listener = listen(settings.web_host, settings.web_port)
-        return cls(listener, SiteOptions.of(settings), f"http://{settings.web_host}:{settings.web_port}")
+        listeners = listen(settings.web_host, settings.web_port)
+        return cls(listeners, SiteOptions.of(settings), f"http://{settings.web_host}:{settings.web_port}")
 
     @property
     def pid(self) -> int | None:
@@ -106,10 +108,10 @@ class SiteProcess:
         self._watch = asyncio.create_task(self._keep_running(), name="public-site")
 
     async def _spawn(self) -> asyncio.subprocess.Process:
-        fd = self._listener.fileno()
+        fds = [listener.fileno() for listener in self._listeners]
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.web", str(fd),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, pass_fds=(fd,),
+            sys.executable, "-m", "bot.web", ",".join(map(str, fds)),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, pass_fds=fds,
             start_new_session=True,  # a terminal's Ctrl+C is for the bot, which then stops the site
         )  # fmt: skip
         assert process.stdin is not None
@@ -158,4 +160,5 @@ class SiteProcess:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
-        self._listener.close()
+        for listener in self._listeners:
+            listener.close()
