@@ -95,6 +95,8 @@ async def test_stopping_the_bot_stops_its_site_with_no_traceback(tmp_path: Path,
                           ANILIST_ENABLED="false", WEB_ENABLED="true", WEB_PORT=str(port))  # fmt: skip
     process, site_pid, seen = await start(env)
     assert await health(port) == 200
+    # The process that parses strangers' requests cannot speak as the bot.
+    assert b"DISCORD_TOKEN=" not in Path(f"/proc/{site_pid}/environ").read_bytes()  # noqa: ASYNC240
     if stop == "ctrl+c":  # a terminal's Ctrl+C reaches every process of its group, the site's too
         os.killpg(process.pid, signal.SIGINT)
     else:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import socket
 import sys
 import time
@@ -29,6 +30,12 @@ BACKLOG = 1024  # a crawler's 200 connections at once must not overflow it (a dr
 STOP_WAIT_S = 10.0  # for pages being served to finish, before the site process is killed
 RESTART_AFTER_S = (1.0, 60.0)  # first and longest wait before a site process that died is started again
 STEADY_S = 60.0  # a process that ran this long had started well: the next restart waits the least again
+
+
+def site_environment() -> dict[str, str]:
+    """The bot's environment without its Discord token: the process that parses strangers' requests
+    needs no way to speak as the bot."""
+    return {name: value for name, value in os.environ.items() if name != "DISCORD_TOKEN"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +120,7 @@ class SiteProcess:
             sys.executable, "-m", "bot.web", ",".join(map(str, fds)),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, pass_fds=fds,
             start_new_session=True,  # a terminal's Ctrl+C is for the bot, which then stops the site
+            env=site_environment(),
         )  # fmt: skip
         assert process.stdin is not None
         process.stdin.write(self._options.to_line())
