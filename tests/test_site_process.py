@@ -5,12 +5,14 @@ its port at once). Nor does any worker (the lookup index's build, the chart work
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
 import socket
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -72,20 +74,27 @@ async def test_the_site_is_served_by_a_process_of_its_own_that_comes_back_when_i
     assert site.pid is None
 
 
-async def start(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, int, list[str]]:
-    """`python -m bot` (pointed at the fake) in a session of its own, up to its site's log line."""
+@contextlib.asynccontextmanager
+async def bot_with_site(env: dict[str, str]) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, list[str]]]:
+    """`python -m bot` (pointed at the fake) in a session of its own, up to its site's log line; killed
+    with what it started if the test ends (or fails) with it still running."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.launch_bot", env=env, cwd=REPO, start_new_session=True,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    assert process.stdout is not None
-    seen: list[str] = []
-    async with asyncio.timeout(60):
-        while not (found := re.search(r"Public site on \S+ \(process (\d+)\)", "".join(seen))):
-            line = (await process.stdout.readline()).decode()
-            assert line, "".join(seen)
-            seen.append(line)
-    return process, int(found[1]), seen
+    try:
+        assert process.stdout is not None
+        seen: list[str] = []
+        async with asyncio.timeout(60):
+            while not (found := re.search(r"Public site on \S+ \(process (\d+)\)", "".join(seen))):
+                line = (await process.stdout.readline()).decode()
+                assert line, "".join(seen)
+                seen.append(line)
+        yield process, int(found[1]), seen
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)  # its workers are in its group; its site follows it
+            await process.communicate()
 
 
 @pytest.mark.parametrize("stop", ["ctrl+c", "sigterm"])
@@ -93,16 +102,16 @@ async def test_stopping_the_bot_stops_its_site_with_no_traceback(tmp_path: Path,
     port = free_port()
     env = cli_environment(tmp_path / "db.sqlite3", DISCORD_TOKEN=fake.token, FAKE_DISCORD_URL=fake.base_url,
                           ANILIST_ENABLED="false", WEB_ENABLED="true", WEB_PORT=str(port))  # fmt: skip
-    process, site_pid, seen = await start(env)
-    assert await health(port) == 200
-    # The process that parses strangers' requests cannot speak as the bot.
-    assert b"DISCORD_TOKEN=" not in Path(f"/proc/{site_pid}/environ").read_bytes()  # noqa: ASYNC240
-    if stop == "ctrl+c":  # a terminal's Ctrl+C reaches every process of its group, the site's too
-        os.killpg(process.pid, signal.SIGINT)
-    else:
-        process.send_signal(signal.SIGTERM)
-    async with asyncio.timeout(30):
-        rest, _ = await process.communicate()
+    async with bot_with_site(env) as (process, site_pid, seen):
+        assert await health(port) == 200
+        # The process that parses strangers' requests cannot speak as the bot.
+        assert b"DISCORD_TOKEN=" not in Path(f"/proc/{site_pid}/environ").read_bytes()  # noqa: ASYNC240
+        if stop == "ctrl+c":  # a terminal's Ctrl+C reaches every process of its group
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            rest, _ = await process.communicate()
     output = "".join(seen) + rest.decode()
     assert process.returncode == 0, output
     assert "Traceback" not in output and "stopped (exit status" not in output
@@ -118,18 +127,16 @@ async def test_a_killed_bot_leaves_no_process_behind_and_the_next_bot_gets_the_p
     port = free_port()
     env = cli_environment(tmp_path / "db.sqlite3", DISCORD_TOKEN=fake.token, FAKE_DISCORD_URL=fake.base_url,
                           ANILIST_ENABLED="false", WEB_ENABLED="true", WEB_PORT=str(port))  # fmt: skip
-    process, site_pid, _ = await start(env)
-    started = descendants(process.pid)
-    assert site_pid in started
-    process.kill()
-    for pid in started:
-        assert await gone(pid, 10), f"process {pid}, started by the bot, outlived it"
-    async with asyncio.timeout(10):
-        await process.communicate()  # the log pipe closes: nothing the bot started holds it
-    again, _, seen = await start(env)
-    try:
+    async with bot_with_site(env) as (process, site_pid, _):
+        started = descendants(process.pid)
+        assert site_pid in started
+        process.kill()
+        for pid in started:
+            assert await gone(pid, 10), f"process {pid}, started by the bot, outlived it"
+        async with asyncio.timeout(10):
+            await process.communicate()  # the log pipe closes: nothing the bot started holds it
+    async with bot_with_site(env) as (again, _, seen):
         assert await health(port) == 200, "".join(seen)
-    finally:
         again.send_signal(signal.SIGTERM)
         await again.communicate()
     assert again.returncode == 0
