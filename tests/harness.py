@@ -90,6 +90,15 @@ def fingerprint(database: Path | str) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def seeded_postgresql(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The address of a fresh PostgreSQL database holding the schema and the starter catalog (copied
+    from the session's seed by the server), dropped afterwards."""
+    server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
+    with postgres_database(server, template=seed) as url:
+        yield url
+
+
 @contextlib.asynccontextmanager
 async def running_bot_on(
     backend: str,
@@ -104,8 +113,7 @@ async def running_bot_on(
     The seed is passed in, not looked up: an async fixture cannot be set up from a running test."""
     database = directory / "reviews.sqlite3"
     if backend == "postgresql":
-        server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
-        with postgres_database(server, template=seed) as url:
+        with seeded_postgresql(request) as url:
             async with running_bot(fake, database, DATABASE_URL=url, **overrides) as running:
                 yield running
         return

@@ -20,7 +20,7 @@ from bot.store.connection import open_location
 from bot.store.impressions import read_ratings
 from bot.store.migrate import apply_migrations, bundled_migrations
 from bot.store.posting import SCORE_COLUMNS, Draft
-from tests.postgres import postgres_database
+from tests.harness import seeded_postgresql
 from tests.ratings_model import mismatches, recomputed
 
 pytestmark = pytest.mark.both_backends
@@ -78,8 +78,7 @@ def apply(conn: Any, series: tuple[int, int], step: tuple[object, ...]) -> None:
 def ratings_database(backend: str, database: Path, request: pytest.FixtureRequest) -> Iterator[Path | str]:
     """The starter catalog on the module's backend: the kept ratings are triggers on each (two dialects)."""
     if backend == "postgresql":
-        server, seed = request.getfixturevalue("postgres"), request.getfixturevalue("postgres_seed")
-        with postgres_database(server, template=seed) as url:
+        with seeded_postgresql(request) as url:
             yield url
         return
     yield database
