@@ -109,7 +109,8 @@ async def _run(settings: Settings) -> None:
     # runs here, not in the signal handler, so nothing is cancelled half-way when the loop ends.
     with contextlib.suppress(NotImplementedError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    collector = QuietCollector()  # full collections wait for a quiet process, not a burst's middle
+    # Full collections wait for a quiet process, not a burst's middle.
+    collector = QuietCollector(last_arrival=lambda: bot.last_interaction_at)
     collector.start()
     try:
         async with bot:

@@ -22,7 +22,7 @@ import cogs
 from bot import health
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
-from bot.failures import handle_interaction_error, reply_ephemeral
+from bot.failures import ANSWERED, handle_interaction_error, release_response, reply_ephemeral
 from bot.interactions import require_level
 from bot.pages import PagerButton
 from bot.parsing import without_nul
@@ -86,8 +86,19 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
             raise OptionRefused(f"{problem} Nothing was changed.")
         return True
 
+    async def _call(self, interaction: discord.Interaction[ReviewBot]) -> None:
+        # discord.py's one path for commands, menus and keystrokes; a failure raises on to on_error, which
+        # answers and then releases the response itself.
+        await super()._call(interaction)
+        # The completion event's listeners were scheduled inside the call and have not run yet: what
+        # they need from the response is kept as it is released.
+        interaction.extras[ANSWERED] = release_response(interaction)
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await handle_interaction_error(interaction, error)
+        try:
+            await handle_interaction_error(interaction, error)
+        finally:
+            release_response(interaction)
 
 
 class ReviewBot(commands.Bot):
@@ -127,6 +138,7 @@ class ReviewBot(commands.Bot):
         self._refresh: asyncio.Task[None] | None = None
         self._site: SiteProcess | None = None
         self._made = time.perf_counter()
+        self.last_interaction_at = float("-inf")  # monotonic: when the last interaction arrived
         self.form_routes: list[FormRoute] = []
         self._drop_redelivered_interactions()
 
@@ -366,6 +378,8 @@ class ReviewBot(commands.Bot):
         # command finishing, the socket going away) would leave a coroutine that is never awaited.
         if self.is_closed():
             return
+        if event_name == "interaction":
+            self.last_interaction_at = time.monotonic()
         if (
             event_name == "interaction"
             and args[0].type in TREE_INTERACTIONS

@@ -6,8 +6,8 @@ quarter of those that survived it then; after `gc.freeze()` (the lookup index) t
 set one off in its middle, walking every object in flight: 30 ms with the event loop stopped
 (`python -m bot.bench e2e`, the no-op discord.py bot alike). Young generations stay automatic (they are
 cheap); the oldest is collected by `QuietCollector`: when it is due and the process has been quiet for a
-while (the loop kept time, and no young collection ran), or, under load that never pauses, once it is
-long overdue.
+while (the loop kept time, no young collection ran, and the last interaction arrived long enough ago to
+have been answered), or, under load that never pauses, once it is long overdue.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 NEVER = 1 << 30  # a threshold the middle generation's collections never reach
@@ -25,6 +26,9 @@ class CollectorPacing:
     check_s: float = 0.1  # how often the loop's timeliness is looked at
     late_s: float = 0.005  # a check this late found work queued on the loop
     quiet_s: float = 0.5  # on time this long: quiet
+    # and no work arrived for this long: what arrived was answered (Discord waits 3 s for an answer), so
+    # its objects are gone instead of walked. A burst waiting on Discord's replies keeps the loop on time.
+    settled_s: float = 3.0
     due_after: int = 10  # collections of the middle generation since the last full one (CPython's own)
     overdue_after: int = 200  # collected even when never quiet, so cycles that reached it are freed
 
@@ -32,8 +36,12 @@ class CollectorPacing:
 class QuietCollector:
     """Owns the oldest generation's collections for as long as it runs; CPython's rule is back after."""
 
-    def __init__(self, pacing: CollectorPacing = CollectorPacing()) -> None:
+    def __init__(
+        self, pacing: CollectorPacing = CollectorPacing(), last_arrival: Callable[[], float] | None = None
+    ) -> None:
+        """`last_arrival` tells when work last arrived (monotonic seconds): the bot's last interaction."""
         self.pacing = pacing
+        self._last_arrival = last_arrival or (lambda: float("-inf"))
         self.collections = 0  # full collections it started
         self._task: asyncio.Task[None] | None = None
         self._thresholds = gc.get_threshold()
@@ -67,7 +75,7 @@ class QuietCollector:
                 calm_since = now
             young = counts[1:]
             due = counts[2]
-            quiet = now - calm_since >= pacing.quiet_s
+            quiet = now - calm_since >= pacing.quiet_s and now - self._last_arrival() >= pacing.settled_s
             if due >= pacing.overdue_after or (due >= pacing.due_after and quiet):
                 gc.collect(2)
                 self.collections += 1

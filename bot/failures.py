@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -15,6 +16,7 @@ from bot.render.errors import render_internal_error, render_user_error
 
 log = logging.getLogger("bot.client")
 PUBLIC_THINKING = "public_thinking"  # interaction.extras key: a public deferral not followed up yet
+ANSWERED = "answered"  # interaction.extras key: the command had answered when it completed
 
 
 def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFacingError | None:
@@ -73,3 +75,18 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Exce
         exc_info=original,
     )
     await reply_ephemeral(interaction, render_internal_error(error_id))
+
+
+def release_response(interaction: discord.Interaction[Any]) -> bool:
+    """Breaks the cycle between a finished interaction and its response object; says whether it was answered.
+
+    discord.py's `Interaction` and its `InteractionResponse` refer to each other, so every interaction,
+    with its member, user, namespace and payload, outlived its answer until a full collection found it:
+    14 objects an interaction, 12,000 in the collection after a burst (`bench e2e`). Released, reference
+    counting frees it as soon as the last task holding it ends.
+    """
+    response: discord.InteractionResponse[Any] | None = getattr(interaction, "_cs_response", None)
+    if response is None:
+        return False  # never asked for, or released already
+    del interaction._cs_response  # type: ignore[attr-defined]
+    return response.is_done()

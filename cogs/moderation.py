@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
+from bot.failures import ANSWERED
 from bot.interactions import (
     PersistentButton,
     actor_of,
@@ -191,7 +192,7 @@ class Moderation(commands.Cog):
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
         """Notices (an impression hidden, with the reason) reach a member the next time they use the bot."""
-        if interaction.guild_id is None or not interaction.response.is_done():
+        if interaction.guild_id is None or not interaction.extras.get(ANSWERED, False):
             return
         notices = await self.service.take_notices(interaction.guild_id, interaction.user.id)
         if notices:

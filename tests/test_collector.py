@@ -6,6 +6,7 @@ import asyncio
 import gc
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -75,6 +76,21 @@ async def test_a_due_collection_waits_while_objects_keep_being_made(full_collect
         assert not [at for at in full_collections if busy_from <= at <= busy_until]
         await asyncio.sleep(FAST.quiet_s + 0.3)
         assert [at for at in full_collections if at > busy_until], "quiet, and due, but never collected"
+    finally:
+        await collector.stop()
+
+
+async def test_a_due_collection_waits_until_the_last_interaction_has_settled(full_collections: list[float]) -> None:
+    """A burst's answers wait on Discord with the loop on time; what arrived must first be answered."""
+    arrived = time.monotonic()
+    collector = QuietCollector(replace(FAST, settled_s=1.0), last_arrival=lambda: arrived)
+    collector.start()
+    try:
+        make_due()
+        await asyncio.sleep(0.7)  # the loop quiet for over FAST.quiet_s, the interaction not settled
+        assert collector.collections == 0 and not [at for at in full_collections if at >= arrived]
+        await asyncio.sleep(0.6)
+        assert [at for at in full_collections if at >= arrived + 1.0], "settled, due and quiet: collected"
     finally:
         await collector.stop()
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.bench.measure import percentile, rss_mb, verdict
 from bot.bench.synthetic import offline_database, queries
+from bot.collector import CollectorPacing
 from bot.services.catalog_import import import_offline_database
 from bot.store import Store
 
@@ -228,7 +229,9 @@ async def _measure(
         begun = time.monotonic()
         slowest.append(await _burst(running, typed, impression))
         spans.append((begun, time.monotonic()))
-    await asyncio.sleep(1)  # the collections the burst leaves behind
+    # The collections the burst leaves behind: the bot's collector waits for its interactions to settle.
+    pacing = CollectorPacing()
+    await asyncio.sleep(pacing.settled_s + pacing.quiet_s + 1)
     steady = (_full_collections(gc_logs[0], ready_at, burst_at), _full_collections(gc_logs[1], ready_at, burst_at))
     # While members waited for the burst's answers, and after its last answer (the bot idle again).
     in_burst = (_full_collections(gc_logs[0], *spans[0]), _full_collections(gc_logs[1], *spans[1]))
