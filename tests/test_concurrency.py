@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 import threading
 
-from bot.client import ReviewBot
+from bot.client import DISCORD_CONNECTIONS, ReviewBot
 from tests.fakediscord import FakeDiscord, Member
 from tests.harness import join, peek
 
@@ -45,6 +45,22 @@ async def test_fifty_members_post_and_edit_at_once(bot: ReviewBot, fake: FakeDis
     assert sorted(text for text, _ in rows) == sorted(f"Second take of member{n}." for n in range(MEMBERS))
     assert {score for _, score in rows} == {10}
     assert revisions == MEMBERS
+
+
+async def test_a_burst_wider_than_the_bots_connections_to_discord_is_answered_in_full(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member
+) -> None:
+    """discord.py would open a connection (a TLS handshake with Discord) per answer in flight; the bot
+    holds DISCORD_CONNECTIONS, and the answers beyond them wait their turn."""
+    members = [join(fake, alice.guild, f"member{n}") for n in range(DISCORD_CONNECTIONS + 50)]
+    fake.rest_latency_s = 0.3  # so the answers overlap
+    try:
+        answers = await asyncio.gather(*(m.slash("series lookup", title="series:1") for m in members))
+    finally:
+        fake.rest_latency_s = 0.0
+    assert not [a.text for a in answers if a.ephemeral or not a.embed]
+    assert len({a.embed["title"] for a in answers}) == 1  # each the series' card
+    assert fake.most_rest_calls_at_once == DISCORD_CONNECTIONS - 1  # the gateway's socket is one of them
 
 
 async def test_a_member_lookup_is_answered_while_the_public_site_and_charts_read_slowly(

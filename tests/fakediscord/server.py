@@ -115,6 +115,10 @@ class FakeDiscord(GatewayRoutes, MessageRoutes):
         # Injected faults: (method, path prefix, HTTP status), each used once, in order.
         self.rest_faults: list[tuple[str, str, int]] = []
         self.faults_served: list[str] = []
+        # Discord far away: every REST call is answered this much later. The most answered at once is kept.
+        self.rest_latency_s = 0.0
+        self.most_rest_calls_at_once = 0
+        self._rest_calls = 0
         self.identifies = 0
         self.resumes = 0
         self.refuse_next_resume = False
@@ -269,6 +273,16 @@ class FakeDiscord(GatewayRoutes, MessageRoutes):
         ]
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
+        self._rest_calls += 1
+        self.most_rest_calls_at_once = max(self.most_rest_calls_at_once, self._rest_calls)
+        try:
+            if self.rest_latency_s:
+                await asyncio.sleep(self.rest_latency_s)
+            return await self._answer_rest(request)
+        finally:
+            self._rest_calls -= 1
+
+    async def _answer_rest(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["tail"].rstrip("/")
         for fault in self.rest_faults:
             method, prefix, status = fault
