@@ -151,6 +151,21 @@ def test_names_with_every_typed_word_are_found_whichever_words_are_common(words:
     assert found == expected or (len(found) == CANDIDATES_CAP and found < expected)
 
 
+@given(st.sampled_from(_COMMON + _RARE), st.integers(min_value=1, max_value=6), st.integers(min_value=1, max_value=900))
+@example("no", 2, 300)  # a common word: hundreds of names of its own, more of the words it begins
+def test_one_typed_words_first_names_are_its_own_then_those_of_the_words_it_begins(
+    word: str, cut: int, cap: int
+) -> None:
+    token = word[:cut]
+    plan = _BIG._plan(token, is_last=True)
+    everything = plan.extra.union(*(_BIG._names_with(number) for number in plan.words.values()))
+    found = _BIG._first_names(plan, cap)
+    assert found <= everything and len(found) == min(cap, len(everything))
+    if token in plan.words:  # the word itself, typed whole: all of its names, or only its names
+        own = set(_BIG._names_with(plan.words[token]))
+        assert own <= found or found <= own
+
+
 @given(st.sets(st.integers(min_value=0, max_value=5_000), max_size=400), st.integers(min_value=0, max_value=40))
 @example(set(range(0, 3_000, 7)), 300)  # a few of many: from the low bytes up
 @example(set(range(0, 3_000, 7)), 1_000)  # all of them: through bin()

@@ -41,6 +41,7 @@ SKIP_WORD_BELOW = 25  # retry without one word when fewer names than this contai
 COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
 _DROPPED = {"'", "’", "`", "\u02bc"}
 _SET_BYTE = re.compile(rb"[^\x00]")
+_AFTER_EVERY_LETTER = "\U0010ffff"  # sorts after any text that follows a prefix in a normalized name
 
 
 @lru_cache(maxsize=4096)  # a keystroke's text is folded several times on its way through a search
@@ -322,16 +323,33 @@ class TitleIndex:
     def _name_prefix(self, typed: str, cap: int, *, compact: bool = False) -> list[int]:
         view = self._by_compact_name if compact else self._by_name
         start = bisect_left(view, typed)
-        found = []
-        for position in range(start, min(start + cap, len(view))):
-            if not view[position].startswith(typed):
+        # Where names starting with `typed` end, found by a second bisection: reading each of up to
+        # `cap` names to compare was a tenth of a short query's time.
+        end = bisect_left(view, typed + _AFTER_EVERY_LETTER, start, min(start + cap, len(view)))
+        return view.order[start:end].tolist()
+
+    def _first_names(self, plan: _TokenPlan, cap: int) -> set[int]:
+        """`cap` of a plan's names: those of its words in order (the typed word itself first, then the
+        words it begins, then close spellings), without building the set of all of them."""
+        found = set(islice(plan.extra, cap))
+        for number in plan.words.values():
+            at, end = self._posting_at[number], self._posting_at[number + 1]
+            while len(found) < cap and at < end:  # names on several of the words come again
+                wanted = cap - len(found)
+                found.update(self._postings[at : min(at + wanted, end)])
+                at += wanted
+            if len(found) >= cap:
                 break
-            found.append(view.order[position])
         return found
 
     def _candidates(self, typed: str, tokens: list[str]) -> set[int]:
         plans = [self._plan(token, is_last=n == len(tokens) - 1) for n, token in enumerate(tokens)]
-        candidates = self._all_of(plans)
+        if len(plans) == 1 and plans[0].size > CANDIDATES_CAP:
+            # One word that thousands of names contain ("no", a first letter): only CANDIDATES_CAP are
+            # ranked, so only those are read (the union of all of them was most of such a keystroke).
+            candidates = self._first_names(plans[0], CANDIDATES_CAP)
+        else:
+            candidates = self._all_of(plans)
         if len(candidates) < SKIP_WORD_BELOW and 1 < len(plans) <= MAX_TOKENS_TO_SKIP:
             # Allow one word that matched nothing useful (a bad typo, an extra word).
             for skipped in range(len(plans)):
