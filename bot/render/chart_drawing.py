@@ -57,7 +57,9 @@ def _figure() -> Figure:
 
 def _style(axes: Axes, title: str) -> None:
     axes.set_facecolor(BACKGROUND)
-    axes.set_title(title, loc="left", fontsize=15, color=INK, fontweight="bold", pad=12)
+    # y given: matplotlib then places the title without measuring every tick label to dodge them (there
+    # are none above the axes), a sixth of a chart's time.
+    axes.set_title(title, loc="left", fontsize=15, color=INK, fontweight="bold", pad=12, y=1.0)
     axes.tick_params(colors=INK, labelsize=11, length=0)  # no tick marks: the grid says where
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
