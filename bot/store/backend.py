@@ -25,7 +25,7 @@ class Backend(Protocol):
     @property
     def aside(self) -> Backend: ...
 
-    async def read(self, job: Callable[[Any], T]) -> T: ...
+    async def read(self, job: Callable[[Any], T], *, quick: bool = False) -> T: ...
 
     async def write(self, job: Callable[[Any], T]) -> T: ...
 
@@ -50,7 +50,8 @@ class Trips:
 class Fetching:
     """`fetch_*`, one statement in one trip, for both backends: each gives `read`."""
 
-    async def read(self, job: Callable[[Any], T]) -> T:
+    async def read(self, job: Callable[[Any], T], *, quick: bool = False) -> T:
+        """`quick`: a job of a few index lookups, which a member waits on (a card, an impression)."""
         raise NotImplementedError
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any:

@@ -284,7 +284,7 @@ class ImpressionStore:
                 return None, None
             return impression_of(row), read_series(conn, row["series_id"])
 
-        return await self._db.read(job)
+        return await self._db.read(job, quick=True)
 
     async def recent(self, guild_id: int, author_id: int | None, limit: int) -> list[tuple[int, str, str]]:
         """(id, series title, author name) of the latest visible impressions, for autocomplete."""

@@ -268,8 +268,8 @@ class PostgresDatabase(Fetching):
         view._lane = 1
         return view
 
-    async def read(self, job: Callable[[Any], T]) -> T:
-        self._trips.count += 1
+    async def read(self, job: Callable[[Any], T], *, quick: bool = False) -> T:
+        self._trips.count += 1  # quick or not: every read is a trip to the server, from a thread
         # No transaction around the job: each statement sees the data as of its start, as SQLite's
         # reader in autocommit gives, and a BEGIN and COMMIT would be two more trips to the server.
         loop = asyncio.get_running_loop()
