@@ -333,6 +333,8 @@ class ReviewBot(commands.Bot):
                 )
         except Exception as error:
             await handle_interaction_error(interaction, error)
+        finally:
+            release_response(interaction)  # the last use of it: freed now, not by a full collection
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Forms go to their route; a button of ours whose id no handler accepts (forged, or from an

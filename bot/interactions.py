@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 import discord
 from discord import app_commands
 
-from bot.failures import handle_interaction_error
+from bot.failures import handle_interaction_error, release_response
 from bot.models import Impression, Series
 from bot.permissions import PRIVILEGED, REFUSALS, Level, LevelRefused
 from bot.render import TEXT_INPUT_ID
@@ -42,6 +42,8 @@ class GuardedCallback:
             await self.handle(interaction)
         except Exception as error:
             await handle_interaction_error(interaction, error)
+        finally:
+            release_response(interaction)  # the last use of it: freed now, not by a full collection
 
 
 def has_moderator_permissions(user: discord.abc.User) -> bool:

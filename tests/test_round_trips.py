@@ -107,7 +107,10 @@ async def test_answered_interactions_are_freed_at_once_not_left_for_the_collecto
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept in gc.garbage, to be looked at
     try:
-        await alice.slash("series lookup", title=str(choice["value"]))  # answered, completion listeners
+        card = await alice.slash("series lookup", title=str(choice["value"]))  # answered, completion listeners
+        await alice.click(card, "Impressions")  # a button of the card
+        form = await alice.click(card, "Post impression")  # a button that opens a form
+        await alice.submit(form, text="Seen it.")  # the form
         await alice.autocomplete_reply("series lookup", "title", "rouge")  # choices
         refused = await alice.slash("mod hide", id="1", reason="Not a moderator")  # the tree's check refuses
         missing = await alice.slash("impression show", id="999999")  # the command's own error
