@@ -166,6 +166,21 @@ def test_one_typed_words_first_names_are_its_own_then_those_of_the_words_it_begi
         assert own <= found or found <= own
 
 
+@given(st.text(min_size=1, max_size=6), st.text(max_size=6))
+@example("ab", "ab\U0010ffffc")  # the last character there is
+@example("a\U0010ffff", "a\U0010ffff\U0010ffff")
+def test_the_text_after_a_prefix_sorts_after_every_text_it_begins_and_before_every_other(
+    prefix: str, other: str
+) -> None:
+    from bot.services.title_index import _after_prefix
+
+    beyond = _after_prefix(prefix)
+    begun = prefix + other
+    assert beyond is None or begun < beyond
+    if not other.startswith(prefix) and other > prefix and beyond is not None:
+        assert other >= beyond  # anything after the prefix that does not start with it is past the bound
+
+
 @given(st.sets(st.integers(min_value=0, max_value=5_000), max_size=400), st.integers(min_value=0, max_value=40))
 @example(set(range(0, 3_000, 7)), 300)  # a few of many: from the low bytes up
 @example(set(range(0, 3_000, 7)), 1_000)  # all of them: through bin()

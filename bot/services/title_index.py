@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import sys
 import unicodedata
 from array import array
 from bisect import bisect_left
@@ -41,7 +42,6 @@ SKIP_WORD_BELOW = 25  # retry without one word when fewer names than this contai
 COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
 _DROPPED = {"'", "’", "`", "\u02bc"}
 _SET_BYTE = re.compile(rb"[^\x00]")
-_AFTER_EVERY_LETTER = "\U0010ffff"  # sorts after any text that follows a prefix in a normalized name
 
 
 @lru_cache(maxsize=4096)  # a keystroke's text is folded several times on its way through a search
@@ -67,6 +67,12 @@ def is_unspaced_script(char: str) -> bool:
         or 0x0E00 <= code <= 0x0E7F  # Thai
         or 0xF900 <= code <= 0xFAFF
     )
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The least text that sorts after every text starting with `prefix` (None: no text does)."""
+    kept = prefix.rstrip(chr(sys.maxunicode))
+    return kept[:-1] + chr(ord(kept[-1]) + 1) if kept else None
 
 
 def _bigrams(text: str) -> set[str]:
@@ -325,7 +331,10 @@ class TitleIndex:
         start = bisect_left(view, typed)
         # Where names starting with `typed` end, found by a second bisection: reading each of up to
         # `cap` names to compare was a tenth of a short query's time.
-        end = bisect_left(view, typed + _AFTER_EVERY_LETTER, start, min(start + cap, len(view)))
+        end = min(start + cap, len(view))
+        beyond = _after_prefix(typed)
+        if beyond is not None:
+            end = bisect_left(view, beyond, start, end)
         return view.order[start:end].tolist()
 
     def _first_names(self, plan: _TokenPlan, cap: int) -> set[int]:
