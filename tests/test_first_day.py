@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from tests.cli import cli_environment, run_python
 from tests.fakediscord import FakeDiscord
-from tests.harness import running_bot
+from tests.harness import free_port, running_bot
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -113,9 +112,7 @@ async def test_an_owner_id_that_only_looks_like_a_number_exits_2(tmp_path: Path)
 
 
 async def test_no_network_exits_1_with_one_sentence(tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens on it
     env = environment(tmp_path / "db.sqlite3", FAKE_DISCORD_URL=f"http://127.0.0.1:{port}")
 
     status, output = await run_python(["-m", "tests.launch_bot"], env)

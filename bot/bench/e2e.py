@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import statistics
 import sys
 import time
@@ -170,7 +169,7 @@ class Figures:
 
 async def measure_e2e(work: Path, quick: bool) -> list[Row]:
     from tests.fakediscord import FakeDiscord
-    from tests.harness import join
+    from tests.harness import free_port, join
 
     series_count, total, rounds, lookups = (10_000, 100_000, 40, 2_000) if quick else (40_000, 1_000_000, 150, 10_000)
     fakes = [FakeDiscord(), FakeDiscord()]  # one each: the no-op bot must not answer the real bot's calls
@@ -179,9 +178,7 @@ async def measure_e2e(work: Path, quick: bool) -> list[Row]:
     members = [join(fake, fake.add_guild("Bench"), "bencher") for fake in fakes]
     database, typed = await _fill(work, series_count, total, members[0].guild.id)
     gc_logs = (work / "gc-bot.log", work / "gc-noop.log")
-    with socket.socket() as probe:  # a free port for the real bot's public site
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # for the real bot's public site
     site = {"WEB_ENABLED": "true", "WEB_PORT": str(port)}
     try:
         real = await _spawn("tests.launch_bot", {**_environment(fakes[0], database, gc_logs[0]), **site}, members[0])
