@@ -169,6 +169,6 @@ class ReviewerRow:
 class Ratings:
     """A series' ratings in one server: the reviewers shown, per-category averages, how many reviewed."""
 
-    rows: list[ReviewerRow]
-    averages: list[Average]
+    rows: tuple[ReviewerRow, ...]  # tuples: a card's ratings may be remembered and shared (bot/store/database.py)
+    averages: tuple[Average, ...]
     reviewers: int

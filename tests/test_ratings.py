@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 import pytest
@@ -19,59 +18,11 @@ from bot.store.bulk import bulk_load_impressions
 from bot.store.connection import open_location
 from bot.store.impressions import read_ratings
 from bot.store.migrate import apply_migrations, bundled_migrations
-from bot.store.posting import SCORE_COLUMNS, Draft
+from bot.store.posting import Draft
 from tests.harness import seeded_postgresql
-from tests.ratings_model import mismatches, recomputed
+from tests.ratings_model import apply, change, mismatches, recomputed
 
 pytestmark = pytest.mark.both_backends
-
-STATUSES = ("pending", "published", "hidden", "rejected", "removed")
-GUILDS, AUTHORS = (1, 2), (1, 2, 3)
-score = st.none() | st.integers(1, 10)
-scores = st.tuples(*[score] * len(SCORE_COLUMNS))
-row_index = st.integers(0, 30)  # taken modulo the impressions there are
-
-# What can happen to impression rows, whichever command or tool does it.
-change = st.one_of(
-    st.tuples(st.just("insert"), st.sampled_from(GUILDS), st.integers(0, 1), st.sampled_from(AUTHORS),
-              st.sampled_from(STATUSES), st.booleans(), scores),
-    st.tuples(st.just("status"), row_index, st.sampled_from(STATUSES)),
-    st.tuples(st.just("feature"), row_index, st.booleans()),
-    st.tuples(st.just("scores"), row_index, scores),
-    st.tuples(st.just("move"), row_index, st.integers(0, 1)),  # a merge moves impressions to another series
-    st.tuples(st.just("author"), row_index, st.sampled_from(AUTHORS)),
-    st.tuples(st.just("delete"), row_index),
-)  # fmt: skip
-
-
-def apply(conn: Any, series: tuple[int, int], step: tuple[object, ...]) -> None:
-    kind, *args = step
-    if kind == "insert":
-        guild, which, author, status, featured, values = args
-        conn.execute(
-            f"INSERT INTO impressions (guild_id, series_id, author_id, author_name, scope, text, status, featured, "
-            f"{', '.join(SCORE_COLUMNS)}, created_at, updated_at) "
-            f"VALUES (?, ?, ?, ?, 'completed', 'x', ?, ?, {', '.join('?' * len(SCORE_COLUMNS))}, '2026', '2026')",
-            (guild, series[which], author, f"member {author}", status, int(featured), *values),
-        )
-        return
-    ids = [row[0] for row in conn.execute("SELECT id FROM impressions ORDER BY id")]
-    if not ids:
-        return
-    target = ids[args[0] % len(ids)]
-    if kind == "status":
-        conn.execute("UPDATE impressions SET status = ? WHERE id = ?", (args[1], target))
-    elif kind == "feature":
-        conn.execute("UPDATE impressions SET featured = ? WHERE id = ?", (int(args[1]), target))
-    elif kind == "scores":
-        assignments = ", ".join(f"{c} = ?" for c in SCORE_COLUMNS)
-        conn.execute(f"UPDATE impressions SET {assignments} WHERE id = ?", (*args[1], target))
-    elif kind == "move":
-        conn.execute("UPDATE impressions SET series_id = ? WHERE id = ?", (series[args[1]], target))
-    elif kind == "author":
-        conn.execute("UPDATE impressions SET author_id = ? WHERE id = ?", (args[1], target))
-    else:
-        conn.execute("DELETE FROM impressions WHERE id = ?", (target,))
 
 
 @pytest.fixture

@@ -1,13 +1,24 @@
 """Reads: a quick one (a card, an impression) runs on the event loop's own connection and sees every write
-that returned before it; the others keep their reader's thread."""
+that returned before it; the others keep their reader's thread. A keyed quick read is remembered until
+the next commit, whoever makes it."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from pathlib import Path
+from typing import cast
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.store import Store
+from bot.store.cards import CardData
+from bot.store.catalog import read_series
+from bot.store.connection import open_location
+from bot.store.impressions import read_ratings
+from tests.ratings_model import GUILDS, apply, change
 
 NOW = "2026-11-25T00:00:00+00:00"
 
@@ -63,5 +74,97 @@ async def test_a_quick_read_that_finds_the_database_busy_runs_again_on_a_readers
             assert "no_such_column" in str(error)
         else:
             raise AssertionError("a broken query passed")
+    finally:
+        await store.close()
+
+
+# What can change a card: its impressions (every command and tool ends in one of these), its series'
+# title, and a merge into the other series (or the merge undone).
+card_change = (
+    change
+    | st.tuples(st.just("retitle"), st.integers(0, 1), st.text(min_size=1, max_size=8))
+    | st.tuples(st.just("merge"), st.integers(0, 1))
+)
+# The bot's group commit, and a connection of another process's kind: the command line's restore and
+# import write beside a running bot. (To the event loop's connection every writer is another connection.)
+writer = st.sampled_from(["the bot", "another process"])
+
+
+def _apply_card_change(conn: sqlite3.Connection, pair: tuple[int, int], step: tuple[object, ...]) -> None:
+    if step[0] == "retitle":
+        conn.execute("UPDATE series SET title = ? WHERE id = ?", (step[2], pair[cast(int, step[1])]))
+    elif step[0] == "merge":
+        which = cast(int, step[1])
+        merged = conn.execute("SELECT merged_into FROM series WHERE id = ?", (pair[which],)).fetchone()[0]
+        target = None if merged is not None else pair[1 - which]
+        conn.execute("UPDATE series SET merged_into = ? WHERE id = ?", (target, pair[which]))
+    else:
+        apply(conn, pair, step)
+
+
+def test_a_remembered_card_equals_a_fresh_read_after_any_write_by_anyone(database: Path) -> None:
+    """Cards and impressions are remembered between commits (`Database.read(key=…)`): whoever changes
+    whatever a card shows, the next card read equals one read afresh."""
+    fresh = open_location(database)
+    pair = cast(tuple[int, int], tuple(row[0] for row in fresh.execute("SELECT id FROM series ORDER BY id LIMIT 2")))
+
+    def read_afresh(guild: int, series_id: int) -> CardData:
+        series = read_series(fresh, series_id)
+        return CardData(series, read_ratings(fresh, guild, series_id if series is None else series.id, 8), None)
+
+    async def story(steps: list[tuple[str, tuple[object, ...]]]) -> None:
+        store = await Store.open(database)
+        other = open_location(database)  # autocommit: each statement commits
+        cards = [(guild, series_id) for guild in GUILDS for series_id in pair]
+        try:
+            for who, step in steps:
+                for guild, series_id in cards:  # each card read, and remembered, before the change
+                    await store.cards.read(guild, series_id, 8, credits=False)
+                if who == "the bot":
+                    await store.db.write(lambda conn, step=step: _apply_card_change(conn, pair, step))
+                else:
+                    _apply_card_change(other, pair, step)
+                for guild, series_id in cards:
+                    card = await store.cards.read(guild, series_id, 8, credits=False)
+                    assert card == read_afresh(guild, series_id), (who, step)
+        finally:
+            other.close()
+            await store.close()
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(writer, card_change), min_size=1, max_size=8))
+    def any_story(steps: list[tuple[str, tuple[object, ...]]]) -> None:
+        asyncio.run(story(steps))
+
+    try:
+        any_story()
+    finally:
+        fresh.close()
+
+
+async def test_a_remembered_read_runs_again_only_after_a_commit(database_path: Path) -> None:
+    store = await Store.open(database_path)
+    runs: list[int] = []
+
+    def job(conn: sqlite3.Connection) -> tuple[int, int]:
+        runs.append(1)
+        return threading.get_ident(), int(
+            conn.execute("SELECT count(*) FROM series WHERE title = 'Fresh'").fetchone()[0]
+        )
+
+    here = threading.get_ident()
+    try:
+        assert [await store.db.read(job, quick=True, key="fresh") for _ in range(3)] == [(here, 0)] * 3
+        assert len(runs) == 1
+        await store.db.read(job, quick=True, key="another")  # another key is read for itself
+        assert len(runs) == 2
+        await store.db.write(
+            lambda conn: conn.execute(
+                "INSERT INTO series (title, created_at, updated_at) VALUES ('Fresh', ?, ?)", (NOW, NOW)
+            )
+        )
+        assert await store.db.read(job, quick=True, key="fresh") == (here, 1) and len(runs) == 3
+        await store.db.read(job, key="fresh")  # not quick: a reader's thread, nothing remembered
+        assert len(runs) == 4
     finally:
         await store.close()

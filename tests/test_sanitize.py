@@ -102,7 +102,7 @@ def test_an_impression_card_carries_only_its_own_markup(
 @given(st.lists(st.tuples(st.one_of(HOSTILE, CJK_NAMES), SCORES), min_size=1, max_size=8))
 def test_the_ratings_table_keeps_its_width_and_columns(reviewers: list[tuple[str, Scores]]) -> None:
     rows = [ReviewerRow(100 + n, name, False, scores) for n, (name, scores) in enumerate(reviewers)]
-    ratings = Ratings(rows, [Average(7.5, 3)] * 7, len(rows))
+    ratings = Ratings(tuple(rows), (Average(7.5, 3),) * 7, len(rows))
     table = render_ratings_table(ratings)
     assert table.startswith("```\n") and table.endswith("\n```") and "`" not in table[4:-4]
     lines = table[4:-4].splitlines()
@@ -114,13 +114,13 @@ def test_the_ratings_table_keeps_its_width_and_columns(reviewers: list[tuple[str
 
 def test_a_japanese_name_is_cut_by_columns_not_characters() -> None:
     rows = [ReviewerRow(1, "葬送のフリーレンが大好きな人です", False, Scores(overall=9))]
-    line = render_ratings_table(Ratings(rows, [Average(9.0, 1)] * 7, 1)).splitlines()[2]
+    line = render_ratings_table(Ratings(tuple(rows), (Average(9.0, 1),) * 7, 1)).splitlines()[2]
     assert display_width(line) <= TABLE_WIDTH and line.endswith("… #1")
 
 
 def test_a_display_name_cannot_close_the_code_block() -> None:
     rows = [ReviewerRow(7, "x```**PWN** @here", False, Scores(overall=3))]
-    table = render_ratings_table(Ratings(rows, [Average(3.0, 1)] * 7, 1))
+    table = render_ratings_table(Ratings(tuple(rows), (Average(3.0, 1),) * 7, 1))
     assert table.count("```") == 2 and "x**PWN** @here #7" in table
 
 

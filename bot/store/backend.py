@@ -4,7 +4,7 @@ once (bot/store/dialect.py says how PostgreSQL reads it); which backend runs it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -25,7 +25,7 @@ class Backend(Protocol):
     @property
     def aside(self) -> Backend: ...
 
-    async def read(self, job: Callable[[Any], T], *, quick: bool = False) -> T: ...
+    async def read(self, job: Callable[[Any], T], *, quick: bool = False, key: Hashable | None = None) -> T: ...
 
     async def write(self, job: Callable[[Any], T]) -> T: ...
 
@@ -50,8 +50,9 @@ class Trips:
 class Fetching:
     """`fetch_*`, one statement in one trip, for both backends: each gives `read`."""
 
-    async def read(self, job: Callable[[Any], T], *, quick: bool = False) -> T:
-        """`quick`: a job of a few index lookups, which a member waits on (a card, an impression)."""
+    async def read(self, job: Callable[[Any], T], *, quick: bool = False, key: Hashable | None = None) -> T:
+        """`quick`: a job of a few index lookups, which a member waits on (a card, an impression).
+        `key`: the result may be remembered under it until the next commit anywhere (SQLite does)."""
         raise NotImplementedError
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any:

@@ -29,4 +29,4 @@ class CardStore:
             ratings = read_ratings(conn, guild_id, series_id if series is None else series.id, reviewers)
             return CardData(series, ratings, read_meta(conn, "credit:") if credits else None)
 
-        return await self._db.read(job, quick=True)
+        return await self._db.read(job, quick=True, key=("card", guild_id, series_id, reviewers, credits))

@@ -284,7 +284,7 @@ class ImpressionStore:
                 return None, None
             return impression_of(row), read_series(conn, row["series_id"])
 
-        return await self._db.read(job, quick=True)
+        return await self._db.read(job, quick=True, key=("impression", guild_id, impression_id))
 
     async def recent(self, guild_id: int, author_id: int | None, limit: int) -> list[tuple[int, str, str]]:
         """(id, series title, author name) of the latest visible impressions, for autocomplete."""
@@ -321,9 +321,9 @@ def read_ratings(conn: sqlite3.Connection, guild_id: int, series_id: int, limit:
     ).fetchone()
     rows = [ReviewerRow(row[0], row[1], bool(row[2]), Scores(*row[3:-1]), row[-1]) for row in shown]
     if totals is None:
-        return Ratings(rows, [Average(None, 0) for _ in SCORE_COLUMNS], 0)
+        return Ratings(tuple(rows), tuple(Average(None, 0) for _ in SCORE_COLUMNS), 0)
     averages = []
     for n in range(len(SCORE_COLUMNS)):
         count, total = totals[1 + 2 * n], totals[2 + 2 * n]
         averages.append(Average(total / count if count else None, count))
-    return Ratings(rows, averages, totals[0])
+    return Ratings(tuple(rows), tuple(averages), totals[0])

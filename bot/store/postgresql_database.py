@@ -21,7 +21,7 @@ import copy
 import itertools
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -268,8 +268,10 @@ class PostgresDatabase(Fetching):
         view._lane = 1
         return view
 
-    async def read(self, job: Callable[[Any], T], *, quick: bool = False) -> T:
-        self._trips.count += 1  # quick or not: every read is a trip to the server, from a thread
+    async def read(self, job: Callable[[Any], T], *, quick: bool = False, key: Hashable | None = None) -> T:
+        # Quick or not, every read is a trip to the server, from a thread; nothing is remembered (`key`):
+        # other bots write to the same server, and PostgreSQL has no cheap "changed since" to ask.
+        self._trips.count += 1
         # No transaction around the job: each statement sees the data as of its start, as SQLite's
         # reader in autocommit gives, and a BEGIN and COMMIT would be two more trips to the server.
         loop = asyncio.get_running_loop()
