@@ -16,7 +16,7 @@ from tests.postgres import postgres_database
 STORE = Path(__file__).resolve().parent.parent / "bot" / "store"
 # Modules that speak to SQLite alone (its file, its pragmas, its bulk loader) or build PostgreSQL's own SQL.
 SQLITE_ONLY = {"bulk.py", "migrate.py", "preflight.py", "connection.py", "database.py", "group_commit.py",
-               "postgresql.py", "postgresql_database.py", "dialect.py"}  # fmt: skip
+               "remembered.py", "postgresql.py", "postgresql_database.py", "dialect.py"}  # fmt: skip
 # Statements behind a branch on the backend (`dialect == "postgresql"` or an sqlite3.Connection check).
 BRANCHED = ("series_names_fts", "PRAGMA table_info")
 

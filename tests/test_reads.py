@@ -1,6 +1,6 @@
 """Reads: a quick one (a card, an impression) runs on the event loop's own connection and sees every write
 that returned before it; the others keep their reader's thread. A keyed quick read is remembered until
-the next commit, whoever makes it."""
+what it reads changes, whoever changes it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.store.cards import CardData
 from bot.store.catalog import read_series
 from bot.store.connection import open_location
 from bot.store.impressions import read_ratings
+from bot.store.remembered import tables_read, watched_tables
 from tests.ratings_model import GUILDS, apply, change
 
 NOW = "2026-11-25T00:00:00+00:00"
@@ -142,7 +143,7 @@ def test_a_remembered_card_equals_a_fresh_read_after_any_write_by_anyone(databas
         fresh.close()
 
 
-async def test_a_remembered_read_runs_again_only_after_a_commit(database_path: Path) -> None:
+async def test_a_remembered_read_runs_again_only_after_a_change_to_what_it_reads(database_path: Path) -> None:
     store = await Store.open(database_path)
     runs: list[int] = []
 
@@ -158,6 +159,8 @@ async def test_a_remembered_read_runs_again_only_after_a_commit(database_path: P
         assert len(runs) == 1
         await store.db.read(job, quick=True, key="another")  # another key is read for itself
         assert len(runs) == 2
+        await store.state.set("unrelated", "a write to a table no card reads")
+        assert await store.db.read(job, quick=True, key="fresh") == (here, 0) and len(runs) == 2
         await store.db.write(
             lambda conn: conn.execute(
                 "INSERT INTO series (title, created_at, updated_at) VALUES ('Fresh', ?, ?)", (NOW, NOW)
@@ -166,5 +169,38 @@ async def test_a_remembered_read_runs_again_only_after_a_commit(database_path: P
         assert await store.db.read(job, quick=True, key="fresh") == (here, 1) and len(runs) == 3
         await store.db.read(job, key="fresh")  # not quick: a reader's thread, nothing remembered
         assert len(runs) == 4
+    finally:
+        await store.close()
+
+
+async def test_a_read_of_a_table_no_trigger_watches_is_never_remembered(database: Path) -> None:
+    """A keyed read is remembered only if every table it reads moves `read_version` (listed through
+    SQLite's authorizer the first time), so no later query can make a remembered read stale."""
+    store = await Store.open(database)
+    runs: list[str] = []
+
+    def unwatched(conn: sqlite3.Connection) -> int:  # bot_state: nothing moves read_version for it
+        runs.append("unwatched")
+        return int(conn.execute("SELECT count(*) FROM bot_state").fetchone()[0])
+
+    try:
+        for _ in range(3):
+            await store.db.read(unwatched, quick=True, key="state")
+        assert runs == ["unwatched"] * 3
+        # The bot's own keyed reads, a card and an impression, read watched tables only: remembered.
+        series_id = int(await store.db.fetch_value("SELECT min(id) FROM series"))
+        read_tables: list[frozenset[str]] = []
+        conn = open_location(database)
+        for job in (
+            lambda c: read_series(c, series_id) and read_ratings(c, 1, series_id, 8),
+            lambda c: c.execute("SELECT * FROM impressions WHERE guild_id = 1 AND id = 1").fetchall(),
+        ):
+            read_tables.append(tables_read(conn, job)[1])
+        watched = watched_tables(conn)
+        conn.close()
+        assert read_tables[0] == {"series", "series_sources", "series_reviewers", "impressions", "series_ratings"}
+        assert read_tables[0] | read_tables[1] | {"catalog_meta"} <= watched
+        card = await store.cards.read(1, series_id, 8, credits=True)
+        assert await store.cards.read(1, series_id, 8, credits=True) is card  # remembered: the same object
     finally:
         await store.close()

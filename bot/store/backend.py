@@ -52,7 +52,7 @@ class Fetching:
 
     async def read(self, job: Callable[[Any], T], *, quick: bool = False, key: Hashable | None = None) -> T:
         """`quick`: a job of a few index lookups, which a member waits on (a card, an impression).
-        `key`: the result may be remembered under it until the next commit anywhere (SQLite does)."""
+        `key`: the result may be remembered under it until what it read changes (SQLite's does)."""
         raise NotImplementedError
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any:

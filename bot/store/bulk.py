@@ -16,7 +16,8 @@ _COLUMNS = ("guild_id", "series_id", "author_id", "author_name", "scope", "episo
 
 _RATING_TRIGGERS = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-    "AND (name LIKE 'impressions_rate_%' OR name LIKE 'series_reviewers_%' OR name LIKE 'impressions_chart_%')"
+    "AND (name LIKE 'impressions_rate_%' OR name LIKE 'series_reviewers_%' OR name LIKE 'impressions_chart_%' "
+    "OR name LIKE '%read_version%')"
 )
 _SCORES = ", ".join(SCORE_COLUMNS)
 # Migration 0006's rebuild of the series card aggregates, for after a load made without its triggers.
@@ -33,6 +34,7 @@ _REBUILD = (
     "INSERT OR REPLACE INTO chart_versions SELECT guild_id, series_id, coalesce((SELECT version "
     "FROM chart_versions v WHERE v.guild_id = i.guild_id AND v.series_id = i.series_id), 0) + 1 "
     "FROM impressions i GROUP BY guild_id, series_id",
+    "UPDATE read_version SET version = version + 1",  # and every remembered read (bot/store/remembered.py)
 )
 
 

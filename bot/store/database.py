@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiosqlite
 
@@ -22,11 +22,9 @@ from bot.store.backend import Fetching, Trips
 from bot.store.connection import BUSY_TIMEOUT_MS, open_connection
 from bot.store.group_commit import GroupCommitWriter
 from bot.store.migrate import apply_migrations
+from bot.store.remembered import Remembered, watched_tables
 
 T = TypeVar("T")
-
-# Remembered quick reads: more than the cards and impressions a busy server looks at between two writes.
-REMEMBERED_CAP = 512
 
 _NOTICED = "SELECT DISTINCT guild_id, user_id FROM member_notices WHERE delivered_at IS NULL"
 
@@ -38,19 +36,6 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
     return conn
-
-
-class Remembered:
-    """Results of keyed quick reads, good while the database's `data_version` stays what it was when
-    they were read: SQLite changes it on any commit by another connection, of this process or another,
-    and the loop's connection never writes. So any write anywhere forgets them all; nothing to keep in
-    step with each write path."""
-
-    __slots__ = ("results", "version")
-
-    def __init__(self) -> None:
-        self.results: dict[Hashable, Any] = {}
-        self.version = -1
 
 
 class Database(Fetching):
@@ -69,7 +54,7 @@ class Database(Fetching):
         # Quick reads (a card, an impression: a few index lookups) run on the event loop's own
         # connection: the hop to a reader thread and back cost more than the job (`read`).
         self._here = here
-        self._remembered = Remembered()
+        self._remembered = Remembered(watched_tables(here))
         self._read_threads = tuple(
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-reader-{n}") for n in range(len(readers))
         )
@@ -156,37 +141,20 @@ class Database(Fetching):
         loop from another thread more again (`/impression show` answered 0.18 ms sooner, bench e2e's
         set-up). Reads that scan, and the site's and charts' (`aside`), keep their thread.
 
-        `key`: a quick read's result is remembered under it until the next commit (`Remembered`), so a
-        card looked up again between two writes costs one pragma (2 µs) instead of its SQL. The key must
-        name everything the job reads by, and the result must be immutable."""
+        `key`: a quick read's result is remembered under it until a table it reads changes
+        (bot/store/remembered.py), so a card looked up again costs one row's read instead of its SQL.
+        The key must name everything the job reads by, and the result must be immutable."""
         self._trips.count += 1
         lane = self._lane
         if quick and lane == 0:
             try:
                 if key is None:
                     return job(self._here)
-                return self._remembering(job, key)
+                return self._remembered.read(self._here, job, key)
             except sqlite3.OperationalError as error:
                 if error.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                     raise
         return await asyncio.get_running_loop().run_in_executor(self._read_threads[lane], job, self._readers[lane])
-
-    def _remembering(self, job: Callable[[sqlite3.Connection], T], key: Hashable) -> T:
-        remembered = self._remembered
-        version = self._here.execute("PRAGMA data_version").fetchone()[0]
-        if version != remembered.version:
-            remembered.results.clear()
-            remembered.version = version
-        elif key in remembered.results:
-            result: T = remembered.results[key]
-            return result
-        # Read after the version: a commit landing in between leaves this result under the older
-        # version, which the next read sees changed.
-        result = job(self._here)
-        if len(remembered.results) >= REMEMBERED_CAP:
-            del remembered.results[next(iter(remembered.results))]  # the oldest
-        remembered.results[key] = result
-        return result
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
