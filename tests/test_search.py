@@ -151,6 +151,41 @@ def test_names_with_every_typed_word_are_found_whichever_words_are_common(words:
     assert found == expected or (len(found) == CANDIDATES_CAP and found < expected)
 
 
+def _swapped(word: str, at: int) -> str:
+    """The word with two neighbouring letters swapped: a typo."""
+    at %= max(1, len(word) - 1)
+    return word[:at] + word[at + 1 : at + 2] + word[at : at + 1] + word[at + 2 :]
+
+
+@given(
+    st.lists(st.sampled_from(_COMMON + _RARE), min_size=2, max_size=4),
+    st.integers(min_value=0, max_value=3),
+    st.integers(min_value=0, max_value=8),
+)
+@example(["princess", "hunter", "star"], 1, 3)
+def test_a_query_retried_without_a_word_keeps_every_name_that_has_all_its_words(
+    words: list[str], typo: int, at: int
+) -> None:
+    """When few names hold every typed word, the words are retried one left out (a typo, an extra word);
+    the names holding every word are never the ones cut to keep CANDIDATES_CAP."""
+    from bot.services.title_index import CANDIDATES_CAP, PREFIX_NAMES_CAP, SKIP_WORD_BELOW
+
+    tokens = list(words)
+    tokens[typo % len(tokens)] = _swapped(tokens[typo % len(tokens)], at)
+    plans = [_BIG._plan(token, is_last=n == len(tokens) - 1) for n, token in enumerate(tokens)]
+    every_word = _BIG._all_of(plans)
+    found = _BIG._candidates(" ".join(tokens), tokens)
+    assert every_word <= found
+    if len(every_word) < SKIP_WORD_BELOW:  # retried: names with all but one of the words came too
+        retried = set.union(*(_BIG._all_of(plans[:n] + plans[n + 1 :]) for n in range(len(plans))))
+        typed = " ".join(tokens)
+        prefixed = _BIG._name_prefix(typed, PREFIX_NAMES_CAP) + _BIG._name_prefix(
+            "".join(tokens), PREFIX_NAMES_CAP, compact=True
+        )
+        assert found - every_word <= retried | set(prefixed)
+    assert len(found) <= CANDIDATES_CAP + 2 * PREFIX_NAMES_CAP
+
+
 @given(st.sampled_from(_COMMON + _RARE), st.integers(min_value=1, max_value=6), st.integers(min_value=1, max_value=900))
 @example("no", 2, 300)  # a common word: hundreds of names of its own, more of the words it begins
 def test_one_typed_words_first_names_are_its_own_then_those_of_the_words_it_begins(

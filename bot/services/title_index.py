@@ -360,14 +360,20 @@ class TitleIndex:
         else:
             candidates = self._all_of(plans)
         if len(candidates) < SKIP_WORD_BELOW and 1 < len(plans) <= MAX_TOKENS_TO_SKIP:
-            # Allow one word that matched nothing useful (a bad typo, an extra word).
-            for skipped in range(len(plans)):
+            # Allow one word that matched nothing useful (a bad typo, an extra word). A word that is
+            # no word of any name (matched by its close spellings) is left out first: the likeliest
+            # typo, and the other words' names then often fill the candidates with one intersection.
+            every_word = candidates
+            candidates = set(candidates)
+            for skipped in sorted(range(len(plans)), key=lambda n: tokens[n] in plans[n].words):
                 rest = plans[:skipped] + plans[skipped + 1 :]
-                # One word left: its kept names are only read here, not copied first (thousands for a
-                # short last word, a tenth of the slowest keystrokes).
-                candidates |= self._select(rest[0]) if len(rest) == 1 else self._all_of(rest)
+                # One word left: as many of its names as are ranked, the typed word's own first, without
+                # building the set of all of them (thousands for a short last word: "ni", "g").
+                candidates |= self._first_names(rest[0], CANDIDATES_CAP) if len(rest) == 1 else self._all_of(rest)
                 if len(candidates) >= CANDIDATES_CAP:
                     break
+            if len(candidates) > CANDIDATES_CAP:  # the names with every word are always kept
+                candidates = every_word | set(islice(candidates - every_word, CANDIDATES_CAP - len(every_word)))
         if len(candidates) > CANDIDATES_CAP:
             candidates = set(islice(candidates, CANDIDATES_CAP))
         candidates.update(self._name_prefix(typed, PREFIX_NAMES_CAP))
