@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the fake Discord is imported only when the benchmark runs (
 BURST = 1000
 KINDS = ("/series lookup, 10,000 impressions", "autocomplete", "/impression show")
 PAIRS = 5
+CRAWLS = 5  # 200 pages at once, so many times over: one crawl holds about 100 lookups
 Row = tuple[str, str, str, str]
 T = TypeVar("T")
 
@@ -273,22 +274,29 @@ async def _lookups_while_charting(running: Running, charts: int = 20) -> tuple[l
     return during, slowest, _children_rss_mb(running.process.pid, site=False)
 
 
-async def _lookups_while_browsing(running: Running, page: str, pages: int = 200) -> tuple[list[float], float, float]:
+async def _lookups_while_browsing(
+    running: Running, page: str, pages: int = 200, crawls: int = CRAWLS
+) -> tuple[list[float], float, float]:
     """/series lookup while `pages` requests for the popular series' web page (10,000 impressions, first
-    page) arrive at once from a crawler process (bot/bench/crawl.py); the lookups' latencies and when
-    the last page was served."""
-    crawler = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.bench.crawl", page, str(pages), stdout=asyncio.subprocess.PIPE
-    )
-    assert crawler.stdout is not None
-    assert (await crawler.stdout.readline()).strip() == b"start"
-    finished = asyncio.ensure_future(crawler.communicate())
-    during = await _lookups_until(running, [finished])
-    output, _ = finished.result()
-    if crawler.returncode != 0:
-        raise RuntimeError("the crawler failed: " + output.decode(errors="replace"))
+    page) arrive at once from a crawler process (bot/bench/crawl.py), `crawls` times over; the lookups'
+    latencies and when the slowest crawl's last page was served. One crawl lasts about 150 ms, about
+    100 lookups: their p99 would be their slowest, so the crawl is repeated."""
+    during: list[float] = []
+    slowest = 0.0
+    for _ in range(crawls):
+        crawler = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.bench.crawl", page, str(pages), stdout=asyncio.subprocess.PIPE
+        )
+        assert crawler.stdout is not None
+        assert (await crawler.stdout.readline()).strip() == b"start"
+        finished = asyncio.ensure_future(crawler.communicate())
+        during += await _lookups_until(running, [finished])
+        output, _ = finished.result()
+        if crawler.returncode != 0:
+            raise RuntimeError("the crawler failed: " + output.decode(errors="replace"))
+        slowest = max(slowest, float(output.split()[-1]))
     assert running.process.pid is not None
-    return during, float(output.split()[-1]), _children_rss_mb(running.process.pid, site=True)
+    return during, slowest, _children_rss_mb(running.process.pid, site=True)
 
 
 async def _lookups_until(running: Running, pending: Sequence[asyncio.Future[T]]) -> list[float]:
@@ -354,8 +362,13 @@ def _lookups_beside(figures: Figures, during: list[float], what: str) -> Row:
 def _browsing_rows(figures: Figures) -> list[Row]:
     during, slowest, site_mb = figures.browsing
     return [
-        _lookups_beside(figures, during, "200 web pages are served"),
-        ("200 web pages (10,000 impressions) asked at once: the last served", f"{slowest:.0f} ms", "", ""),
+        _lookups_beside(figures, during, f"200 web pages are served, {CRAWLS} times"),
+        (
+            "200 web pages (10,000 impressions) asked at once: the last served (slowest time)",
+            f"{slowest:.0f} ms",
+            "",
+            "",
+        ),
         ("public site memory (RSS, its own process)", f"{site_mb:.0f} MB", "", ""),
     ]
 
