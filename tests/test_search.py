@@ -51,10 +51,25 @@ def test_exact_and_prefix_matches_rank_first() -> None:
     assert index.search("monstre")[0].series_id == 3  # a typo
 
 
+@given(
+    st.sampled_from(["hunter", "hunter x hunter", "HUNTER×HUNTER", "frieren", "sousou", "フリーレン", "monstre", "x"])
+)
+def test_a_match_says_whether_its_name_reads_as_the_series_title(query: str) -> None:
+    """Autocomplete shows a matched name beside the title only when it reads otherwise: each match
+    knows, from the index's build, what normalizing both would say."""
+    index = _index()
+    matches = index.search(query, 10)
+    assert matches
+    for match in matches:
+        label = index.labels.get(match.series_id)
+        assert label is not None
+        assert match.is_title == (normalize(match.name) == normalize(label.title)), match
+
+
 def test_resolution_is_unambiguous_only_when_one_series_fits() -> None:
     index = _index()
     assert resolve(index.search("monster"), "monster").best == Match(
-        3, index.search("monster")[0].score, "Monster", "title"
+        3, index.search("monster")[0].score, "Monster", "title", is_title=True
     )
     remakes = resolve(index.search("hunter x hunter"), "hunter x hunter")
     assert remakes.best is None

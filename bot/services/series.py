@@ -98,8 +98,7 @@ class SeriesService:
         labels = await self._search.labels(match.series_id for match in matches)
         for match, label in zip(matches, labels, strict=True):
             if label is not None:
-                shown = None if normalize(match.name) == normalize(label.title) else match.name
-                found.append(Suggestion(label, shown))
+                found.append(Suggestion(label, None if match.is_title else match.name))
         return found
 
     async def find(self, series_id: int) -> Series:
