@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.models import CatalogEntry, IndexedName, SeriesLabel
-from bot.services.packed import Strings
+from bot.services.packed import SAMPLE_EVERY, SortedStrings, Strings
 from bot.services.search import Match, SeriesSearch, TitleIndex, build_apart, normalize, resolve
 from bot.store import Store
 from bot.store.catalog import CatalogWriter
@@ -239,3 +239,22 @@ def test_a_bitmaps_members_are_read_back_lowest_first_up_to_the_cap(members: set
 
     # Both ways of reading it (a few from the low bytes up, or all through bin()) give the same answer.
     assert _bitmap_members(_bitmap(members), cap) == sorted(members)[:cap]
+
+
+@given(
+    st.lists(st.text(alphabet="abcdeフ ", max_size=4), max_size=3 * SAMPLE_EVERY),
+    st.text(alphabet="abcdeフ ", max_size=4),
+    st.integers(min_value=0, max_value=3 * SAMPLE_EVERY),
+    st.integers(min_value=0, max_value=3 * SAMPLE_EVERY),
+)
+def test_a_sorted_buffer_bisects_as_bisect_left_does(items: list[str], x: str, lo: int, hi: int) -> None:
+    """The index's sorted words and names bisect among every 64th first (decoding fewer): the same
+    answer as the standard bisection, whatever the bounds."""
+    from bisect import bisect_left
+
+    items.sort()
+    hi = min(hi, len(items))
+    lo = min(lo, hi)
+    packed = SortedStrings(items)
+    assert packed.bisect_left(x) == bisect_left(items, x)
+    assert packed.bisect_left(x, lo, hi) == bisect_left(items, x, lo, hi)

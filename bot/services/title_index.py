@@ -29,7 +29,7 @@ from operator import and_
 from rapidfuzz import fuzz, process
 
 from bot.models import IndexedName, SeriesLabel
-from bot.services.packed import Labels, SortedNames, Strings
+from bot.services.packed import Labels, SortedNames, SortedStrings, Strings
 
 PREFIX_WORDS_CAP = 300  # words sharing a typed prefix that we follow
 PREFIX_NAMES_CAP = 100  # whole names starting with what was typed
@@ -85,7 +85,7 @@ def _spelling_keys(word: str, length: int) -> tuple[str, str]:
     return f"<{length}:{word[:ends]}", f">{length}:{word[-ends:]}"
 
 
-def _spelling_buckets(words: list[str]) -> tuple[Strings, array[int], array[int], Strings]:
+def _spelling_buckets(words: list[str]) -> tuple[SortedStrings, array[int], array[int], Strings]:
     """Words by their first and by their last letters (two for longer words), and length: a typo
     rarely changes both ends, so close spellings are looked for among a few hundred words, not all.
     Bucket n (of the sorted keys) holds word numbers words[at[n]:at[n + 1]], and the words themselves
@@ -101,7 +101,7 @@ def _spelling_buckets(words: list[str]) -> tuple[Strings, array[int], array[int]
         found.extend(buckets[key])
         at.append(len(found))
     texts = Strings("\n".join(words[number] for number in buckets[key]) for key in keys)
-    return Strings(keys), at, found, texts
+    return SortedStrings(keys), at, found, texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +208,7 @@ class TitleIndex:
         del display
         # One postings array: word number n's names are _postings[_posting_at[n]:_posting_at[n + 1]].
         words = sorted(postings)
-        self._words = Strings(words)
+        self._words = SortedStrings(words)
         self._posting_at = array("i", [0])
         self._postings = array("i")
         for word in words:
@@ -238,7 +238,7 @@ class TitleIndex:
         return len(self._display)
 
     def _word_number(self, word: str) -> int | None:
-        number = bisect_left(self._words, word)
+        number = self._words.bisect_left(word)
         return number if number < len(self._words) and self._words[number] == word else None
 
     def _names_with(self, number: int) -> array[int]:
@@ -248,7 +248,7 @@ class TitleIndex:
         nearby: dict[str, int] = {}
         for length in (len(token) - 1, len(token), len(token) + 1):
             for key in _spelling_keys(token, length):
-                bucket = bisect_left(self._bucket_keys, key)
+                bucket = self._bucket_keys.bisect_left(key)
                 if bucket == len(self._bucket_keys) or self._bucket_keys[bucket] != key:
                     continue
                 numbers = self._bucket_words[self._bucket_at[bucket] : self._bucket_at[bucket + 1]]
@@ -265,7 +265,7 @@ class TitleIndex:
         if is_last or exact is None:
             # Partial words: the last one usually is, since the member is still typing.
             cap = PREFIX_WORDS_CAP if len(token) > 2 else PREFIX_WORDS_CAP // 10
-            start = bisect_left(self._words, token)
+            start = self._words.bisect_left(token)
             for number in range(start, min(start + cap, len(self._words))):
                 word = self._words[number]
                 if not word.startswith(token):
@@ -338,13 +338,13 @@ class TitleIndex:
 
     def _name_prefix(self, typed: str, cap: int, *, compact: bool = False) -> list[int]:
         view = self._by_compact_name if compact else self._by_name
-        start = bisect_left(view, typed)
+        start = view.bisect_left(typed)
         # Where names starting with `typed` end, found by a second bisection: reading each of up to
         # `cap` names to compare was a tenth of a short query's time.
         end = min(start + cap, len(view))
         beyond = _after_prefix(typed)
         if beyond is not None:
-            end = bisect_left(view, beyond, start, end)
+            end = view.bisect_left(beyond, start, end)
         return view.order[start:end].tolist()
 
     def _first_names(self, plan: _TokenPlan, cap: int) -> set[int]:
