@@ -136,19 +136,25 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
         impressions = ImpressionService(store.impressions, store.catalog)
         today = date(2026, 11, 25)
         for series_id, count in hot.items():
-            samples = []
+            # Read afresh: before each timed read a change moves what the card reads (as a post does),
+            # so the read is not the one remembered (bot/store/remembered.py); then read again unchanged.
+            fresh: list[float] = []
+            remembered: list[float] = []
             for attempt in range(220):
-                begin = time.perf_counter()
-                card, ratings = await series_service.card(1, series_id)
-                render_series_card(card, ratings, today)
-                if attempt >= 20:  # the first calls warm SQLite's page cache
-                    samples.append((time.perf_counter() - begin) * 1000)
+                await store.db.write(lambda conn: conn.execute("UPDATE read_version SET version = version + 1"))
+                for samples in (fresh, remembered):
+                    begin = time.perf_counter()
+                    card, ratings = await series_service.card(1, series_id)
+                    render_series_card(card, ratings, today)
+                    if attempt >= 20:  # the first calls warm SQLite's page cache
+                        samples.append((time.perf_counter() - begin) * 1000)
             goal = "p99 ≤ 1 ms" if count == 10_000 else ""
-            p99 = percentile(samples, 0.99)
+            p99 = percentile(fresh, 0.99)
             rows.append(
                 Row(
-                    f"series card with {count:,} impressions",
-                    f"p50 {statistics.median(samples):.2f} ms, p99 {p99:.2f} ms",
+                    f"series card with {count:,} impressions, read afresh",
+                    f"p50 {statistics.median(fresh):.2f} ms, p99 {p99:.2f} ms (remembered: p50 "
+                    f"{statistics.median(remembered):.2f} ms, p99 {percentile(remembered, 0.99):.2f} ms)",
                     goal,
                     ("pass" if p99 <= 1 else "MISS") if goal else "",
                 )
