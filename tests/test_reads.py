@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -183,10 +184,24 @@ async def test_a_read_of_a_table_no_trigger_watches_is_never_remembered(database
         runs.append("unwatched")
         return int(conn.execute("SELECT count(*) FROM bot_state").fetchone()[0])
 
+    def counting(with_state: bool) -> Callable[[sqlite3.Connection], int]:
+        def job(conn: sqlite3.Connection) -> int:  # one kind of job: it reads bot_state in one branch only
+            runs.append(f"state={with_state}")
+            found = int(conn.execute("SELECT count(*) FROM series").fetchone()[0])
+            if with_state:
+                found += int(conn.execute("SELECT count(*) FROM bot_state").fetchone()[0])
+            return found
+
+        return job
+
     try:
         for _ in range(3):
             await store.db.read(unwatched, quick=True, key="state")
         assert runs == ["unwatched"] * 3
+        runs.clear()
+        for with_state in (False, False, True, True):
+            await store.db.read(counting(with_state), quick=True, key=("count", with_state))
+        assert runs == ["state=False", "state=True", "state=True"]  # the branch reading bot_state: never kept
         # The bot's own keyed reads, a card and an impression, read watched tables only: remembered.
         series_id = int(await store.db.fetch_value("SELECT min(id) FROM series"))
         read_tables: list[frozenset[str]] = []

@@ -6,9 +6,11 @@ keeps one counter, `read_version`, that a trigger moves on every change to each 
 impression is read from, in the change's own transaction: so whichever command, tool or process writes,
 the counter moves. A remembered result is good while the counter holds.
 
-Only the tables that have the three triggers are watched. The first time a kind of job is remembered, the
-tables it reads are listed through SQLite's authorizer; a job that reads a table nobody watches is never
-remembered (and says so once in the log), so a later query cannot make a remembered read stale."""
+Only the tables that have the three triggers are watched. The first time a kind of read is remembered (its
+job's code and its key's flags, `_flags`), the tables it reads are listed through SQLite's authorizer; a
+kind that reads a table nobody watches is never remembered (and says so once in the log), so a later
+query cannot make a remembered read stale. (A branch chosen by the rows read rather than by the key would
+escape that listing: the keyed reads have none, merges followed included, which read the same tables.)"""
 
 from __future__ import annotations
 
@@ -56,6 +58,15 @@ def tables_read(conn: sqlite3.Connection, job: Callable[[sqlite3.Connection], T]
     return result, frozenset(tables)
 
 
+def _flags(key: Hashable) -> Hashable:
+    """What of a key may choose the tables its job reads: every part but the ids (ints select rows; a
+    flag such as a card's `credits` may add a table). Listing the tables is costly (it makes SQLite
+    prepare the connection's statements again, doubling a card's read), so it is done once per kind."""
+    if isinstance(key, tuple):
+        return tuple(part for part in key if isinstance(part, bool) or not isinstance(part, int))
+    return key if isinstance(key, bool) or not isinstance(key, int) else None
+
+
 class Remembered:
     """The remembered results of one connection's keyed reads (the event loop's: it never writes)."""
 
@@ -65,7 +76,8 @@ class Remembered:
         self.results: dict[Hashable, Any] = {}
         self.version = -1
         self.watched = watched
-        self.allowed: dict[CodeType, bool] = {}  # per kind of job: does it read watched tables only?
+        # Per kind of read: does it read watched tables only?
+        self.allowed: dict[tuple[CodeType | None, Hashable], bool] = {}
 
     def read(self, conn: sqlite3.Connection, job: Callable[[sqlite3.Connection], T], key: Hashable) -> T:
         version = conn.execute(_VERSION).fetchone()[0]
@@ -78,10 +90,11 @@ class Remembered:
         # Read after the counter: a change landing in between leaves this result under the older
         # version, which the next read finds moved.
         code: CodeType | None = getattr(job, "__code__", None)
-        allowed = self.allowed.get(code) if code is not None else False
+        kind = (code, _flags(key))
+        allowed = self.allowed.get(kind) if code is not None else False
         if allowed is None:
             result, tables = tables_read(conn, job)
-            allowed = self.allowed[code] = bool(tables) and tables <= self.watched  # type: ignore[index]
+            allowed = self.allowed[kind] = bool(tables) and tables <= self.watched
             if not allowed:
                 log.warning(
                     "A read keyed %r reads %s, which read_version does not watch: it is never remembered",
