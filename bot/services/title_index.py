@@ -237,10 +237,6 @@ class TitleIndex:
     def __len__(self) -> int:
         return len(self._display)
 
-    def _word_number(self, word: str) -> int | None:
-        number = self._words.bisect_left(word)
-        return number if number < len(self._words) and self._words[number] == word else None
-
     def _names_with(self, number: int) -> array[int]:
         return self._postings[self._posting_at[number] : self._posting_at[number + 1]]
 
@@ -259,13 +255,13 @@ class TitleIndex:
     def _plan(self, token: str, *, is_last: bool) -> _TokenPlan:
         """The word itself, words it begins (partial words), close spellings, or text inside names."""
         words: dict[str, int] = {}
-        exact = self._word_number(token)
+        start = self._words.bisect_left(token)  # the word itself, or where the words it begins start
+        exact = start if start < len(self._words) and self._words[start] == token else None
         if exact is not None:
             words[token] = exact
         if is_last or exact is None:
             # Partial words: the last one usually is, since the member is still typing.
             cap = PREFIX_WORDS_CAP if len(token) > 2 else PREFIX_WORDS_CAP // 10
-            start = self._words.bisect_left(token)
             for number in range(start, min(start + cap, len(self._words))):
                 word = self._words[number]
                 if not word.startswith(token):
