@@ -45,17 +45,25 @@ def sampled(items: Sequence[str]) -> list[str]:
     return [items[position] for position in range(0, len(items), SAMPLE_EVERY)]
 
 
-def sampled_bisect_left(items: Sequence[str], samples: list[str], x: str, lo: int = 0, hi: int | None = None) -> int:
-    """`bisect_left(items, x, lo, hi)`, most of it among `samples` (plain strs, compared in C): a packed
-    item is decoded at each step, a bisection of 180,000 names 17 of them, and now at most 7."""
-    k = bisect_left(samples, x)  # samples[k - 1] < x <= samples[k]: the answer lies between them
-    first = (k - 1) * SAMPLE_EVERY + 1 if k else 0
-    found = bisect_left(items, x, first, k * SAMPLE_EVERY if k < len(samples) else len(items))
-    return min(max(found, lo), len(items) if hi is None else hi)  # within lo..hi, as bisect_left's
+class Bisected(Sequence[str]):
+    """A sorted sequence of packed strings that keeps every SAMPLE_EVERY-th as a plain str (`_samples`,
+    set by the subclass once its items are in place), so `bisect_left` decodes few of them."""
+
+    __slots__ = ()
+    _samples: list[str]
+
+    def bisect_left(self, x: str, lo: int = 0, hi: int | None = None) -> int:
+        """`bisect.bisect_left(self, x, lo, hi)`, most of it among the samples (compared in C): a packed
+        item is decoded at each step, a bisection of 180,000 names 17 of them, and now at most 7."""
+        samples = self._samples
+        k = bisect_left(samples, x)  # samples[k - 1] < x <= samples[k]: the answer lies between them
+        first = (k - 1) * SAMPLE_EVERY + 1 if k else 0
+        found = bisect_left(self, x, first, k * SAMPLE_EVERY if k < len(samples) else len(self))
+        return min(max(found, lo), len(self) if hi is None else hi)  # within lo..hi, as bisect_left's
 
 
-class SortedStrings(Strings):
-    """Strings in sorted order, bisected by `bisect_left`."""
+class SortedStrings(Strings, Bisected):
+    """Strings in sorted order."""
 
     __slots__ = ("_samples",)
 
@@ -63,11 +71,8 @@ class SortedStrings(Strings):
         super().__init__(items)
         self._samples = sampled(self)
 
-    def bisect_left(self, x: str, lo: int = 0, hi: int | None = None) -> int:
-        return sampled_bisect_left(self, self._samples, x, lo, hi)
 
-
-class SortedNames(Sequence[str]):
+class SortedNames(Bisected):
     """Names in sorted order, read through `order`, for bisection; `compact`: without their spaces.
     (No list of sorted keys: those would be a second copy of every name.)"""
 
@@ -76,9 +81,6 @@ class SortedNames(Sequence[str]):
     def __init__(self, names: Strings, order: array[int], *, compact: bool) -> None:
         self._names, self.order, self._compact = names, order, compact
         self._samples = sampled(self)
-
-    def bisect_left(self, x: str, lo: int = 0, hi: int | None = None) -> int:
-        return sampled_bisect_left(self, self._samples, x, lo, hi)
 
     def __len__(self) -> int:
         return len(self.order)
