@@ -35,6 +35,7 @@ from bot.services.series import SeriesService
 from bot.store import Store
 from bot.store.bulk import bulk_load_impressions
 from bot.store.posting import Draft
+from bot.store.remembered import move_read_version
 
 
 @dataclass
@@ -141,7 +142,7 @@ async def measure_impressions(work: Path, quick: bool) -> list[Row]:
             fresh: list[float] = []
             remembered: list[float] = []
             for attempt in range(220):
-                await store.db.write(lambda conn: conn.execute("UPDATE read_version SET version = version + 1"))
+                await store.db.write(move_read_version)
                 for samples in (fresh, remembered):
                     begin = time.perf_counter()
                     card, ratings = await series_service.card(1, series_id)

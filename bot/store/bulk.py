@@ -9,6 +9,7 @@ from itertools import islice
 from pathlib import Path
 
 from bot.store.posting import SCORE_COLUMNS, Draft
+from bot.store.remembered import MOVE_READ_VERSION
 
 _COLUMNS = ("guild_id", "series_id", "author_id", "author_name", "scope", "episodes_watched", "text", "spoiler",
             *SCORE_COLUMNS, "status", "created_at", "updated_at")  # fmt: skip
@@ -34,7 +35,7 @@ _REBUILD = (
     "INSERT OR REPLACE INTO chart_versions SELECT guild_id, series_id, coalesce((SELECT version "
     "FROM chart_versions v WHERE v.guild_id = i.guild_id AND v.series_id = i.series_id), 0) + 1 "
     "FROM impressions i GROUP BY guild_id, series_id",
-    "UPDATE read_version SET version = version + 1",  # and every remembered read (bot/store/remembered.py)
+    MOVE_READ_VERSION,  # and every remembered read is forgotten (bot/store/remembered.py)
 )
 
 
