@@ -1,5 +1,7 @@
 """Full garbage collections of a process, timed through gc.callbacks and appended to a file:
-"<monotonic seconds> <pause ms> <objects collected>" per line (the monotonic clock is shared by every process here)."""
+"<monotonic seconds> <pause ms> <objects collected> <CPU ms>" per line (the monotonic clock is shared by every
+process here). The CPU time beside the pause tells a collection's own work from a machine that ran something
+else meanwhile."""
 
 from __future__ import annotations
 
@@ -10,16 +12,17 @@ from typing import Any
 
 
 def watch_full_collections(log: Path) -> None:
-    begun: list[float] = []
+    begun: list[tuple[float, float]] = []
 
     def timed(phase: str, info: dict[str, Any]) -> None:
         if info["generation"] != 2:
             return
         if phase == "start":
-            begun.append(time.perf_counter())
+            begun.append((time.perf_counter(), time.thread_time()))
         elif begun:
-            pause_ms = (time.perf_counter() - begun.pop()) * 1000
+            wall, cpu = begun.pop()
+            pause_ms, cpu_ms = (time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000
             with log.open("a") as out:
-                out.write(f"{time.monotonic():.4f} {pause_ms:.3f} {info['collected']}\n")
+                out.write(f"{time.monotonic():.4f} {pause_ms:.3f} {info['collected']} {cpu_ms:.3f}\n")
 
     gc.callbacks.append(timed)
