@@ -95,6 +95,30 @@ async def test_a_due_collection_waits_until_the_last_interaction_has_settled(ful
         await collector.stop()
 
 
+async def test_a_due_collection_waits_for_the_oldest_generation_to_have_grown(full_collections: list[float]) -> None:
+    """After a burst, what reached the oldest generation while in flight has been freed: a full
+    collection would walk what stays (caches) and free nothing. It runs once a quarter more is alive."""
+    collector = QuietCollector(FAST)
+    collector.start()
+    try:
+        make_due()
+        await asyncio.sleep(FAST.quiet_s + 0.3)
+        assert collector.collections == 1, "the first due collection: nothing was left by one before"
+        since = time.monotonic()
+        in_flight = [[n] for n in range(50_000)]  # lists: always tracked (dicts of ints may not be)
+        make_due()  # they reached the oldest generation, and are then freed
+        in_flight.clear()
+        await asyncio.sleep(FAST.quiet_s + 0.3)
+        assert collector.collections == 1 and not [at for at in full_collections if at >= since]
+        kept = [[n] for n in range(len(gc.get_objects(2)) // 3)]
+        make_due()
+        await asyncio.sleep(FAST.quiet_s + 0.3)
+        assert collector.collections == 2 and [at for at in full_collections if at >= since], "grown, due, quiet"
+        assert kept
+    finally:
+        await collector.stop()
+
+
 async def test_nothing_is_collected_before_it_is_due(full_collections: list[float]) -> None:
     gc.collect()  # the count starts from nothing
     since = time.monotonic()
