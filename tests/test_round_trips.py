@@ -111,6 +111,13 @@ async def test_answered_interactions_are_freed_at_once_not_left_for_the_collecto
         await alice.click(card, "Impressions")  # a button of the card
         form = await alice.click(card, "Post impression")  # a button that opens a form
         await alice.submit(form, text="Seen it.")  # the form
+        form = await alice.slash("impression post", series=str(choice["value"]), scope="completed")
+        number = str((await alice.submit(form, text="Seen it all.")).impression_id)
+        prompt = await alice.slash("impression delete", id=number)  # a plain view's buttons:
+        await alice.click(prompt, "Cancel")
+        prompt = await alice.slash("impression delete", id=number)
+        not_yours = await join(alice.fake, alice.guild, "bob").click(prompt, "Delete")  # refused by its check
+        await alice.click(prompt, "Delete")
         await alice.autocomplete_reply("series lookup", "title", "rouge")  # choices
         refused = await alice.slash("mod hide", id="1", reason="Not a moderator")  # the tree's check refuses
         missing = await alice.slash("impression show", id="999999")  # the command's own error
@@ -120,5 +127,5 @@ async def test_answered_interactions_are_freed_at_once_not_left_for_the_collecto
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
-    assert refused.ephemeral and missing.ephemeral
+    assert refused.ephemeral and missing.ephemeral and not_yours.ephemeral
     assert left == []

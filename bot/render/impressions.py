@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import discord
 
-from bot.failures import handle_interaction_error
+from bot.failures import handle_interaction_error, release_response
 from bot.models import CATEGORIES, Average, Impression, Ratings, ReviewerRow, Scores, Series
 from bot.render import COLOUR_CARD, TEXT_INPUT_ID, persistent_view
 from bot.render.text import cell, md, plain
@@ -199,7 +199,8 @@ def render_delete_prompt(impression: Impression, series: Series) -> discord.Embe
 
 
 class ConfirmView(discord.ui.View):
-    """Yes / Cancel for the member who asked; anyone else is told so."""
+    """Yes / Cancel for the member who asked; anyone else is told so. Each click's response is released
+    once answered (as the tree and the dynamic buttons do), so its interaction waits for no collection."""
 
     def __init__(self, owner_id: int, on_confirm: Callable[[discord.Interaction], Awaitable[None]]) -> None:
         super().__init__(timeout=120)
@@ -209,6 +210,7 @@ class ConfirmView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message("Only the member who asked can answer this.", ephemeral=True)
+            release_response(interaction)
             return False
         return True
 
@@ -216,16 +218,21 @@ class ConfirmView(discord.ui.View):
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]) -> None:
         self.stop()
         await self._on_confirm(interaction)
+        release_response(interaction)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]) -> None:
         self.stop()
         await interaction.response.edit_message(content="Nothing was deleted.", embed=None, view=None)
+        release_response(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ConfirmView]
     ) -> None:
-        await handle_interaction_error(interaction, error)
+        try:
+            await handle_interaction_error(interaction, error)
+        finally:
+            release_response(interaction)
 
 
 def approve_id(item_id: int, *, edit: bool = False) -> str:
