@@ -32,7 +32,7 @@ class _Collect(logging.Handler):
     def handle(self, record: logging.LogRecord) -> bool:
         if not self.filter(record):
             return False
-        self._pending.append(record)
+        self.emit(record)  # without `Handler.handle`'s lock: an append needs none
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
