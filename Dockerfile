@@ -12,7 +12,8 @@ RUN pip install --no-cache-dir . \
 USER reviews
 VOLUME ["/data"]
 # Healthy only while the bot holds a live gateway connection: it refreshes a heartbeat file beside
-# the database every 30 s, and `python -m bot health` fails once it is 90 s old or gone.
+# the database every 30 s, and `python -m bot health` fails once it is 90 s old or gone, or, with
+# WEB_ENABLED on, when the public site's /health page does not answer.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=60s CMD ["python", "-m", "bot", "health"]
 # SIGTERM (docker stop) closes the gateway and the database cleanly.
 CMD ["python", "-m", "bot"]

@@ -387,11 +387,15 @@ def migrate_to_postgresql(url: str) -> int:
 
 @one_sentence
 def health_check() -> int:
-    """Exit 0 while the running bot is connected to Discord (for the Docker healthcheck), else 1."""
+    """Exit 0 while the running bot is connected to Discord and its public site (when on) answers (for the
+    Docker healthcheck), else 1."""
     from bot import health
 
     settings = load_settings(require_token=False)
     healthy, sentence = health.check(health.heartbeat_path(settings.database_path))
+    if healthy and settings.web_enabled:
+        healthy, site = health.check_site(health.site_address(settings.web_host, settings.web_port))
+        sentence = f"{sentence.removesuffix('.')}, and {site}." if healthy else site
     if not healthy:
         return _fail(sentence, 1)
     print(sentence)
@@ -402,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
     tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup,export,import-export,migrate-to,health}")
-    tools.add_parser("health", help="exit 0 while the running bot is connected to Discord (healthcheck)")
+    tools.add_parser("health", help="exit 0 while the running bot is connected to Discord and its site answers")
     exporting = tools.add_parser("export", help="write one server's impressions, revisions, audit log …")
     exporting.add_argument("--guild", type=int, required=True, help="the server's id")
     exporting.add_argument("--format", choices=["json", "csv"], default="json")

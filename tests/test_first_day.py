@@ -169,3 +169,75 @@ async def test_health_says_whether_the_bot_is_connected(
     stale.write_text("1000\n")  # a heartbeat from long ago: the process hangs or lost the gateway
     status, output = await run_python(["-m", "bot", "health"], env)
     assert status == 1 and "last heartbeat was" in one_sentence(output)
+
+
+async def test_health_asks_the_public_site_too_when_it_is_on(
+    fake: FakeDiscord, tmp_path: Path, seeded_database: Path
+) -> None:
+    database = seeded_copy(seeded_database, tmp_path)
+    port = free_port()
+    site_on = {"WEB_ENABLED": "true", "WEB_PORT": str(port)}
+    env = environment(database, **site_on)
+
+    async with running_bot(fake, database, **site_on), failing_site() as (failing, answer):
+        for _ in range(250):
+            if database.with_name(database.name + ".heartbeat").exists():
+                break
+            await asyncio.sleep(0.02)
+        status, output = await run_python(["-m", "bot", "health"], env)
+        assert status == 0, output
+        assert "connected to Discord (heartbeat" in output
+        assert f"), and its public site answers at http://127.0.0.1:{port}." in output
+
+        # Connected, but the site does not answer (nothing listens there) or answers with an error.
+        nobody = free_port()
+        status, output = await run_python(["-m", "bot", "health"], {**env, "WEB_PORT": str(nobody)})
+        assert status == 1
+        assert f"The public site does not answer at http://127.0.0.1:{nobody}/health (" in one_sentence(output)
+        answer.append(503)  # (a site listening on every address is asked on the loopback)
+        every_address = {"WEB_HOST": "0.0.0.0", "WEB_PORT": str(failing)}
+        status, output = await run_python(["-m", "bot", "health"], {**env, **every_address})
+        assert status == 1
+        assert f"answers http://127.0.0.1:{failing}/health with HTTP 503" in one_sentence(output)
+
+    # With the site off, the heartbeat alone decides (the gateway connection is gone: unhealthy).
+    status, output = await run_python(["-m", "bot", "health"], env)
+    assert status == 1 and "not connected" in one_sentence(output)
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8080"),
+        ("0.0.0.0", "http://127.0.0.1:8080"),
+        ("::", "http://[::1]:8080"),
+        ("::1", "http://[::1]:8080"),
+        ("reviews.internal", "http://reviews.internal:8080"),
+    ],
+)
+def test_the_health_check_asks_a_site_on_every_address_at_the_loopback(host: str, address: str) -> None:
+    from bot.health import site_address
+
+    assert site_address(host, 8080) == address
+
+
+@contextlib.asynccontextmanager
+async def failing_site() -> AsyncIterator[tuple[int, list[int]]]:
+    """A server on 127.0.0.1 whose /health answers with the last status put in the list it yields."""
+    from aiohttp import web
+
+    answers: list[int] = [200]
+
+    async def health(request: web.Request) -> web.Response:
+        return web.Response(status=answers[-1], text="no")
+
+    app = web.Application()
+    app.router.add_get("/health", health)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield port, answers
+    finally:
+        await runner.cleanup()
