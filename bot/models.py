@@ -76,7 +76,6 @@ class IndexedName:
     series_id: int
     name: str
     kind: str
-    name_id: int = 0  # series_names.id, which is also the row of the FTS index
 
 
 class SeriesLabel(NamedTuple):

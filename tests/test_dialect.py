@@ -18,7 +18,7 @@ STORE = Path(__file__).resolve().parent.parent / "bot" / "store"
 SQLITE_ONLY = {"bulk.py", "migrate.py", "preflight.py", "connection.py", "database.py", "group_commit.py",
                "remembered.py", "postgresql.py", "postgresql_database.py", "dialect.py"}  # fmt: skip
 # Statements behind a branch on the backend (`dialect == "postgresql"` or an sqlite3.Connection check).
-BRANCHED = ("series_names_fts", "PRAGMA table_info")
+BRANCHED = ("PRAGMA table_info",)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ SCHEMA_TABLES = {
     "series",
     "series_sources",
     "series_names",
-    "series_names_fts",
     "catalog_meta",
     "impressions",
     "impression_revisions",

@@ -258,3 +258,31 @@ def test_a_sorted_buffer_bisects_as_bisect_left_does(items: list[str], x: str, l
     packed = SortedStrings(items)
     assert packed.bisect_left(x) == bisect_left(items, x)
     assert packed.bisect_left(x, lo, hi) == bisect_left(items, x, lo, hi)
+
+
+@given(st.sampled_from(_COMMON + _RARE), st.integers(min_value=1, max_value=8), st.integers(min_value=3, max_value=9))
+@example("metallic", 3, 5)  # "allic"
+@example("season", 1, 5)  # "eason": a common word's end
+def test_a_word_typed_from_inside_longer_ones_finds_every_name_with_one(word: str, start: int, size: int) -> None:
+    """What an FTS5 trigram query used to find (text inside a word, "rouge" in "metallicrouge"), from
+    the words' ends in memory: every name with a word holding the text after its first letter."""
+    token = word[start : start + size]
+    if len(token) < 3:
+        return
+    expected = {
+        index
+        for index in range(len(_BIG))
+        if any(token in name_word[1:] for name_word in _BIG._normalized[index].split())
+    }
+    assert _BIG._inside_words(token, len(_BIG)) == expected
+
+
+@given(st.lists(st.text(alphabet="abcフ", min_size=1, max_size=9), max_size=3 * SAMPLE_EVERY, unique=True))
+def test_the_words_ends_are_every_end_of_three_letters_or_more_in_order(words: list[str]) -> None:
+    from bot.services.packed import WordEnds
+
+    words.sort()
+    ends = WordEnds(SortedStrings(words))
+    assert list(ends) == sorted(word[start:] for word in words for start in range(1, len(word) - 2))
+    for typed in ("ab", "bc", "フa", "c"):
+        assert ends.bisect_left(typed) == sum(1 for end in ends if end < typed)

@@ -90,6 +90,36 @@ class SortedNames(Bisected):
         return name.replace(" ", "") if self._compact else name
 
 
+class WordEnds(Bisected):
+    """The ends of words, each from its second letter on (three letters at least), in sorted order:
+    bisecting it for typed text finds every word that holds the text inside it ("rouge" in
+    "metallicrouge"). Each end is one int, its word's number and where it starts (`number << 5 |
+    start`), read through `words` when compared: no text of its own."""
+
+    __slots__ = ("_samples", "_words", "ends")
+
+    MAX_START = 31  # starts beyond this are not kept (no word that long is typed from its middle)
+
+    def __init__(self, words: Strings) -> None:
+        self._words = words
+        texts = [words[number] for number in range(len(words))]
+        ends = [
+            number << 5 | start
+            for number, word in enumerate(texts)
+            for start in range(1, min(len(word) - 2, self.MAX_START + 1))
+        ]
+        ends.sort(key=lambda end: texts[end >> 5][end & 31 :])
+        self.ends = array("i", ends)
+        self._samples = sampled(self)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, position: int) -> str:  # type: ignore[override]  # (as above: no slices)
+        end = self.ends[position]
+        return self._words[end >> 5][end & 31 :]
+
+
 class Labels:
     """Each series' label (title, year, format) in flat arrays by series id, made on request: 40,000
     label tuples would take four times the memory."""

@@ -97,8 +97,7 @@ class SeriesSearch:
 
     def names_added(self) -> None:
         """Enrichment gave a series more names: the index learns them at a rebuild, at most one a minute
-        (a whole rebuild per looked-up series would keep a core busy while a new server explores); the
-        substring index (FTS5) finds them at once meanwhile."""
+        (a whole rebuild per looked-up series would keep a core busy while a new server explores)."""
         self._names_waiting = True
 
     async def refresh(self) -> None:
@@ -107,16 +106,7 @@ class SeriesSearch:
         await self._build(await self._catalog.revision())
 
     async def search(self, query: str, limit: int = 25) -> list[Match]:
-        index = await self.index()
-        matches = index.search(query, limit)
-        typed = normalize(query)
-        if len(matches) < limit and " " not in typed and 3 <= len(typed) <= 30:
-            # Text inside a word ("rouge" in "metallicrouge"): the FTS5 trigram index finds it.
-            # Several words are matched word by word above, and would only cost the scan here.
-            name_ids = await self._catalog.substring_matches(query.strip(), limit * 4)
-            if name_ids:
-                matches = index.search(query, limit, extra_name_ids=name_ids)
-        return matches
+        return (await self.index()).search(query, limit)
 
     async def recent(self, today: date, limit: int = 25) -> list[SeriesLabel]:
         index = await self.index()

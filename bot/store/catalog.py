@@ -110,9 +110,6 @@ class Enrichment:
     next_episode_at: str | None = None
 
 
-_FTS_MATCH = "SELECT rowid FROM series_names_fts WHERE series_names_fts MATCH ? LIMIT ?"  # SQLite only
-
-
 class CatalogStore:
     def __init__(self, db: Backend) -> None:
         self._db = db
@@ -144,19 +141,6 @@ class CatalogStore:
     async def index_rows(self) -> tuple[list[IndexedName], list[SeriesLabel]]:
         """Everything the in-memory lookup index is built from."""
         return await self._db.read(read_index_rows)
-
-    async def substring_matches(self, text: str, limit: int) -> list[int]:
-        """Ids of names (series_names.id) containing `text` anywhere, in any case (3+ characters): SQLite's
-        FTS5 trigram index, or PostgreSQL's pg_trgm index under ILIKE."""
-        if len(text) < 3:
-            return []
-        if self._db.dialect == "postgresql":
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            rows = await self._db.fetch_all("SELECT id FROM series_names WHERE name ILIKE ? LIMIT ?", (pattern, limit))
-        else:
-            phrase = '"' + text.replace('"', '""') + '"'
-            rows = await self._db.fetch_all(_FTS_MATCH, (phrase, limit))
-        return [row[0] for row in rows]
 
     async def recent(self, today: date, limit: int) -> list[int]:
         rows = await self._db.fetch_all(
@@ -428,10 +412,10 @@ def read_meta(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:
 
 def read_index_rows(conn: sqlite3.Connection) -> tuple[list[IndexedName], list[SeriesLabel]]:
     names = conn.execute(
-        "SELECT n.id, n.series_id, n.name, n.kind FROM series_names n "
+        "SELECT n.series_id, n.name, n.kind FROM series_names n "
         "JOIN series s ON s.id = n.series_id WHERE s.merged_into IS NULL ORDER BY n.id"
     )
-    indexed = [IndexedName(series_id, name, kind, name_id) for name_id, series_id, name, kind in names]
+    indexed = [IndexedName(series_id, name, kind) for series_id, name, kind in names]
     labels = conn.execute("SELECT id, title, year, format, premiered FROM series WHERE merged_into IS NULL")
     return indexed, [
         SeriesLabel(i, title, year or _year(premiered), kind) for i, title, year, kind, premiered in labels

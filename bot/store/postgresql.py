@@ -25,7 +25,7 @@ FOLDER = "migrations_postgresql"
 # Kept by triggers from impressions: copied as they are (their triggers off meanwhile), so that a
 # copy is the same data, not a recomputation that would differ in its version counters.
 TRIGGERED = ("impressions", "series_reviewers")
-_NOT_COPIED = ("sqlite_", "series_names_fts")  # SQLite's own tables, and its FTS5 index (pg_trgm here)
+_NOT_COPIED = ("sqlite_",)  # SQLite's own tables
 _BATCH = 5_000
 _MIGRATIONS_LOCK = 7_412_000  # an advisory lock: one process migrates at a time
 _MODULUS = 2**128
