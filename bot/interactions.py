@@ -14,7 +14,7 @@ from bot.models import Impression, Series
 from bot.permissions import PRIVILEGED, REFUSALS, Level, LevelRefused
 from bot.render import TEXT_INPUT_ID
 from bot.render.impressions import render_impression_card, render_withdrawn
-from bot.render.series import render_choice_name
+from bot.render.series import render_choice_name, render_loading_choice
 from bot.render.text import md
 from bot.services.impressions import Actor
 from bot.services.series import series_ref
@@ -159,6 +159,8 @@ async def post_card(
 async def series_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete of a series option: up to 25 titles for what the member typed, valued series:<id>."""
     suggestions = await services_of(interaction).series.suggest(current, discord.utils.utcnow().date())
+    if suggestions is None:
+        return [render_loading_choice(current)]
     return [app_commands.Choice(name=render_choice_name(s), value=series_ref(s.label.series_id)) for s in suggestions]
 
 

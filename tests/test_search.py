@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -286,3 +288,40 @@ def test_the_words_ends_are_every_end_of_three_letters_or_more_in_order(words: l
     assert list(ends) == sorted(word[start:] for word in words for start in range(1, len(word) - 2))
     for typed in ("ab", "bc", "フa", "c"):
         assert ends.bisect_left(typed) == sum(1 for end in ends if end < typed)
+
+
+async def test_a_keystroke_just_after_start_is_told_the_list_is_loading_not_left_unanswered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index's first build takes seconds at 40,000 series, longer than Discord waits for a
+    keystroke's answer (3 s): a keystroke waits a while (SUGGEST_WAIT_S), then hears it is loading."""
+    import bot.services.series as series_module
+    from bot.render.series import render_loading_choice
+    from bot.services.series import SeriesService
+
+    store = await Store.open(tmp_path / "db.sqlite3")
+    built = asyncio.Event()
+    real_build = SeriesSearch._build
+
+    async def slow_build(self: SeriesSearch, revision: int) -> TitleIndex:
+        await built.wait()
+        return await real_build(self, revision)
+
+    monkeypatch.setattr(SeriesSearch, "_build", slow_build)
+    monkeypatch.setattr(series_module, "SUGGEST_WAIT_S", 0.2)
+    try:
+        with CatalogWriter(store.db.path) as writer:
+            writer.upsert([CatalogEntry(title="Fixture Omega", sources=["https://anidb.net/anime/1"])])
+        search = SeriesSearch(store.catalog)
+        service = SeriesService(store.catalog, store.cards, search, None)
+        today = date(2026, 11, 26)
+        assert await asyncio.wait_for(service.suggest("fixture om", today), 1) is None  # answered, loading
+        built.set()
+        found = await asyncio.wait_for(service.suggest("fixture om", today), 5)
+        assert found is not None and [s.label.title for s in found] == ["Fixture Omega"]
+    finally:
+        await store.close()
+
+    loading = render_loading_choice("  " + "x" * 150)
+    assert len(loading.name) <= 100 and loading.value == "x" * 100  # Discord's limits for a choice
+    assert render_loading_choice("   ").value == "?"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.bench.e2e import Row, Running, _environment, _latency, _spawn, _stop
+from bot.bench.e2e import Row, Running, _environment, _latency, _spawn, _stop, until_index_ready
 from bot.bench.measure import percentile, rss_mb
 from bot.bench.synthetic import offline_database, queries
 from bot.services.catalog_import import import_offline_database
@@ -176,8 +176,10 @@ async def _measure(
         for own in setup.processes:
             member = by_shard[int(own.get("SHARD_IDS", "0"))][0]
             running.append(await _spawn("tests.launch_bot", {**shared, **own}, member))
+        for each in running:
+            await until_index_ready(each)
         members = [m for shard in by_shard for m in shard]  # every server, whichever process holds it
-        for n in range(30):  # warm: the index built, the first cards read
+        for n in range(30):  # warm: the first cards read
             await _mix(members[n % len(members)], n, typed, series)()
         steps: list[tuple[int, float, int]] = []
         sustained = 0

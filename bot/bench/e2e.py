@@ -65,6 +65,16 @@ async def _spawn(module: str, env: dict[str, str], member: Member) -> Running:
     return running
 
 
+async def until_index_ready(running: Running) -> None:
+    """Wait for the real bot's lookup index (built in the background after READY): a keystroke before
+    it is told the list is loading, which is not what the rounds measure."""
+    async with asyncio.timeout(600):
+        while "Lookup index ready" not in running.marks:
+            if running.follower is None or running.follower.done():
+                raise RuntimeError("the bot exited before its lookup index was ready")
+            await asyncio.sleep(0.05)
+
+
 async def _stop(running: Running) -> None:
     running.process.send_signal(signal.SIGTERM)
     await asyncio.wait_for(running.process.wait(), 60)
@@ -196,6 +206,7 @@ async def measure_e2e(work: Path, quick: bool) -> list[Row]:
         real = await _spawn("tests.launch_bot", {**_environment(fakes[0], database, gc_logs[0]), **site}, members[0])
         fakes[1].global_commands = fakes[0].global_commands  # what the real bot published, sent to both
         noop = await _spawn("tests.noop_bot", _environment(fakes[1], database, gc_logs[1]), members[1])
+        await until_index_ready(real)
         figures = await _measure(real, noop, typed, rounds, lookups, series_count, gc_logs)
         figures.browsing = await _lookups_while_browsing(real, noop, f"http://127.0.0.1:{port}/bench/series/1")
         await _stop(real)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import discord
+from discord import app_commands
 
 from bot.models import Ratings, Series
 from bot.render import COLOUR_CARD, kept_views, persistent_view
@@ -52,6 +53,13 @@ CREDIT_SHORT = {
 def describe_label(year: int | None, kind: str | None) -> str:
     detail = ", ".join(str(part) for part in (year, kind) if part)
     return f"({detail})" if detail else ""
+
+
+def render_loading_choice(typed: str) -> app_commands.Choice[str]:
+    """The one suggestion while the series list loads (just after start): picking it sends what was typed."""
+    return app_commands.Choice(
+        name="The series list is still loading: type once more in a moment", value=typed.strip()[:CHOICE_MAX] or "?"
+    )
 
 
 def render_choice_name(suggestion: Suggestion) -> str:

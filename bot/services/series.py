@@ -21,6 +21,7 @@ MAX_QUERY = 100
 MATCH_THRESHOLD = 75  # below this a candidate is a "did you mean", not a match
 SERIES_REF_PREFIX = "series:"
 ENRICH_RETRY_S = 600.0  # after AniList failed for a series, do not ask again for this long
+SUGGEST_WAIT_S = 2.0  # for the lookup index's first build: Discord waits 3 s for a keystroke's answer
 CREDITS_TTL_S = 30.0  # as often as the lookup index looks for a new catalog revision
 TABLE_REVIEWERS = 8  # rows of a card's ratings table
 
@@ -70,10 +71,13 @@ class SeriesService:
         self._enrich_failed_at: dict[int, float] = {}
         self._credits: tuple[float, dict[str, str]] | None = None
 
-    async def suggest(self, typed: str, today: date, limit: int = 25) -> list[Suggestion]:
-        """Autocomplete: the best matches for what has been typed, or recent series for nothing."""
+    async def suggest(self, typed: str, today: date, limit: int = 25) -> list[Suggestion] | None:
+        """Autocomplete: the best matches for what has been typed, or recent series for nothing; None
+        while the lookup index is still being built, just after start."""
         if len(typed) > MAX_QUERY * 2:
             return []
+        if not await self._search.wait_ready(SUGGEST_WAIT_S):
+            return None
         if not normalize(typed):
             return [Suggestion(label, None) for label in await self._search.recent(today, limit)]
         return await self._suggestions(await self._search.search(typed, limit))

@@ -2,11 +2,12 @@
 
 Words in a sorted list (prefix by bisection), close spellings of each typed word by rapidfuzz over
 words of similar length, character bigrams for scripts written without spaces; the few hundred
-candidate names are then ranked with rapidfuzz against the whole query, in one call.
+candidate names are then ranked with rapidfuzz against the whole query, in one call. When that finds
+few series, a typed word is also looked for inside longer words, among the words' sorted ends.
 
 Layout: a handful of flat arrays and three strings, not a few hundred thousand small objects. Names,
 normalized names and index words each live in one string with an offsets array; each word's names
-are a slice of one postings array; name ids are a sorted array searched by bisection. At 40,000
+are a slice of one postings array; the words' ends are one array of ints. At 40,000
 series (180,000 names) this is about a third of the memory of a dict of arrays, and the garbage
 collector has almost nothing to walk.
 """
