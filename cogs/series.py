@@ -46,6 +46,12 @@ async def _show_card(interaction: discord.Interaction, series_id: int, *, privat
         await interaction.response.send_message(embed=embed, view=view, ephemeral=private)
 
 
+async def _defer_rebuild(interaction: discord.Interaction) -> None:
+    """A curator's change answers after the lookup index is rebuilt (so they find it at once): seconds for
+    a large catalog, more than Discord waits for an answer, so the answer is deferred first."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+
+
 async def _web_page(interaction: discord.Interaction, series_id: int) -> str | None:
     """The series' page on this server's public site, when the site runs and the server is published."""
     bot = bot_of(interaction)
@@ -161,8 +167,9 @@ class Series(commands.Cog):
         episodes: int | None = None,
         premiered: str | None = None,
     ) -> None:
+        await _defer_rebuild(interaction)
         series = await self.bot.services.curation.add(await actor_of(interaction), title, format, episodes, premiered)
-        await interaction.response.send_message(f"Added {series_ref(series.id)}.", ephemeral=True)
+        await interaction.followup.send(f"Added {series_ref(series.id)}.", ephemeral=True)
 
     @requires(Level.CURATOR)
     @series.command(name="edit", description="Fix a series' data (curators); without options, edit its texts.")
@@ -188,8 +195,9 @@ class Series(commands.Cog):
         if not changes:
             await interaction.response.send_modal(render_curation_modal(series))
             return
+        await _defer_rebuild(interaction)
         series = await self.bot.services.curation.edit(actor, series.id, changes)
-        await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
+        await interaction.followup.send(f"Updated {series_ref(series.id)}.", ephemeral=True)
 
     @requires(Level.CURATOR)
     @series.command(name="merge", description="Merge a duplicate into the series it duplicates (curators).")
@@ -199,8 +207,9 @@ class Series(commands.Cog):
         self.bot.services.curation.require_curator(actor)
         old = parse_series_ref(source) or (await self.service.find_ref(source)).id
         new = parse_series_ref(into) or (await self.service.find_ref(into)).id
+        await _defer_rebuild(interaction)
         survivor, moved = await self.bot.services.curation.merge(actor, old, new)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Merged series:{old} into {series_ref(survivor.id)}; {moved} impressions moved. "
             f"series:{old} now opens {md(survivor.title, 300, newlines=False)}.",
             ephemeral=True,
@@ -220,8 +229,9 @@ class Series(commands.Cog):
     async def curation_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         """The curation form's submission, answered from its custom_id."""
         values = parse_curation_form(form_values(interaction))
+        await _defer_rebuild(interaction)
         series = await self.bot.services.curation.edit(await actor_of(interaction), int(match["id"]), values)
-        await interaction.response.send_message(f"Updated {series_ref(series.id)}.", ephemeral=True)
+        await interaction.followup.send(f"Updated {series_ref(series.id)}.", ephemeral=True)
 
 
 CURATION_FORM = r"cur:edit:(?P<id>\d{1,18})"
