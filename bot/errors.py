@@ -39,3 +39,7 @@ class PermissionDenied(UserFacingError):
 
 class InvalidInput(UserFacingError):
     pass
+
+
+class NotReadyYet(UserFacingError):
+    """Something the bot builds after a start is not there yet; the same command works in a moment."""

@@ -290,12 +290,13 @@ def test_the_words_ends_are_every_end_of_three_letters_or_more_in_order(words: l
         assert ends.bisect_left(typed) == sum(1 for end in ends if end < typed)
 
 
-async def test_a_keystroke_just_after_start_is_told_the_list_is_loading_not_left_unanswered(
+async def test_a_keystroke_or_a_typed_name_just_after_start_is_told_the_list_is_loading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The index's first build takes seconds at 40,000 series, longer than Discord waits for a
     keystroke's answer (3 s): a keystroke waits a while (SUGGEST_WAIT_S), then hears it is loading."""
     import bot.services.series as series_module
+    from bot.errors import NotReadyYet
     from bot.render.series import render_loading_choice
     from bot.services.series import SeriesService
 
@@ -316,9 +317,15 @@ async def test_a_keystroke_just_after_start_is_told_the_list_is_loading_not_left
         service = SeriesService(store.catalog, store.cards, search, None)
         today = date(2026, 11, 26)
         assert await asyncio.wait_for(service.suggest("fixture om", today), 1) is None  # answered, loading
+        # Text sent without picking a suggestion (every command naming a series) is told so too.
+        for name_by_text in (service.resolve("fixture omega"), service.find_ref("fixture omega")):
+            with pytest.raises(NotReadyYet, match="still loading"):
+                await asyncio.wait_for(name_by_text, 1)
+        assert (await service.find_ref("series:1")).title == "Fixture Omega"  # a picked one needs no index
         built.set()
         found = await asyncio.wait_for(service.suggest("fixture om", today), 5)
         assert found is not None and [s.label.title for s in found] == ["Fixture Omega"]
+        assert (await service.find_ref("fixture omega")).title == "Fixture Omega"
     finally:
         await store.close()
 

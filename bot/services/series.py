@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound, NotReadyYet
 from bot.models import Ratings, Series, SeriesLabel
 from bot.parsing import is_number
 from bot.services.anilist import AniListClient, AniListUnavailable
@@ -21,7 +21,7 @@ MAX_QUERY = 100
 MATCH_THRESHOLD = 75  # below this a candidate is a "did you mean", not a match
 SERIES_REF_PREFIX = "series:"
 ENRICH_RETRY_S = 600.0  # after AniList failed for a series, do not ask again for this long
-SUGGEST_WAIT_S = 2.0  # for the lookup index's first build: Discord waits 3 s for a keystroke's answer
+SUGGEST_WAIT_S = 2.0  # for the lookup index's first build: Discord waits 3 s for an answer
 CREDITS_TTL_S = 30.0  # as often as the lookup index looks for a new catalog revision
 TABLE_REVIEWERS = 8  # rows of a card's ratings table
 
@@ -91,6 +91,8 @@ class SeriesService:
             raise InvalidInput(f"That is too long for a series name ({len(typed)} characters; at most {MAX_QUERY}).")
         if not normalize(typed):
             raise InvalidInput("Type part of a series name, then pick it from the list.")
+        if not await self._search.wait_ready(SUGGEST_WAIT_S):  # every command naming a series by text
+            raise NotReadyYet("The series list is still loading after a restart: send that again in a few seconds.")
         matches = await self._search.search(typed, 10)
         good = [m for m in matches if m.score >= MATCH_THRESHOLD]
         resolution = resolve(good, typed)
