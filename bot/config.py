@@ -14,9 +14,10 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.parsing import is_number
+from bot.parsing import LINK_MAX, host_name, is_number, link_url
 
 DEFAULT_DATABASE_PATH = Path("data") / "reviews.sqlite3"
+PUBLIC_BASE_URL_MAX = 400  # its longest page link (slug, series id) then stays within a link button's 512
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
@@ -123,6 +124,15 @@ def _shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, ...]]:
     return count, tuple(sorted(ids)) or tuple(range(count))
 
 
+def _web_address(name: str, raw: str) -> str:
+    if link_url(raw) is None:
+        raise ConfigError(
+            f"{name} must be an http(s) address with a host and no spaces (at most {LINK_MAX} characters), "
+            f"but it is {raw!r}."
+        )
+    return raw
+
+
 def _seconds(name: str, raw: str, default: float, low: float, high: float) -> float:
     try:
         value = float(raw or default)
@@ -168,9 +178,7 @@ def load_settings(
     anilist_raw = get("ANILIST_ENABLED").lower() or "true"
     if anilist_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
         raise ConfigError(f"ANILIST_ENABLED must be true or false, but it is {anilist_raw!r}.")
-    anilist_url = get("ANILIST_URL") or "https://graphql.anilist.co"
-    if not anilist_url.startswith(("http://", "https://")):
-        raise ConfigError(f"ANILIST_URL must be an http(s) URL, but it is {anilist_url!r}.")
+    anilist_url = _web_address("ANILIST_URL", get("ANILIST_URL") or "https://graphql.anilist.co")
     # Interactions must be answered within 3 s; AniList enrichment has to fit inside that.
     anilist_timeout_s = _seconds("ANILIST_TIMEOUT", get("ANILIST_TIMEOUT"), 1.5, 0.1, 2.5)
     login_timeout_s = _seconds("LOGIN_TIMEOUT", get("LOGIN_TIMEOUT"), 60, 1, 600)
@@ -182,16 +190,25 @@ def load_settings(
     if not web_port_raw.isdigit() or not 1 <= int(web_port_raw) <= 65535:
         raise ConfigError(f"WEB_PORT must be a port number (1-65535), but it is {web_port_raw!r}.")
     public_base_url = get("PUBLIC_BASE_URL").rstrip("/")
-    if public_base_url and not public_base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL, but it is {public_base_url!r}.")
+    if public_base_url:
+        _web_address("PUBLIC_BASE_URL", public_base_url)
+        if len(public_base_url) > PUBLIC_BASE_URL_MAX or "?" in public_base_url or "#" in public_base_url:
+            raise ConfigError(
+                f"PUBLIC_BASE_URL must be the site's address without a query or fragment, at most "
+                f"{PUBLIC_BASE_URL_MAX} characters (pages' paths follow it), but it is {public_base_url!r}."
+            )
+    web_host = get("WEB_HOST") or "127.0.0.1"
+    if host_name(web_host) is None:
+        raise ConfigError(
+            "WEB_HOST must be a host name or an IP address to listen on (0.0.0.0 for every one), "
+            f"but it is {web_host!r}."
+        )
     database_url = get("DATABASE_URL")
     if database_url and not database_url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("DATABASE_URL must be a postgresql:// address.")  # not repeated: it may hold a password
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     catalog_check_s = _seconds("CATALOG_CHECK_SECONDS", get("CATALOG_CHECK_SECONDS"), 30, 1, 3600)
-    refresh_url = get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL
-    if not refresh_url.startswith(("http://", "https://")):
-        raise ConfigError(f"CATALOG_REFRESH_URL must be an http(s) URL, but it is {refresh_url!r}.")
+    refresh_url = _web_address("CATALOG_REFRESH_URL", get("CATALOG_REFRESH_URL") or DEFAULT_REFRESH_URL)
     refresh_raw = get("CATALOG_REFRESH_HOURS") or "24"
     try:
         refresh_hours = float(refresh_raw)
@@ -206,7 +223,7 @@ def load_settings(
         catalog_refresh_hours=refresh_hours,
         chart_timeout_s=chart_timeout_s,
         web_enabled=web_raw in ("true", "1", "yes", "on"),
-        web_host=get("WEB_HOST") or "127.0.0.1",
+        web_host=web_host,
         web_port=int(web_port_raw),
         public_base_url=public_base_url,
         database_url=database_url,

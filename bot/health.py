@@ -7,6 +7,7 @@ connection, not merely while its database answers, and, when the public site is 
 
 from __future__ import annotations
 
+import http.client
 import os
 import time
 import urllib.error
@@ -65,7 +66,7 @@ def check_site(address: str, timeout_s: float = SITE_TIMEOUT_S) -> tuple[bool, s
             status = response.status
     except urllib.error.HTTPError as error:
         status = error.code
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:  # (not HTTP at all: BadStatusLine)
         reason = getattr(error, "reason", None) or error.__class__.__name__
         return False, f"The public site does not answer at {url} ({reason}); the bot's log says why."
     if status != 200:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def is_number(text: str) -> bool:
@@ -21,3 +25,50 @@ def without_nul(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: without_nul(item) for key, item in value.items()}
     return value
+
+
+LINK_MAX = 512  # Discord's longest link button URL
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+
+
+def host_name(text: str) -> str | None:
+    """`text` when it is a host name (IDNA letters, digits, hyphens, dots) or an IP address literal."""
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    try:
+        ascii_name = text.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None  # an empty or overlong label, or a character no host name can hold
+    labels = ascii_name.removesuffix(".").split(".")
+    if len(ascii_name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return None
+    if labels[-1].isdigit():  # no top-level domain is a number: browsers read it as a (bad) IPv4 address
+        return None
+    return text
+
+
+def link_url(text: str | None, *, https_only: bool = False) -> str | None:
+    """`text` when it is an address Discord and a browser open as a link (http or https, a host, no
+    space or invisible character, at most LINK_MAX characters), else None. No user name before the host:
+    "https://discord.com@evil.example/" leads to evil.example. Pictures Discord shows: `https_only`."""
+    if not text or len(text) > LINK_MAX or any(unicodedata.category(char)[0] in "CZ" for char in text):
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (reading it checks it: a port that is not a number 0-65535 raises)
+    except ValueError:
+        return None
+    schemes = ("https",) if https_only else ("http", "https")
+    if parts.scheme not in schemes or "@" in parts.netloc or "\\" in text or not parts.hostname:
+        return None
+    host = parts.hostname
+    if parts.netloc.startswith("["):  # an IPv6 literal: urlsplit checked its brackets, not its address
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return None
+        return text
+    return text if host_name(host) is not None else None

@@ -10,6 +10,7 @@ import discord
 
 from bot.failures import handle_interaction_error, release_response
 from bot.models import CATEGORIES, Average, Impression, Ratings, ReviewerRow, Scores, Series
+from bot.parsing import link_url
 from bot.render import COLOUR_CARD, TEXT_INPUT_ID, persistent_view
 from bot.render.text import cell, md, plain
 
@@ -125,7 +126,7 @@ def render_impression_card(impression: Impression, series: Series) -> discord.Em
         text = f"||{text}||"
     embed = discord.Embed(
         title=md(series.title, 256, newlines=False),
-        url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
+        url=link_url(series.official_site),
         description=f"{warning}{header}\n\n{text}\n\n{stamps}",
         colour=COLOUR_CARD,
     )

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.models import Ratings, Series
+from bot.parsing import link_url
 from bot.render import COLOUR_CARD, kept_views, persistent_view
 from bot.render.charts import render_charts_button
 from bot.render.impressions import render_ratings_field
@@ -97,14 +98,16 @@ def site_links(series: Series) -> list[tuple[str, str]]:
     if series.official_site:
         links.append(("Official site", series.official_site))
     links += [(link.label, link.url) for link in series.links]
-    by_host = {urlparse(url).netloc.removeprefix("www."): url for url in series.sources}
+    # Only readable addresses are parsed: urlparse raises on some ("https://[::1"), which every lookup of
+    # the series would then meet.
+    by_host = {urlparse(url).netloc.removeprefix("www."): url for url in series.sources if link_url(url)}
     for host, label in SITE_LABELS:
         if host in by_host and all(label != existing for existing, _ in links):
             links.append((label, by_host[host]))
     seen: set[str] = set()
     unique = []
     for label, url in links:
-        if url not in seen and url.startswith(("https://", "http://")) and len(url) <= 512:
+        if url not in seen and link_url(url):
             seen.add(url)
             unique.append((plain(label, 80) or "Link", url))
     return unique[:MAX_LINK_BUTTONS]
@@ -173,11 +176,11 @@ def _card_text(series: Series, credit_keys: tuple[str, ...], today: date) -> _Ca
     footer = series_ref(series.id) + (f" · Data: {credits}" if credits else "")
     return _CardText(
         title=md(series.title, 256, newlines=False),
-        url=series.official_site if series.official_site and series.official_site.startswith("http") else None,
+        url=link_url(series.official_site),
         description="\n\n".join(parts) or None,
         fields=tuple(fields),
         footer=plain(footer, 2048),
-        thumbnail=series.picture if series.picture and series.picture.startswith("https://") else None,
+        thumbnail=link_url(series.picture, https_only=True),
     )
 
 
@@ -206,7 +209,7 @@ def render_series_buttons(series: Series, web_page: str | None = None) -> discor
         discord.ui.Button(label=label, url=url, row=1 + n // 5) for n, (label, url) in enumerate(site_links(series))
     ]
     buttons = [render_impressions_button(series.id), render_post_button(series.id), render_charts_button(series.id)]
-    if web_page is not None:
+    if link_url(web_page):
         buttons.append(discord.ui.Button(label="Web page", url=web_page, row=0))
     return persistent_view(*buttons, *links)
 

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.models import Series
+from bot.parsing import link_url
 from bot.store.catalog import Enrichment
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ def enrichment_of(media: dict[str, Any]) -> Enrichment:
         romaji=_text(titles.get("romaji"), 200),
         english=_text(titles.get("english"), 200),
         keywords=_keywords(media),
-        cover=cover if cover and cover.startswith("https://") else None,
+        cover=link_url(cover, https_only=True),
         next_episode=next_episode if next_known else None,
         next_episode_at=datetime.fromtimestamp(airing_at, UTC).isoformat() if next_known and airing_at else None,
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.parsing import link_url
 from bot.services.airing import JST
 
 FORMATS = {"tv": "TV", "movie": "Movie", "ova": "OVA", "web": "ONA"}
@@ -76,7 +77,7 @@ def bangumi_row(item: object) -> list[Any]:
         FORMATS.get(str(item.get("type", ""))),
         tokyo_date(item.get("begin")),
         tokyo_date(item.get("end")),
-        official if isinstance(official, str) and official.startswith(("https://", "http://")) else None,
+        link_url(official) if isinstance(official, str) else None,
         sites,
         broadcast if isinstance(broadcast, str) and broadcast else None,  # when its episodes air
         [],

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import CatalogEntry, Series
+from bot.parsing import link_url
 from bot.services.impressions import Actor
 from bot.services.search import SeriesSearch
 from bot.store.catalog import CatalogStore
@@ -26,6 +27,8 @@ def parse_links(text: str) -> list[dict[str, str]]:
         match = _LINK.match(line)
         if match is None:
             raise InvalidInput(f"Link line {number} should read `Label | https://…`.")
+        if link_url(match[2]) is None:  # Discord refuses a card whose link it cannot read
+            raise InvalidInput(f"The address on link line {number} is not a web address a browser can open.")
         links.append({"label": match[1], "url": match[2]})
     if len(links) > 10:
         raise InvalidInput("At most 10 links fit on the card.")

@@ -169,7 +169,7 @@ async def series(request: web.Request) -> web.Response:
         notables=s.notables or tuple(f"Animation - {studio.upper()}" for studio in names),
         premiere=premiere_line(s, datetime.now(UTC).date()),
         studios=", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names),
-        links=[(label, url) for label, url in site_links(s) if url.startswith(("https://", "http://"))],
+        links=site_links(s),  # http(s) addresses only (link_url), which autoescaping keeps in their attribute
     )  # fmt: skip
     rendered = request.app[RENDERED]
     rendered[(slug, tag)] = bytes(response.body)  # type: ignore[arg-type]  # a page body is bytes

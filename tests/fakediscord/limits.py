@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import io
+import ipaddress
 import re
 from typing import Any
+
+import yarl
 
 COMMAND_NAME = re.compile(r"^[-_'\w\u0900-\u097F\u0E00-\u0E7F]{1,32}$")
 MENTION_LIKE = re.compile(r"@everyone|@here|<@[!&]?\d+>")
@@ -23,8 +26,35 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
-def _url_ok(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://", "attachment://"))
+# A host as Discord reads it: dot-separated labels of letters, digits, hyphens (IDNA-encoded first),
+# the last one not a number; or an IP address in brackets or dotted.
+_HOST = re.compile(r"^(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)*(?!-)(?![0-9]+\.?$)[a-z0-9_-]{1,63}(?<!-)\.?$")
+_DOTTED_IP = re.compile(r"^(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$")
+
+
+def _url_ok(value: Any, *, attachment: bool = True) -> bool:
+    """What Discord takes for a link, a title's link or a picture: a well-formed http(s) URL (Discord
+    answers 400 "Not a well formed URL." otherwise), or an uploaded file's attachment:// name."""
+    if not isinstance(value, str):
+        return False
+    if value.startswith("attachment://"):
+        return attachment and len(value) > len("attachment://")
+    if any(char.isspace() or not char.isprintable() for char in value):
+        return False
+    try:
+        url = yarl.URL(value)
+    except ValueError:
+        return False
+    if url.scheme not in ("http", "https") or not url.raw_host:
+        return False
+    host = url.raw_host.lower()
+    if ":" in host:  # yarl read the brackets of an IPv6 literal
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return False
+        return True
+    return bool(_DOTTED_IP.match(host) or (_HOST.match(host) and not host.replace(".", "").isdigit()))
 
 
 def check_embeds(embeds: list[dict[str, Any]]) -> list[str]:
@@ -56,9 +86,13 @@ def check_embeds(embeds: list[dict[str, Any]]) -> list[str]:
             problems.append(f"{where}.footer.text is {_length(footer.get('text'))} chars (max 2048)")
         if _length(author.get("name")) > 256:
             problems.append(f"{where}.author.name is {_length(author.get('name'))} chars (max 256)")
-        for key, value in (("url", embed.get("url")), ("author.url", author.get("url"))):
-            if value is not None and not _url_ok(value):
-                problems.append(f"{where}.{key} is not an http(s) URL: {value!r}")
+        pictures = (
+            ("thumbnail.url", (embed.get("thumbnail") or {}).get("url")),
+            ("image.url", (embed.get("image") or {}).get("url")),
+        )
+        for key, value in (("url", embed.get("url")), ("author.url", author.get("url")), *pictures):
+            if value is not None and not _url_ok(value, attachment=key != "url" and key != "author.url"):
+                problems.append(f"{where}.{key} is not a well-formed http(s) URL: {value!r}")
         total += _length(title) + _length(description) + _length(footer.get("text")) + _length(author.get("name"))
     if total > 6000:
         problems.append(f"embeds total {total} chars (max 6000 per message)")
@@ -73,8 +107,8 @@ def _check_button(button: dict[str, Any], where: str) -> list[str]:
     if not button.get("label") and not button.get("emoji"):
         problems.append(f"{where} has neither label nor emoji")
     if style == 5:
-        if not _url_ok(button.get("url")) or "custom_id" in button:
-            problems.append(f"{where}: a link button needs an http(s) url and no custom_id")
+        if not _url_ok(button.get("url"), attachment=False) or "custom_id" in button:
+            problems.append(f"{where}: a link button needs a well-formed http(s) url and no custom_id")
         elif len(button["url"]) > 512:
             problems.append(f"{where}.url is longer than 512 chars")
     elif style in (1, 2, 3, 4):
