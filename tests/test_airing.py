@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.services.airing import episode_to_announce, in_jst, parse_broadcast, weekly_rule, with_next_airing
+from bot.services.airing import JST, episode_to_announce, in_jst, parse_broadcast, weekly_rule, with_next_airing
+from bot.services.season import airing_on
+from bot.store.season import SeasonEntry
 
 ROUGE = "R/2024-01-10T16:25:00.000Z/P7D"  # Metallic Rouge: Thursdays 01:25 in Japan
 LAST = "2024-04-04T14:59:59+00:00"  # the end of April 4 in Japan, its last broadcast day
@@ -103,3 +107,58 @@ def test_a_corrected_schedule_never_announces_the_episodes_before_it() -> None:
     assert schedule.latest_aired(at("2024-02-07T16:30:00")) is None  # "episode 4" by the rule: not ours to say
     assert schedule.next_airing(at("2024-02-07T16:30:00")) == (5, at("2024-02-14T16:25:00"))
     assert episode_to_announce(schedule, at("2024-02-14T16:30:00"), None) == 5
+
+
+# Dates and numbers a dataset (bangumi-data, AniList, a restore file) may hold, near and beyond datetime's
+# range: year 1, year 9999 with an offset that moves it past the end, periods of a billion weeks.
+INSTANTS = st.one_of(
+    st.sampled_from(["0001-01-01T00:00:00+09:00", "9999-12-31T23:00:00-10:00", "9999-12-31T23:59:59Z",
+                     "2024-01-10T16:25:00.000Z", "1899-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "garbage"]),
+    st.datetimes(timezones=st.sampled_from([UTC, JST, timezone(timedelta(hours=-12)), timezone(timedelta(hours=14))]))
+    .map(lambda moment: moment.isoformat()),
+)  # fmt: skip
+AMOUNTS = st.one_of(st.integers(0, 400), st.integers(0, 10**12)).map(str)
+RULES = st.builds(
+    lambda start, amount, unit: f"R/{start}/P{'T' if unit == 'H' else ''}{amount}{unit}",
+    INSTANTS,
+    AMOUNTS,
+    st.sampled_from(["W", "D", "H"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    RULES, st.none() | INSTANTS, st.none() | st.integers(-5, 10**12), st.none() | st.integers(-5, 10**12),
+    st.none() | INSTANTS, st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+)  # fmt: skip
+def test_no_rule_date_or_count_a_dataset_holds_breaks_the_schedule(
+    rule: str, last: str | None, episodes: int | None, next_episode: int | None, next_at: str | None, now: datetime
+) -> None:
+    """A schedule is made (or refused, None) and answers every question without leaving datetime's range:
+    one series' bad rule used to raise OverflowError out of /season, the watch loop and the import."""
+    moment = now.replace(tzinfo=UTC)
+    schedule = with_next_airing(parse_broadcast(rule, last, episodes), next_episode, next_at)
+    if schedule is None:
+        return
+    latest = schedule.latest_aired(moment)
+    if latest is not None:
+        schedule.airs_at(latest)
+    schedule.next_airing(moment)
+    episode_to_announce(schedule, moment, None)
+    entry = SeasonEntry(1, "Fixture", None, None, episodes, rule, last, next_episode, next_at, 0, 0, 0, 0)
+    airing_on([entry], moment.date())
+    in_jst(schedule.airs_at(schedule.final_episode()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(INSTANTS, st.text(max_size=30)), st.integers(-(10**20), 10**20), st.integers(-(10**6), 10**12))
+def test_anilists_and_bangumis_dates_are_read_or_left_out_never_raised(
+    begin: str, airing_at: int, episode: int
+) -> None:
+    from bot.services.anilist import enrichment_of
+    from bot.services.bangumi import tokyo_date
+
+    day = tokyo_date(begin)
+    assert day is None or 1900 <= int(day[:4]) < 2200
+    found = enrichment_of({"nextAiringEpisode": {"episode": episode, "airingAt": airing_at}})
+    assert (found.next_episode is None) == (found.next_episode_at is None)

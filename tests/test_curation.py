@@ -60,6 +60,9 @@ async def test_editing_facts_is_checked(curator: Member) -> None:
     assert bad.ephemeral and "Episodes go from 1 to 5000" in bad.text
     bad_date = await curator.slash("series edit", title=f"series:{number}", premiered="April 5th")
     assert bad_date.ephemeral and "YYYY-MM-DD" in bad_date.text
+    for far in ("0001-01-01", "9999-12-31"):  # read as dates, but no airing arithmetic could use them
+        too_far = await curator.slash("series edit", title=f"series:{number}", premiered=far)
+        assert too_far.ephemeral and "between 1900 and 2199" in too_far.text
     good = await curator.slash("series edit", title=f"series:{number}", new_title="Fixture Facts Show (2025)")
     assert good.content == f"Updated series:{number}."
 

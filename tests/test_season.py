@@ -94,6 +94,27 @@ async def test_the_current_season_shows_what_airs_today_in_japan(bot: ReviewBot,
         assert start.astimezone(JST).weekday() == today.weekday(), line
 
 
+async def test_a_series_whose_dataset_dates_are_out_of_range_does_not_break_the_season(
+    bot: ReviewBot, alice: Member
+) -> None:
+    """A bad rule or airing time of one series (a dataset's, AniList's) is left out, and the season still
+    shows: before, datetime's OverflowError came out of the airing arithmetic for everyone's /season."""
+    with peek(bot.settings.database) as conn:
+        conn.execute(
+            "UPDATE series SET broadcast = ?, broadcast_end = NULL, episodes = 12 WHERE title = 'Metallic Rouge'",
+            ("R/2026-11-01T00:00:00Z/P99999999999W",),
+        )
+        conn.execute(
+            "UPDATE series SET next_episode = 3, next_episode_at = ? WHERE title = 'Sousou no Frieren'",
+            ("9999-12-31T23:00:00-10:00",),
+        )
+    reply = await alice.slash("season")
+    assert reply.embed["title"].endswith(str(season_of(datetime.now(UTC).astimezone(JST).date())[0]))
+    [airing] = reply.embed["fields"]
+    assert airing["name"].startswith("Airing today in Japan")
+    assert "Metallic Rouge" not in airing["value"] and "Frieren" not in airing["value"]
+
+
 def entry(title: str, rule: str | None, episodes: int | None = None, end: str | None = None) -> SeasonEntry:
     return SeasonEntry(1, title, "TV", "2024-01-11", episodes, rule, end, None, None, 0, 0, 0, 0)
 

@@ -19,6 +19,11 @@ _RULE = re.compile(r"^R\d*/(?P<start>[0-9T:.+\-Z]+)/P(?:(?P<weeks>\d+)W|(?P<days
 
 
 WEEK = timedelta(days=7)
+# Instants outside these years are a dataset's error, never an airing: refused where they are read, so no
+# schedule's arithmetic (start + episodes × period, a change of time zone) can leave datetime's range.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+LONGEST_PERIOD = timedelta(days=366)  # a rule repeating less often than yearly describes no broadcast
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +67,17 @@ class Schedule:
 
 
 def parse_instant(text: str) -> datetime | None:
+    """An ISO 8601 instant (UTC when it names no offset) from 1900 to 2200, else None."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment if EARLIEST <= moment <= LATEST else None
+    except OverflowError:  # year 1 or 9999 with an offset: comparing converts it to UTC, out of range
+        return None
 
 
 def parse_broadcast(rule: str | None, last: str | None = None, episodes: int | None = None) -> Schedule | None:
@@ -76,19 +87,20 @@ def parse_broadcast(rule: str | None, last: str | None = None, episodes: int | N
     if match is None:
         return None
     start = parse_instant(match["start"])
-    amount = int(match["weeks"] or match["days"] or match["hours"])
+    digits = match["weeks"] or match["days"] or match["hours"]
     unit = "weeks" if match["weeks"] else "days" if match["days"] else "hours"
-    if start is None or amount <= 0:
+    period = timedelta(**{unit: int(digits)}) if len(digits) <= 6 else None  # (more digits: too long anyway)
+    if start is None or period is None or not timedelta(0) < period <= LONGEST_PERIOD:
         return None
     ended = parse_instant(last) if last else None
-    return Schedule(start, timedelta(**{unit: amount}), ended, episodes if episodes and episodes > 0 else None)
+    return Schedule(start, period, ended, episodes if episodes and episodes > 0 else None)
 
 
 def with_next_airing(schedule: Schedule | None, episode: int | None, at: str | None) -> Schedule | None:
     """A schedule corrected by AniList's next airing episode; for a series with no rule of its own, a weekly
     one through that airing (how almost every series airs)."""
     moment = parse_instant(at) if at else None
-    if not episode or episode < 1 or moment is None:
+    if not episode or not 1 <= episode <= MAX_EPISODES or moment is None:
         return schedule
     if schedule is None:
         return Schedule(moment - (episode - 1) * WEEK, WEEK, None, None, (episode, moment))

@@ -19,6 +19,7 @@ import aiohttp
 
 from bot.models import Series
 from bot.parsing import link_url
+from bot.services.airing import EARLIEST, LATEST, MAX_EPISODES
 from bot.store.catalog import Enrichment
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,10 @@ def enrichment_of(media: dict[str, Any]) -> Enrichment:
     titles, cover_image, upcoming = (_object(media, key) for key in ("title", "coverImage", "nextAiringEpisode"))
     cover = _text(cover_image.get("large"), 500)
     next_episode, airing_at = upcoming.get("episode"), upcoming.get("airingAt")
-    next_known = isinstance(next_episode, int) and next_episode > 0 and isinstance(airing_at, int) and airing_at > 0
+    next_known = (
+        isinstance(next_episode, int) and 0 < next_episode <= MAX_EPISODES
+        and isinstance(airing_at, int) and EARLIEST.timestamp() < airing_at < LATEST.timestamp()
+    )  # fmt: skip
     return Enrichment(
         synopsis=clean_description(media.get("description")),
         synopsis_credit=CREDIT,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.parsing import link_url
-from bot.services.airing import JST
+from bot.services.airing import EARLIEST, JST, LATEST
 
 FORMATS = {"tv": "TV", "movie": "Movie", "ova": "OVA", "web": "ONA"}
 # The information sites we link to and merge on, in the order the card shows them.
@@ -32,6 +32,8 @@ def tokyo_date(instant: object) -> str | None:
     try:
         moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
     except ValueError:
+        return None
+    if not EARLIEST.year <= moment.year < LATEST.year:  # (a dataset's error; year 1 or 9999 overflows below)
         return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=JST)).astimezone(JST).date().isoformat()
 

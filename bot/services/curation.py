@@ -9,6 +9,7 @@ from typing import Any
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import CatalogEntry, Series
 from bot.parsing import link_url
+from bot.services.airing import EARLIEST, LATEST
 from bot.services.impressions import Actor
 from bot.services.search import SeriesSearch
 from bot.store.catalog import CatalogStore
@@ -39,9 +40,12 @@ def parse_premiered(text: str | None) -> str | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text.strip()).isoformat()
+        premiered = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput("Write the premiere date as YYYY-MM-DD, the day in Japan (e.g. 2024-01-11).") from None
+    if not EARLIEST.year <= premiered.year < LATEST.year:
+        raise InvalidInput(f"A premiere date is between {EARLIEST.year} and {LATEST.year - 1}.")
+    return premiered.isoformat()
 
 
 class CurationService:
