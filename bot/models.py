@@ -102,6 +102,7 @@ CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("episode_story", "Episode Story", "EpS"),
 )
 CATEGORY_FIELDS = tuple(field for field, _, _ in CATEGORIES)
+SERIES_EPISODES_MAX = 5000  # the most episodes a series is taken to have (a dataset saying more is wrong)
 
 
 @dataclass(frozen=True, slots=True)

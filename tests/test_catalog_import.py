@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.client import ReviewBot
-from bot.services.catalog_import import ImportError_, download
+from bot.models import SERIES_EPISODES_MAX
+from bot.services.catalog_import import ImportError_, download, import_offline_database
 from tests.cli import query, run_tool
 from tests.fakediscord import Member
 from tests.harness import served_locally
@@ -158,3 +161,46 @@ async def test_members_find_imported_names_and_see_the_credit(bot: ReviewBot, al
 
     about = await alice.slash("about")
     assert "Contains information from anime-offline-database" in about.text
+
+
+# What a dataset's entry may hold: every kind of JSON value where numbers and texts are expected, numbers of
+# any size (SQLite's columns hold 64 bits), ids in sources longer than any column.
+ANY_NUMBER = st.one_of(
+    st.sampled_from([0, 12, 5000, 5001, 2**63, 10**30, -3]),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.text(max_size=5),
+)
+SOURCES = st.lists(
+    st.one_of(
+        st.integers(0, 10**30).map(lambda n: f"https://myanimelist.net/anime/{n}"),
+        st.integers(0, 10**30).map(lambda n: f"https://anilist.co/anime/{n}"),
+        st.sampled_from(["https://anidb.net/anime/77", "https://[::1", "javascript:x", ""]),
+    ),
+    min_size=1,
+    max_size=3,
+)
+ENTRIES = st.fixed_dictionaries(
+    {"sources": SOURCES, "title": st.one_of(st.text(min_size=1, max_size=20), st.just("Fixture Entry"), st.none())},
+    optional={
+        "episodes": ANY_NUMBER,
+        "animeSeason": st.fixed_dictionaries({"year": ANY_NUMBER, "season": st.text(max_size=8)}),
+        "picture": st.text(max_size=30), "synonyms": st.lists(st.text(max_size=10), max_size=3),
+        "type": st.sampled_from(["TV", "MOVIE", "?"]), "tags": st.lists(st.text(max_size=10), max_size=3),
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(ENTRIES, min_size=1, max_size=6))
+def test_no_entry_a_dataset_holds_stops_the_import(database: Path, entries: list[dict[str, object]]) -> None:
+    """Each entry is imported or skipped with its reason; none raises (an episode count of 10**30 used to
+    stop the whole import with a traceback: SQLite's INTEGER holds 64 bits)."""
+    source = database.with_name("release.json")
+    source.write_text(json.dumps({"data": entries}))
+    report = import_offline_database(source, database, progress=False)
+    assert report.read == len(entries)
+    most = "SELECT coalesce(max(episodes), 0), max(max(coalesce(mal_id, 0), coalesce(anilist_id, 0))) FROM series"
+    [(episodes, ids)] = query(database, most)
+    assert episodes <= SERIES_EPISODES_MAX and ids < 2**63

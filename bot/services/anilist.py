@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.models import Series
+from bot.models import SERIES_EPISODES_MAX, Series
 from bot.parsing import link_url
 from bot.services.airing import EARLIEST, LATEST, MAX_EPISODES
 from bot.store.catalog import Enrichment
@@ -144,7 +144,7 @@ def enrichment_of(media: dict[str, Any]) -> Enrichment:
         synopsis=clean_description(media.get("description")),
         synopsis_credit=CREDIT,
         studios=studios,
-        episodes=episodes if isinstance(episodes, int) and episodes > 0 else None,
+        episodes=episodes if isinstance(episodes, int) and 0 < episodes <= SERIES_EPISODES_MAX else None,
         romaji=_text(titles.get("romaji"), 200),
         english=_text(titles.get("english"), 200),
         keywords=_keywords(media),

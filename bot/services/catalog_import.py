@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 from tqdm import tqdm
 
-from bot.models import CatalogEntry
+from bot.models import SERIES_EPISODES_MAX, CatalogEntry
 from bot.services.airing import JST, parse_broadcast
 from bot.services.title_index import is_unspaced_script
 from bot.store.backfill import STARTER_BACKFILL_KEY, CatalogBackfill
@@ -155,7 +155,9 @@ def entry_from_offline(item: Any) -> CatalogEntry:
     if title is None:
         raise ValueError("no title")
     episodes = item.get("episodes")
-    if episodes is not None and (not isinstance(episodes, int) or isinstance(episodes, bool) or episodes < 0):
+    if episodes is not None and (
+        not isinstance(episodes, int) or isinstance(episodes, bool) or not 0 <= episodes <= SERIES_EPISODES_MAX
+    ):
         raise ValueError(f"episodes is {episodes!r}")
     season = item.get("animeSeason") or {}
     if not isinstance(season, dict):

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.models import CatalogEntry, Series
+from bot.models import SERIES_EPISODES_MAX, CatalogEntry, Series
 from bot.parsing import link_url
 from bot.services.airing import EARLIEST, LATEST
 from bot.services.impressions import Actor
@@ -79,8 +79,8 @@ class CurationService:
             raise InvalidInput("A title has 1 to 200 characters.")
         if kind is not None and kind not in FORMATS:
             raise InvalidInput(f"The format is one of {', '.join(FORMATS)}.")
-        if episodes is not None and not 1 <= episodes <= 5000:
-            raise InvalidInput("Episodes go from 1 to 5000.")
+        if episodes is not None and not 1 <= episodes <= SERIES_EPISODES_MAX:
+            raise InvalidInput(f"Episodes go from 1 to {SERIES_EPISODES_MAX}.")
 
     async def add(
         self,

@@ -39,7 +39,7 @@ def utc_now() -> str:
 def source_id(pattern: re.Pattern[str], sources: Iterable[str]) -> int | None:
     for url in sources:
         match = pattern.match(url)
-        if match:
+        if match and len(match.group(1)) <= 18:  # (more digits would not fit the column: no real id)
             return int(match.group(1))
     return None
 
