@@ -336,15 +336,14 @@ def export_data(guild_id: int, kind: str, out: str | None) -> int:
 
 @one_sentence
 def import_export(source: str) -> int:
-    import json
-
+    from bot.parsing import read_json
     from bot.services.catalog_import import ImportError_, read_release_bytes
     from bot.store.export import ExportError, import_guild
 
     settings = tool_settings()
     try:
         # Read as the catalog importer reads: plain, gzip or zstd by content, a BOM tolerated.
-        document = json.loads(read_release_bytes(Path(source)))
+        document = read_json(read_release_bytes(Path(source)))
     except ImportError_ as error:
         return _fail(f"Cannot restore: {error}", 1)
     except ValueError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import unicodedata
 from typing import Any
@@ -72,3 +73,13 @@ def link_url(text: str | None, *, https_only: bool = False) -> str | None:
             return None
         return text
     return text if host_name(host) is not None else None
+
+
+def read_json(data: str | bytes) -> Any:
+    """`json.loads` for a document from outside (a dataset, a restore file, an API's answer): nesting too
+    deep for the parser is a `json.JSONDecodeError` like any other malformed JSON, where json itself
+    raises RecursionError, which no caller of a parser expects (a file of 200,000 "[" was a traceback)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply to read", "", 0) from None

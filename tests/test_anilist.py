@@ -68,7 +68,7 @@ MEDIA: dict[int, dict[str, Any]] = {
 
 @dataclass
 class FakeAniList:
-    mode: str = "ok"  # ok | slow | rate-limited | error
+    mode: str = "ok"  # ok | slow | rate-limited | error | deep
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
 
@@ -83,6 +83,8 @@ class FakeAniList:
             )
         if self.mode == "error":
             return web.json_response({"errors": [{"message": "Internal"}]}, status=500)
+        if self.mode == "deep":  # deeper than a JSON parser goes: it raises RecursionError
+            return web.Response(body=b"[" * 200_000 + b"]" * 200_000, content_type="application/json")
         media = MEDIA.get(body["variables"].get("id"))
         if media is None:
             return web.json_response({"data": {"Media": None}, "errors": [{"message": "Not Found."}]}, status=404)
@@ -143,12 +145,18 @@ async def test_a_slow_anilist_delays_a_lookup_only_up_to_its_timeout(anilist: Fa
     assert elapsed < 1.5, f"the lookup took {elapsed:.2f} s with a 0.5 s AniList timeout"
 
 
-async def test_a_failed_series_is_not_asked_again_at_once(anilist: FakeAniList, alice: Member) -> None:
-    anilist.mode = "error"
-    first = await alice.slash("series lookup", title="k-on!!")
-    assert not first.ephemeral
+@pytest.mark.parametrize("mode", ["error", "deep"])
+async def test_a_failed_series_is_not_asked_again_at_once(anilist: FakeAniList, alice: Member, mode: str) -> None:
+    """An AniList that fails (or answers JSON nested deeper than a parser goes, which raised RecursionError
+    out of the lookup) leaves the card as the catalog has it, and is not asked again at once."""
+    anilist.mode = mode
+    title = "k-on!!" if mode == "error" else "delicious in dungeon"
+    first = await alice.slash("series lookup", title=title)
+    assert not first.ephemeral, first.text
+    if mode == "deep":
+        assert first.embed["title"] == "Delicious in Dungeon"
     asked = len(anilist.requests)
-    await alice.slash("series lookup", title="k-on!!")
+    await alice.slash("series lookup", title=title)
     assert len(anilist.requests) == asked
 
 

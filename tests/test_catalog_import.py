@@ -143,6 +143,11 @@ async def test_a_file_that_is_not_the_dataset_is_refused(database: Path, tmp_pat
     assert status == 1
     assert "not an anime-offline-database file" in output
 
+    # Nested deeper than the parser goes: json raises RecursionError for it, which was a traceback.
+    wrong.write_text('{"data": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    status, output = await import_catalog(database, str(wrong))
+    assert status == 1 and "neither JSON nor JSON Lines" in output and "Traceback" not in output
+
 
 async def test_members_find_imported_names_and_see_the_credit(bot: ReviewBot, alice: Member) -> None:
     status, output = await import_catalog(bot.settings.database_path, str(FIXTURE))  # while the bot runs

@@ -61,6 +61,8 @@ class Release:
             return web.Response(status=500, text="upstream trouble")
         if self.mode == "shape":
             return web.json_response({"hello": "this is not bangumi-data"})
+        if self.mode == "deep":  # JSON nested deeper than a parser goes (json raises RecursionError)
+            return web.Response(body=b"[" * 200_000 + b"]" * 200_000, content_type="application/json")
         if self.mode == "cut":  # a proxy that stored half the file
             return web.Response(body=body[: len(body) // 2], content_type="application/json")
         if self.mode == "short":  # the connection drops halfway through what was announced
@@ -115,6 +117,7 @@ async def test_a_refresh_merges_the_release_and_asks_again_only_for_a_change(dat
     ("mode", "says"),
     [
         ("cut", "did not answer with JSON"),
+        ("deep", "did not answer with JSON"),
         ("short", "Could not download"),
         ("shape", "is not a bangumi-data release"),
         ("error", "the server answered HTTP 500"),

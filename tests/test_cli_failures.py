@@ -176,6 +176,7 @@ async def test_a_restore_renumbers_into_a_database_that_serves_other_servers(
         (b"[1, 2]", "not an export of this bot"),
         (b'{"format": "anime-impressions-export", "version": 1, "guild_id": "77", "series": []}', "no server id"),
         (gzip.compress(b"{}")[:10], "damaged or truncated gzip"),
+        (b'{"format": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested too deeply to read"),
     ],
 )
 async def test_a_broken_export_is_one_sentence(database: Path, tmp_path: Path, content: bytes, words: str) -> None:

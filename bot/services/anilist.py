@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.models import SERIES_EPISODES_MAX, Series
-from bot.parsing import link_url
+from bot.parsing import link_url, read_json
 from bot.services.airing import EARLIEST, LATEST, MAX_EPISODES
 from bot.store.catalog import Enrichment
 
@@ -97,7 +97,7 @@ class AniListClient:
                         return None  # AniList answers 404 when the id or search finds nothing
                     if response.status != 200:
                         raise AniListUnavailable(f"HTTP {response.status}")
-                    body = await response.json(content_type=None)
+                    body = await response.json(content_type=None, loads=read_json)
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:
             raise AniListUnavailable(f"{error.__class__.__name__}: {error}") from None
         media = (body.get("data") or {}).get("Media") if isinstance(body, dict) else None

@@ -21,6 +21,7 @@ import aiohttp
 from tqdm import tqdm
 
 from bot.models import SERIES_EPISODES_MAX, CatalogEntry
+from bot.parsing import read_json
 from bot.services.airing import JST, parse_broadcast
 from bot.services.title_index import is_unspaced_script
 from bot.store.backfill import STARTER_BACKFILL_KEY, CatalogBackfill
@@ -233,7 +234,7 @@ def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[in
     if not rest.startswith(b"{"):
         raise ImportError_(f"{path} is not an anime-offline-database file (it does not start with a JSON object).")
     try:
-        document = json.loads(rest)
+        document = read_json(rest)
     except json.JSONDecodeError:
         return _read_jsonl(rest)
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
@@ -245,7 +246,7 @@ def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[in
 def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]], int]:
     lines = raw.splitlines()
     try:
-        header = json.loads(lines[0])
+        header = read_json(lines[0])
     except (json.JSONDecodeError, IndexError, UnicodeDecodeError):
         raise ImportError_("The file is neither JSON nor JSON Lines (is it truncated?).") from None
     if not isinstance(header, dict) or "sources" in header:
@@ -259,7 +260,7 @@ def _read_jsonl(raw: bytes) -> tuple[dict[str, Any], Iterator[tuple[int, Any]], 
             if not line.strip():
                 continue
             try:
-                yield index, json.loads(line)
+                yield index, read_json(line)
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 yield index, ValueError(f"not JSON ({error})")
 

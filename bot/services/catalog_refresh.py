@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.parsing import read_json
 from bot.services.bangumi import NotBangumiData, add_romaji, bangumi_bundle, romanizers
 from bot.services.catalog_import import STARTER_CREDIT_KEY, ImportError_, fetch_if_changed, starter_entries
 from bot.store.catalog import CatalogWriter, UpsertCounts
@@ -103,7 +104,7 @@ def _record(database: Path | str, meta: dict[str, str]) -> None:
 def _merge(database: Path | str, body: bytes, meta: dict[str, str], report: RefreshReport) -> None:
     """Parse and merge in a worker thread: a 10 MB document and 9,000 upserts take a few seconds."""
     try:
-        data = json.loads(body)
+        data = read_json(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ImportError_(
             f"{report.url} did not answer with JSON (it may have been cut off); nothing changed."
