@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.client import ReviewBot
 from tests.cli import run_tool
@@ -180,7 +183,7 @@ async def test_a_crafted_restore_file_is_refused_whole(
                 "reports": [
                     {
                         "guild_id": alice.guild.id,
-                        "impression_id": 1,
+                        "impression_id": max(row["id"] for row in genuine["impressions"]) + 1000,
                         "reporter_id": 3,
                         "reason": "x",
                         "created_at": "2025-01-01T00:00:00+00:00",
@@ -189,10 +192,50 @@ async def test_a_crafted_restore_file_is_refused_whole(
             },
         ),
     ]
+    crafted += [
+        ("too large for any column", {"impressions": [{**genuine["impressions"][0], "episodes_watched": 10**30}]}),
+        ("not a list of addresses", {"series": [{**genuine["series"][0], "sources": 5}]}),
+        ("no server id", {"guild_id": 2**70}),
+    ]
     for sentence, change in crafted:
         path = tmp_path / "crafted.json"
         path.write_text(json.dumps({**genuine, **change}))
         status, output = await run_cli(fresh, "import-export", str(path))
-        assert status == 1 and sentence in output and "Traceback" not in output, output
+        assert status == 1 and sentence in output and "Traceback" not in output, (sentence, output)
         after = table(fresh, "SELECT count(*) FROM impressions"), table(fresh, "SELECT count(*) FROM member_notices")
         assert after == before, sentence
+
+    # Any one value of the export replaced by any JSON value: restored, or refused whole with a sentence.
+    from bot.store.export import ExportError, import_guild
+
+    values = st.recursive(
+        st.none() | st.booleans() | st.floats() | st.text(max_size=8) | st.integers()
+        | st.sampled_from([2**63, -(2**64), 10**30, "\x00"]),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=6,
+    )  # fmt: skip
+    places = [("series", 0, key) for key in genuine["series"][0]] + [("guild_id", None, None)]
+    for name, rows in genuine.items():
+        if name != "series" and isinstance(rows, list) and rows and isinstance(rows[0], dict):
+            places += [(name, 0, key) for key in rows[0]]
+
+    examples = itertools.count()
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.sampled_from(places), values)
+    def restore_with_one_value_changed(place: tuple[str, int | None, str | None], value: object) -> None:
+        name, row, key = place
+        document = json.loads(json.dumps(genuine))
+        if row is None:
+            document[name] = value
+        else:
+            document[name][row][key] = value
+        target = tmp_path / f"property-{next(examples)}.sqlite3"  # a file of its own: no other's log replays
+        shutil.copyfile(seeded_database, target)
+        try:
+            import_guild(target, document)
+        except ExportError as error:
+            assert "\n" not in str(error)
+            assert table(target, "SELECT count(*) FROM impressions") == before[0]
+
+    restore_with_one_value_changed()

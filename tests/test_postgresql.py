@@ -347,6 +347,19 @@ async def test_an_export_reads_the_same_from_sqlite_and_from_its_postgresql_copy
             ).lastrowid
             assert added == largest + 1
 
+        # A row PostgreSQL's constraints refuse (no author) is one sentence there too, and nothing is written.
+        crafted = exported("sqlite")[1]
+        crafted["impressions"][0]["author_id"] = None
+        (tmp_path / "crafted-2.json").write_text(json.dumps(crafted), encoding="utf-8")
+        with peek(other) as conn:
+            before = conn.execute("SELECT count(*) FROM impressions").fetchone()[0]
+        status, output = await run_python(
+            ["-m", "bot", "import-export", str(tmp_path / "crafted-2.json")], cli_environment(fresh, DATABASE_URL=other)
+        )
+        assert status == 1 and "breaks a rule of this bot's data" in output and "Traceback" not in output, output
+        with peek(other) as conn:
+            assert conn.execute("SELECT count(*) FROM impressions").fetchone()[0] == before
+
 
 async def test_backup_on_postgresql_says_what_to_use_instead(tmp_path: Path, postgres_url: str) -> None:
     status, output = await run_python(

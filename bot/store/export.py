@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from bot.store.connection import Location, on_postgresql, open_location
 
@@ -110,9 +110,16 @@ def import_guild(database: Location, document: dict[str, Any]) -> dict[str, int]
                     checked = renumber.row(table, checked)
                 # Column names come from our own schema, never from the file.
                 names = ", ".join(checked)
-                cursor = conn.execute(
-                    f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(checked))})", tuple(checked.values())
-                )
+                try:
+                    cursor = conn.execute(
+                        f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(checked))})",
+                        tuple(checked.values()),
+                    )
+                except _integrity_errors(conn) as error:  # a value our schema refuses: a missing one, a bad state
+                    reason = str(error).splitlines()[0][:120]
+                    raise ExportError(
+                        f"Row {number} of “{table}” breaks a rule of this bot's data ({reason})."
+                    ) from None
                 if renumber is not None and table == "impressions":
                     renumber.impressions[old_id] = int(cursor.lastrowid or 0)
             if renumber is not None and table == "impressions":
@@ -180,15 +187,38 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
     if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != VERSION:
         raise ExportError("This file is not an export of this bot (format or version differs).")
     guild_id = document.get("guild_id")
-    if type(guild_id) is not int or not isinstance(document.get("series"), list):
+    if not _is_id(guild_id) or not isinstance(document.get("series"), list):
         raise ExportError("The export has no server id or no series list; it is damaged or not an export.")
     for entry in document["series"]:
-        if not isinstance(entry, dict) or type(entry.get("id")) is not int or not isinstance(entry.get("title"), str):
+        if not isinstance(entry, dict) or not _is_id(entry.get("id")) or not isinstance(entry.get("title"), str):
             raise ExportError("A series of the export has no id or title; it is damaged.")
+        sources = entry.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(url, str) for url in sources):
+            raise ExportError("A series of the export has sources that are not a list of addresses; it is damaged.")
+        if "\x00" in entry["title"] or any("\x00" in url for url in sources):
+            raise ExportError("A series of the export holds a NUL character, which is not text; it is damaged.")
     impressions = document.get("impressions")
     if not isinstance(impressions, list) or not all(isinstance(row, dict) for row in impressions):
         raise ExportError("The export has no list of impressions; it is damaged or not an export.")
+    if not all(_is_id(row.get("id")) for row in impressions):
+        raise ExportError("An impression of the export has no id; it is damaged.")
     return guild_id, impressions
+
+
+INT64 = range(-(2**63), 2**63)
+
+
+def _integrity_errors(conn: Any) -> tuple[type[Exception], ...]:
+    """What either backend raises for a row its constraints refuse (NOT NULL, CHECK, UNIQUE, foreign keys)."""
+    if on_postgresql(conn):
+        import psycopg  # loaded on PostgreSQL only
+
+        return (psycopg.IntegrityError,)
+    return (sqlite3.IntegrityError,)
+
+
+def _is_id(value: object) -> TypeGuard[int]:
+    return type(value) is int and 0 <= value < 2**63
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
@@ -224,6 +254,8 @@ def _checked_row(
             raise ExportError(
                 f"Row {number} of “{table}”: {key} should be {wanted.__name__}, not {type(value).__name__}."
             )
+        if type(value) is int and not INT64.start <= value < INT64.stop:  # SQLite and PostgreSQL hold 64 bits
+            raise ExportError(f"Row {number} of “{table}”: {key} is a number too large for any column.")
         if isinstance(value, str) and "\x00" in value:  # never typed; PostgreSQL cannot store it
             raise ExportError(f"Row {number} of “{table}”: {key} holds a NUL character, which is not text.")
         checked[key] = value
