@@ -6,6 +6,7 @@ import ipaddress
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ def without_nul(value: Any) -> Any:
 
 
 LINK_MAX = 512  # Discord's longest link button URL
-_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+_HOST = re.compile(r"(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)*(?!-)[a-z0-9_-]{1,63}(?<!-)\.?")  # labels, in one match
 
 
 def host_name(text: str) -> str | None:
@@ -40,22 +41,26 @@ def host_name(text: str) -> str | None:
     except ValueError:
         pass
     try:
-        ascii_name = text.encode("idna").decode("ascii").lower()
+        ascii_name = (text if text.isascii() else text.encode("idna").decode("ascii")).lower()
     except UnicodeError:
         return None  # an empty or overlong label, or a character no host name can hold
-    labels = ascii_name.removesuffix(".").split(".")
-    if len(ascii_name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+    if len(ascii_name) > 253 or not _HOST.fullmatch(ascii_name):
         return None
-    if labels[-1].isdigit():  # no top-level domain is a number: browsers read it as a (bad) IPv4 address
-        return None
+    if ascii_name.removesuffix(".").rpartition(".")[2].isdigit():  # no top-level domain is a number: browsers
+        return None  # read the name as an IPv4 address, a bad one
     return text
 
 
+@lru_cache(maxsize=4096)  # a card's links are checked at each build of its buttons: the same few addresses
 def link_url(text: str | None, *, https_only: bool = False) -> str | None:
     """`text` when it is an address Discord and a browser open as a link (http or https, a host, no
     space or invisible character, at most LINK_MAX characters), else None. No user name before the host:
     "https://discord.com@evil.example/" leads to evil.example. Pictures Discord shows: `https_only`."""
-    if not text or len(text) > LINK_MAX or any(unicodedata.category(char)[0] in "CZ" for char in text):
+    if not text or len(text) > LINK_MAX:
+        return None
+    if not (text.isascii() and text.isprintable() and " " not in text) and any(
+        unicodedata.category(char)[0] in "CZ" for char in text
+    ):  # (printable ASCII but the space holds none of those: only other text is read character by character)
         return None
     try:
         parts = urlsplit(text)
