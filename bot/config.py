@@ -65,13 +65,16 @@ class Settings:
         return self.database_url or self.database_path
 
 
+SNOWFLAKE_END = 2**64  # Discord's ids are 64-bit numbers
+
+
 def _parse_ids(name: str, raw: str) -> frozenset[int]:
     ids: set[int] = set()
     for part in raw.replace(";", ",").split(","):
         part = part.strip()
         if not part:
             continue
-        if not is_number(part):
+        if not is_number(part) or int(part) >= SNOWFLAKE_END:
             raise ConfigError(
                 f"{name} must be a comma-separated list of numeric Discord ids, but {part!r} is not a number."
             )
@@ -83,7 +86,7 @@ def _parse_id(name: str, raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
-    if not is_number(raw):
+    if not is_number(raw) or int(raw) >= SNOWFLAKE_END:
         raise ConfigError(f"{name} must be a numeric Discord id, but it is {raw!r}.")
     return int(raw)
 
@@ -107,13 +110,13 @@ def _shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, ...]]:
         if ids_raw:
             raise ConfigError("SHARD_IDS needs SHARD_COUNT, the number of shards the bot is split into.")
         return None, ()
-    if not count_raw.isdigit() or not 1 <= int(count_raw) <= 10_000:
+    if not is_number(count_raw) or not 1 <= int(count_raw) <= 10_000:
         raise ConfigError(f"SHARD_COUNT must be a whole number of shards from 1, but it is {count_raw!r}.")
     count = int(count_raw)
     ids: set[int] = set()
     for part in filter(None, (p.strip() for p in ids_raw.split(","))):
         low, _, high = part.partition("-")
-        if not low.strip().isdigit() or (high and not high.strip().isdigit()):
+        if not is_number(low.strip()) or (high and not is_number(high.strip())):
             raise ConfigError(f"SHARD_IDS must list shard numbers and ranges like 0-3,5, but it has {part!r}.")
         first, last = int(low), int(high or low)
         if first > last or last >= count:
@@ -187,7 +190,7 @@ def load_settings(
     if web_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
         raise ConfigError(f"WEB_ENABLED must be true or false, but it is {web_raw!r}.")
     web_port_raw = get("WEB_PORT") or "8080"
-    if not web_port_raw.isdigit() or not 1 <= int(web_port_raw) <= 65535:
+    if not is_number(web_port_raw) or not 1 <= int(web_port_raw) <= 65535:
         raise ConfigError(f"WEB_PORT must be a port number (1-65535), but it is {web_port_raw!r}.")
     public_base_url = get("PUBLIC_BASE_URL").rstrip("/")
     if public_base_url:

@@ -46,7 +46,7 @@ def host_name(text: str) -> str | None:
         return None  # an empty or overlong label, or a character no host name can hold
     if len(ascii_name) > 253 or not _HOST.fullmatch(ascii_name):
         return None
-    if ascii_name.removesuffix(".").rpartition(".")[2].isdigit():  # no top-level domain is a number: browsers
+    if is_number(ascii_name.removesuffix(".").rpartition(".")[2]):  # no top-level domain is a number: browsers
         return None  # read the name as an IPv4 address, a bad one
     return text
 

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config import DEFAULT_DATABASE_PATH, ConfigError, SyncMode, load_settings
 from tests.cli import cli_environment, run_python
@@ -158,3 +160,28 @@ def test_shard_settings_name_the_shards_this_process_holds(
 ) -> None:
     settings = load_settings({"DISCORD_TOKEN": "t", "SHARD_COUNT": count, "SHARD_IDS": ids}, env_file=None)
     assert (settings.shard_count, settings.shard_ids) == expected
+
+
+SETTINGS = [
+    "DISCORD_TOKEN", "DATABASE_PATH", "OWNER_IDS", "CURATOR_GUILD_IDS", "DEV_GUILD_ID", "SYNC_COMMANDS",
+    "LOGIN_TIMEOUT", "LOG_LEVEL", "ANILIST_ENABLED", "ANILIST_URL", "ANILIST_TIMEOUT", "CATALOG_REFRESH_URL",
+    "CATALOG_REFRESH_HOURS", "WEB_ENABLED", "WEB_HOST", "WEB_PORT", "PUBLIC_BASE_URL", "CHART_TIMEOUT",
+    "DATABASE_URL", "SHARD_COUNT", "SHARD_IDS", "CATALOG_CHECK_SECONDS",
+]  # fmt: skip
+# Digits int() cannot read ("²" is a digit to str.isdigit), numbers of every size, and anything at all.
+VALUES = st.one_of(
+    st.sampled_from(["²", "¹-³", "٣", "1e309", "nan", "-1", "0", "2", "1-3", "99999999999999999999999", " "]),
+    st.integers().map(str),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.sampled_from(SETTINGS), VALUES, max_size=3))
+def test_any_value_of_any_setting_is_taken_or_refused_in_one_sentence(values: dict[str, str]) -> None:
+    """`python -m bot` answers a bad setting with its sentence and exit 2: nothing else may come out of
+    reading them (WEB_PORT=² was a traceback: ValueError from int() after str.isdigit() said yes)."""
+    try:
+        load_settings({"DISCORD_TOKEN": "x", **values}, env_file=None)
+    except ConfigError as error:
+        assert "\n" not in str(error).strip()

@@ -153,8 +153,17 @@ async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceba
     assert "Only in Elsewhere." not in ours and "Only in Elsewhere." in theirs
 
     page_of = f"{slug}/series/{series_id}"
-    for path in ("/nobody-1/", f"{slug}/series/999999999", f"{slug}/series/abc", f"{page_of}?page=x",
-                 f"{page_of}?page=99", "/../../etc/passwd", f"{page_of}/extra"):  # fmt: skip
+    for path in (
+        "/nobody-1/",
+        f"{slug}/series/999999999",
+        f"{slug}/series/abc",
+        f"{page_of}?page=x",
+        f"{page_of}?page=99",
+        f"{page_of}?page=%C2%B2",
+        f"{page_of}?page=" + "9" * 5000,
+        "/../../etc/passwd",
+        f"{page_of}/extra",
+    ):  # fmt: skip  (%C2%B2: "²", a digit to isdigit)
         status, page, headers = await get(site + path)
         assert status == 404 and "Traceback" not in page and "Content-Security-Policy" in headers, path
 

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.errors import NotFound
 from bot.models import CATEGORIES
+from bot.parsing import is_number
 from bot.render.impressions import scope_line
 from bot.render.series import premiere_line, site_links
 from bot.services.charts import ChartService
@@ -148,7 +149,7 @@ async def charts(request: web.Request) -> web.Response:
 async def series(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
     page_text = request.query.get("page", "1")
-    if not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
+    if not is_number(page_text) or len(page_text) > 6 or not 1 <= int(page_text) <= 100_000:
         raise NotFound("No such page.")
     services, series_id = request.app[SERVICES], int(request.match_info["series"])
     # Known before anything is read or rendered: the version of what the page shows, the page, the day
