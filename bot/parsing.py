@@ -51,13 +51,17 @@ def host_name(text: str) -> str | None:
     return text
 
 
-@lru_cache(maxsize=4096)  # a card's links are checked at each build of its buttons: the same few addresses
 def link_url(text: str | None, *, https_only: bool = False) -> str | None:
     """`text` when it is an address Discord and a browser open as a link (http or https, a host, no
     space or invisible character, at most LINK_MAX characters), else None. No user name before the host:
     "https://discord.com@evil.example/" leads to evil.example. Pictures Discord shows: `https_only`."""
     if not text or len(text) > LINK_MAX:
-        return None
+        return None  # (before the cache: only addresses of a link's size are remembered)
+    return _checked_link(text, https_only)
+
+
+@lru_cache(maxsize=4096)  # a card's links are checked at each build of its buttons: the same few addresses
+def _checked_link(text: str, https_only: bool) -> str | None:
     if not (text.isascii() and text.isprintable() and " " not in text) and any(
         unicodedata.category(char)[0] in "CZ" for char in text
     ):  # (printable ASCII but the space holds none of those: only other text is read character by character)
