@@ -205,7 +205,7 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
     return guild_id, impressions
 
 
-INT64 = range(-(2**63), 2**63)
+INT64 = range(-(2**63), 2**63)  # what SQLite's and PostgreSQL's integer columns hold
 
 
 def _integrity_errors(conn: Any) -> tuple[type[Exception], ...]:
@@ -218,7 +218,7 @@ def _integrity_errors(conn: Any) -> tuple[type[Exception], ...]:
 
 
 def _is_id(value: object) -> TypeGuard[int]:
-    return type(value) is int and 0 <= value < 2**63
+    return type(value) is int and value >= 0 and value in INT64
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> dict[str, str]:
@@ -254,7 +254,7 @@ def _checked_row(
             raise ExportError(
                 f"Row {number} of “{table}”: {key} should be {wanted.__name__}, not {type(value).__name__}."
             )
-        if type(value) is int and not INT64.start <= value < INT64.stop:  # SQLite and PostgreSQL hold 64 bits
+        if type(value) is int and value not in INT64:
             raise ExportError(f"Row {number} of “{table}”: {key} is a number too large for any column.")
         if isinstance(value, str) and "\x00" in value:  # never typed; PostgreSQL cannot store it
             raise ExportError(f"Row {number} of “{table}”: {key} holds a NUL character, which is not text.")
