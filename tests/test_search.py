@@ -294,7 +294,7 @@ async def test_a_keystroke_or_a_typed_name_just_after_start_is_told_the_list_is_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The index's first build takes seconds at 40,000 series, longer than Discord waits for a
-    keystroke's answer (3 s): a keystroke waits a while (SUGGEST_WAIT_S), then hears it is loading."""
+    keystroke's answer (3 s): a keystroke waits a while (INDEX_WAIT_S), then hears it is loading."""
     import bot.services.series as series_module
     from bot.errors import NotReadyYet
     from bot.render.series import render_loading_choice
@@ -309,7 +309,7 @@ async def test_a_keystroke_or_a_typed_name_just_after_start_is_told_the_list_is_
         return await real_build(self, revision)
 
     monkeypatch.setattr(SeriesSearch, "_build", slow_build)
-    monkeypatch.setattr(series_module, "SUGGEST_WAIT_S", 0.2)
+    monkeypatch.setattr(series_module, "INDEX_WAIT_S", 0.2)
     try:
         with CatalogWriter(store.db.path) as writer:
             writer.upsert([CatalogEntry(title="Fixture Omega", sources=["https://anidb.net/anime/1"])])

@@ -21,7 +21,7 @@ MAX_QUERY = 100
 MATCH_THRESHOLD = 75  # below this a candidate is a "did you mean", not a match
 SERIES_REF_PREFIX = "series:"
 ENRICH_RETRY_S = 600.0  # after AniList failed for a series, do not ask again for this long
-SUGGEST_WAIT_S = 2.0  # for the lookup index's first build: Discord waits 3 s for an answer
+INDEX_WAIT_S = 2.0  # the most a keystroke or a typed name waits for the lookup index's first build (Discord: 3 s)
 CREDITS_TTL_S = 30.0  # as often as the lookup index looks for a new catalog revision
 TABLE_REVIEWERS = 8  # rows of a card's ratings table
 
@@ -76,7 +76,7 @@ class SeriesService:
         while the lookup index is still being built, just after start."""
         if len(typed) > MAX_QUERY * 2:
             return []
-        if not await self._search.wait_ready(SUGGEST_WAIT_S):
+        if not await self._search.wait_ready(INDEX_WAIT_S):
             return None
         if not normalize(typed):
             return [Suggestion(label, None) for label in await self._search.recent(today, limit)]
@@ -91,7 +91,7 @@ class SeriesService:
             raise InvalidInput(f"That is too long for a series name ({len(typed)} characters; at most {MAX_QUERY}).")
         if not normalize(typed):
             raise InvalidInput("Type part of a series name, then pick it from the list.")
-        if not await self._search.wait_ready(SUGGEST_WAIT_S):  # every command naming a series by text
+        if not await self._search.wait_ready(INDEX_WAIT_S):  # every command naming a series by text
             raise NotReadyYet("The series list is still loading after a restart: send that again in a few seconds.")
         matches = await self._search.search(typed, 10)
         good = [m for m in matches if m.score >= MATCH_THRESHOLD]
