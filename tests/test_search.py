@@ -168,6 +168,32 @@ def test_names_with_every_typed_word_are_found_whichever_words_are_common(words:
     assert found == expected or (len(found) == CANDIDATES_CAP and found < expected)
 
 
+@given(
+    st.sampled_from(_RARE + _COMMON), st.integers(min_value=0, max_value=8), st.sampled_from(["swap", "drop", "add"])
+)
+@example("metallic", 3, "swap")
+def test_a_typed_words_close_spellings_are_the_best_eight_of_its_neighbours(word: str, at: int, typo: str) -> None:
+    """Its neighbours: index words one letter longer or shorter or as long, sharing its first or its
+    last letters; the eight with the best fuzz.ratio (at least FUZZY_WORD_CUTOFF), ties in the order
+    the neighbours are listed."""
+    from rapidfuzz import fuzz
+
+    from bot.services.title_index import FUZZY_WORD_CUTOFF, _spelling_keys
+
+    at %= len(word)
+    token = {"swap": _swapped(word, at), "drop": word[:at] + word[at + 1 :], "add": word[:at] + "e" + word[at:]}[typo]
+    neighbours: dict[str, int] = {}
+    for length in (len(token) - 1, len(token), len(token) + 1):
+        for key in _spelling_keys(token, length):
+            for number in range(len(_BIG._words)):
+                word_there = _BIG._words[number]
+                if len(word_there) >= 3 and key in _spelling_keys(word_there, len(word_there)):
+                    neighbours.setdefault(word_there, number)
+    scored = [(word_there, fuzz.ratio(token, word_there)) for word_there in neighbours]
+    best = sorted((item for item in scored if item[1] >= FUZZY_WORD_CUTOFF), key=lambda item: -item[1])[:8]
+    assert _BIG._close_spellings(token) == {word_there: neighbours[word_there] for word_there, _ in best}
+
+
 def _swapped(word: str, at: int) -> str:
     """The word with two neighbouring letters swapped: a typo."""
     at %= max(1, len(word) - 1)
@@ -237,6 +263,7 @@ def test_the_text_after_a_prefix_sorts_after_every_text_it_begins_and_before_eve
 @example(set(range(0, 3_000, 7)), 300)  # a few of many
 @example(set(range(0, 3_000, 7)), 1_000)  # all of them
 @example({0, 7, 8, 255, 256, 4_999}, 6)  # each edge of a byte
+@example({63, 64, 127, 128, 4_095}, 5)  # each edge of a 64-bit word
 def test_a_bitmaps_members_are_read_back_lowest_first_up_to_the_cap(members: set[int], cap: int) -> None:
     from bot.services.title_index import _bitmap, _bitmap_members
 

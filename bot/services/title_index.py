@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, reduce
-from itertools import islice
+from itertools import compress, islice
 from operator import and_
 
 from rapidfuzz import fuzz, process
@@ -42,7 +42,6 @@ MAX_TOKENS_TO_SKIP = 6  # longer queries are not retried word by word
 SKIP_WORD_BELOW = 25  # retry without one word when fewer names than this contain them all
 COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
 _DROPPED = {"'", "’", "`", "\u02bc"}
-_ANY_BIT = bytes([0] + [1] * 255)  # a byte → 1 when any of its bits is set
 
 
 @lru_cache(maxsize=4096)  # a keystroke's text is folded several times on its way through a search
@@ -127,23 +126,21 @@ class _TokenPlan:
 
 
 def _bitmap_members(bits: int, cap: int) -> list[int]:
-    """Up to `cap` of the name numbers set in `bits`, lowest first. The bytes with a bit set are marked
-    and found in C (translate, then find), so the cost follows the members, not the 180,000 names: a
-    few members of a two-common-word query took 130-170 µs through bin() or a regex over every byte,
-    now 40-70 µs."""
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    marked = data.translate(_ANY_BIT)
+    """Up to `cap` of the name numbers set in `bits`, lowest first. The bitmap is read as 64-bit words
+    and the words with a bit set are picked in C (compress), so the Python loop runs per member, not
+    per byte of the 180,000 names: 199 members of "hero war" take 0.13 ms (0.19 byte by byte)."""
+    words = array("Q", bits.to_bytes(((bits.bit_length() + 63) >> 6) << 3, "little"))
+    if sys.byteorder == "big":
+        words.byteswap()
     found: list[int] = []
-    at = marked.find(1)
-    while at >= 0:
-        byte, base = data[at], at << 3
-        while byte:
-            low = byte & -byte
+    for at in compress(range(len(words)), words):
+        word, base = words[at], at << 6
+        while word:
+            low = word & -word
             found.append(base + low.bit_length() - 1)
-            byte ^= low
+            word ^= low
         if len(found) >= cap:
             return found[:cap]
-        at = marked.find(1, at + 1)
     return found
 
 
@@ -233,16 +230,25 @@ class TitleIndex:
         return self._postings[self._posting_at[number] : self._posting_at[number + 1]]
 
     def _close_spellings(self, token: str) -> dict[str, int]:
-        nearby: dict[str, int] = {}
+        """The 8 index words closest to `token` (fuzz.ratio ≥ FUZZY_WORD_CUTOFF), best first, ties in the
+        order the buckets list them. Each bucket is scored as its own list: gathering the buckets' words
+        into one dict first cost twice the scoring (0.2-0.3 ms for a 5-letter word's 2,000 neighbours)."""
+        scored: dict[str, tuple[float, int, int]] = {}  # word → (-score, where it was first listed, number)
+        listed = 0
         for length in (len(token) - 1, len(token), len(token) + 1):
             for key in _spelling_keys(token, length):
                 bucket = self._bucket_keys.bisect_left(key)
                 if bucket == len(self._bucket_keys) or self._bucket_keys[bucket] != key:
                     continue
-                numbers = self._bucket_words[self._bucket_at[bucket] : self._bucket_at[bucket + 1]]
-                nearby.update(zip(self._bucket_texts[bucket].split("\n"), numbers, strict=True))
-        found = process.extract(token, list(nearby), scorer=fuzz.ratio, limit=8, score_cutoff=FUZZY_WORD_CUTOFF)
-        return {word: nearby[word] for word, _, _ in found}
+                words = self._bucket_texts[bucket].split("\n")
+                first = self._bucket_at[bucket]
+                close = process.extract(token, words, scorer=fuzz.ratio, limit=None, score_cutoff=FUZZY_WORD_CUTOFF)
+                for word, score, position in close:
+                    if word not in scored:  # a word is in two buckets (by its first and by its last letters)
+                        scored[word] = (-score, listed + position, self._bucket_words[first + position])
+                listed += len(words)
+        best = heapq.nsmallest(8, scored.items(), key=lambda item: item[1])
+        return {word: number for word, (_, _, number) in best}
 
     def _plan(self, token: str, *, is_last: bool) -> _TokenPlan:
         """The word itself, words it begins (partial words), close spellings, or text inside names."""
