@@ -158,7 +158,14 @@ def load_settings(
     """
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        try:
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        except UnicodeDecodeError as error:
+            raise ConfigError(
+                f"{env_file} is not UTF-8 text (byte {error.start + 1:,} cannot be read): save it as UTF-8."
+            ) from None
+        except OSError as error:
+            raise ConfigError(f"Cannot read {env_file}: {error.strerror or error}.") from None
     values.update(os.environ if environ is None else environ)
 
     def get(name: str) -> str:
@@ -169,6 +176,11 @@ def load_settings(
         raise ConfigError(
             "DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in a .env file in the directory "
             "you start the bot from (copy .env.example), or export it in the environment."
+        )
+    if not (token.isascii() and token.isprintable()):  # (it goes into an HTTP header; never shown here)
+        raise ConfigError(
+            "DISCORD_TOKEN holds a character no Discord token has (they are ASCII letters, digits and "
+            "punctuation): copy it again from the Developer Portal."
         )
 
     dev_guild_id = _parse_id("DEV_GUILD_ID", get("DEV_GUILD_ID"))

@@ -68,6 +68,8 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "a,b"}, "SHARD_IDS"),
         ({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "-1"}, "SHARD_IDS"),
         ({"DISCORD_TOKEN": "t", "CATALOG_CHECK_SECONDS": "0"}, "CATALOG_CHECK_SECONDS"),
+        ({"DISCORD_TOKEN": "t\udcff"}, "DISCORD_TOKEN holds a character"),  # a byte that was not UTF-8
+        ({"DISCORD_TOKEN": "t\u200bok"}, "DISCORD_TOKEN holds a character"),
     ],
 )
 def test_bad_settings_are_named(environ: dict[str, str], named: str) -> None:
@@ -87,6 +89,14 @@ async def test_missing_token_exits_2_with_one_clear_sentence(tmp_path: Path) -> 
     status, output = await _run(["-m", "bot"], _clean_env(tmp_path), cwd=tmp_path)
     assert status == 2
     assert "DISCORD_TOKEN is not set" in output and ".env" in output
+    assert "Traceback" not in output
+
+
+async def test_an_env_file_that_is_not_utf8_exits_2_with_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"DISCORD_TOKEN=x\nOWNER_IDS=1 # Ren\xe9e\n")  # saved as Latin-1
+    status, output = await _run(["-m", "bot"], _clean_env(tmp_path), cwd=tmp_path)
+    assert status == 2
+    assert ".env is not UTF-8 text (byte 34 cannot be read)" in output
     assert "Traceback" not in output
 
 
@@ -173,6 +183,8 @@ VALUES = st.one_of(
     st.sampled_from(["²", "¹-³", "٣", "1e309", "nan", "-1", "0", "2", "1-3", "99999999999999999999999", " "]),
     st.integers().map(str),
     st.text(max_size=12),
+    # What os.environ holds for bytes that are not UTF-8 (surrogates; st.text leaves them out).
+    st.lists(st.characters(exclude_categories=()) | st.just("\udcff"), max_size=8).map("".join),
 )
 
 
