@@ -78,3 +78,51 @@ async def test_a_phone_reads_the_series_page_opens_a_spoiler_and_follows_a_perma
     assert await anchored.is_visible() and await anchored.evaluate("e => e.getBoundingClientRect().top < 200")
     assert problems == []
     await page.close()
+
+
+async def _sideways(page: Any) -> list[str]:
+    """What sticks out past the window's right edge, when the page scrolls sideways."""
+    width = await page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if width[0] <= width[1]:
+        return []
+    return await page.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth"
+        " && !e.closest('.table-wrap')).map(e => e.tagName + '.' + e.className).slice(0, 5)"
+    ) or [f"{width}"]
+
+
+async def test_no_page_scrolls_sideways_at_a_phones_width_whatever_words_it_holds(
+    browser: Any,
+    bot: Any,  # noqa: F811
+    site: str,
+    fake: FakeDiscord,
+    guild: FakeGuild,
+    mira: Member,
+) -> None:
+    """A word longer than a phone is wide (a title, a keyword, a studio, a name, a text without spaces) is
+    broken where it must be; only the ratings table may scroll, inside its own frame."""
+    from bot.models import CatalogEntry
+    from bot.store.catalog import CatalogWriter
+
+    long = "Supercalifragilistic" * 6
+    with CatalogWriter(bot.settings.database) as writer:
+        writer.upsert([CatalogEntry(
+            title=long, sources=["https://example.org/anime/long-words"], title_english=long + "E",
+            title_japanese="長" * 60, synonyms=[long + "S"], studios=[long + "Studio"], keywords=[long + "K"] * 3,
+            format="TV", episodes=12, premiered="2024-01-01",
+        )])  # fmt: skip
+    await bot.services.search.refresh()
+    series = await bot.services.series.find_ref(long[:90])
+    slug = await publish(mira)
+    member = join(fake, guild, "N" * 32, PLAIN_PERMISSIONS)  # Discord's longest display name
+    form = await member.slash("impression post", series=f"series:{series.id}", scope="completed", overall=7)
+    await member.submit(form, text=long * 3)
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    try:
+        await page.goto(f"{site}{slug}/")
+        reviewer = await page.locator("a[href*='/reviewer/']").first.get_attribute("href")
+        for path in (f"{slug}/", f"{slug}/series/{series.id}", str(reviewer)):
+            await page.goto(site + path if path.startswith("/") else f"{site}/{path}")
+            assert await _sideways(page) == [], path
+    finally:
+        await page.close()
