@@ -308,6 +308,7 @@ def export_data(guild_id: int, kind: str, out: str | None) -> int:
     import json
     from datetime import UTC, datetime
 
+    from bot.render.text import spreadsheet_cell
     from bot.store.export import GUILD_TABLES, export_guild
 
     settings = tool_settings(database_must_exist=True)
@@ -328,7 +329,8 @@ def export_data(guild_id: int, kind: str, out: str | None) -> int:
                     writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
                     writer.writeheader()
                     writer.writerows(
-                        {k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows
+                        {k: spreadsheet_cell(json.dumps(v) if isinstance(v, list) else v) for k, v in r.items()}
+                        for r in rows
                     )
     print(f"Exported {len(document['impressions']):,} impressions of server {guild_id} to {target}.")
     return 0
@@ -336,7 +338,7 @@ def export_data(guild_id: int, kind: str, out: str | None) -> int:
 
 @one_sentence
 def import_export(source: str) -> int:
-    from bot.parsing import read_json
+    from bot.parsing import NotUtf8, read_json
     from bot.services.catalog_import import ImportError_, read_release_bytes
     from bot.store.export import ExportError, import_guild
 
@@ -346,6 +348,8 @@ def import_export(source: str) -> int:
         document = read_json(read_release_bytes(Path(source)))
     except ImportError_ as error:
         return _fail(f"Cannot restore: {error}", 1)
+    except NotUtf8 as error:
+        return _fail(f"Cannot restore {source}: it is {error}.", 1)
     except ValueError as error:
         return _fail(f"Cannot restore {source}: it is not a readable JSON export ({error}).", 1)
     try:

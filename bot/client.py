@@ -26,7 +26,7 @@ from bot.errors import UserFacingError
 from bot.failures import ANSWERED, handle_interaction_error, release_response, reply_ephemeral
 from bot.interactions import require_level
 from bot.pages import PagerButton
-from bot.parsing import without_nul
+from bot.parsing import storable
 from bot.permissions import (
     FormHandler,
     FormRoute,
@@ -169,8 +169,11 @@ class ReviewBot(commands.Bot):
             self._seen_interactions[interaction_id] = None
             if len(self._seen_interactions) > SEEN_INTERACTIONS:
                 self._seen_interactions.popitem(last=False)
-            if "data" in data:  # what the member typed or chose: options, form fields, autocomplete
-                data["data"] = without_nul(data["data"])
+            # What the member typed or chose (options, form fields, autocomplete) and their names: text
+            # that may be stored. (The message a button is on is the bot's own.)
+            for key in ("data", "member", "user"):
+                if key in data:
+                    data[key] = storable(data[key])
             parse(data)
 
         parsers["INTERACTION_CREATE"] = parse_once

@@ -16,16 +16,34 @@ def is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def without_nul(value: Any) -> Any:
-    """`value` with every NUL character taken out of its strings, however deep in lists and dicts. NUL
-    is never text a person typed, PostgreSQL refuses to store it, and many tools cut a string there: so
-    it is taken out where text comes in (interactions, catalog datasets), the same on both backends."""
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Where JSON text can hold either: as an escape ("\u0000", "\ud800"), or a surrogate as itself. (An
+# escaped backslash before "u" also matches: then the document is walked for nothing.)
+_UNSTORABLE_IN_JSON = re.compile(r"\\u(?:0000|[dD][89a-fA-F])|[\ud800-\udfff]")
+
+
+def is_storable(text: str) -> bool:
+    """Whether both databases store `text` as it is: no NUL, no lone surrogate (see `storable`)."""
+    return "\x00" not in text and (text.isascii() or _LONE_SURROGATE.search(text) is None)
+
+
+def storable(value: Any) -> Any:
+    """`value` with every string made text both databases store, however deep in lists and dicts:
+    NUL taken out (never text a person typed; PostgreSQL refuses it, and many tools cut a string
+    there) and a lone surrogate (half of a UTF-16 pair, which JSON can spell as "\\ud800") read as
+    U+FFFD, as a decoder reads bytes that are not UTF-8 (neither SQLite nor PostgreSQL can encode it:
+    a catalog title holding one stopped `catalog import` with a traceback). Applied where text comes
+    in: interactions (bot.client) and JSON from outside (`read_json`)."""
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        if not value.isascii() and _LONE_SURROGATE.search(value):
+            value = _LONE_SURROGATE.sub("\ufffd", value)
+        return value
     if isinstance(value, list):
-        return [without_nul(item) for item in value]
+        return [storable(item) for item in value]
     if isinstance(value, dict):
-        return {key: without_nul(item) for key, item in value.items()}
+        return {key: storable(item) for key, item in value.items()}
     return value
 
 
@@ -84,11 +102,32 @@ def _checked_link(text: str, https_only: bool) -> str | None:
     return text if host_name(host) is not None else None
 
 
+class UnreadableJson(json.JSONDecodeError):
+    """JSON no parser reads to the end, for a reason that has no line and column."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, "", 0)
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+class NotUtf8(UnreadableJson):
+    pass
+
+
 def read_json(data: str | bytes) -> Any:
-    """`json.loads` for a document from outside (a dataset, a restore file, an API's answer): nesting too
-    deep for the parser is a `json.JSONDecodeError` like any other malformed JSON, where json itself
-    raises RecursionError, which no caller of a parser expects (a file of 200,000 "[" was a traceback)."""
+    """`json.loads` for a document from outside (a dataset, a restore file, an API's answer), with its
+    text made `storable`. Anything unreadable is a `json.JSONDecodeError`, which every caller expects:
+    nesting too deep for the parser (json raised RecursionError: a file of 200,000 "[" was a traceback)
+    and bytes that are not UTF-8 (or the UTF-16/32 JSON allows), read strictly: json.loads itself lets
+    the bytes of a surrogate through."""
     try:
-        return json.loads(data)
+        text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes) else data
+    except UnicodeDecodeError as error:
+        raise NotUtf8(f"not UTF-8 text ({error.reason} at byte {error.start:,})") from None
+    try:
+        document = json.loads(text)
     except RecursionError:
-        raise json.JSONDecodeError("nested too deeply to read", "", 0) from None
+        raise UnreadableJson("nested too deeply to read") from None
+    return storable(document) if _UNSTORABLE_IN_JSON.search(text) else document

@@ -56,7 +56,7 @@ MEDIA: dict[int, dict[str, Any]] = {
     162002: {  # 休日のわるものさん, as a hostile AniList might answer
         "id": 162002,
         "title": {"romaji": HOSTILE, "english": 12},
-        "description": HOSTILE,
+        "description": HOSTILE + " Half\x00 \ud800 a pair.",  # NUL, and half a UTF-16 pair: no database stores them
         "genres": [HOSTILE, None, 7],
         "tags": [{"name": HOSTILE, "rank": 99}, "not a tag"],
         "coverImage": {"large": "javascript:alert(1)"},
@@ -190,6 +190,7 @@ async def test_a_hostile_anilist_answer_reaches_the_card_as_inert_text(bot: Revi
     card = (await alice.slash("series lookup", title=str(choice["value"]))).embed
 
     assert "thumbnail" not in card, "only https images become the thumbnail"
+    assert "Half \ufffd a pair." in card["description"]  # read as a decoder reads bytes that are not UTF-8
     texts = [card["description"], *(field["value"] for field in card["fields"] if field["name"] != "Ratings")]
     for text in texts:
         assert problems(text) == [], text

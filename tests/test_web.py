@@ -209,6 +209,27 @@ async def test_feeds_sitemap_best_rated_and_the_charts_image(
     assert (await get(f"{site}{slug}/series/1/charts.png"))[0] == 404  # no impressions of it here
 
 
+async def test_the_feed_stays_well_formed_xml_whatever_characters_the_text_holds(
+    site: str, fake: FakeDiscord, guild: FakeGuild, mira: Member
+) -> None:
+    """XML 1.0 has no place for most control characters (a vertical tab, an escape, U+FFFF): one of them
+    in one impression or name would make the whole feed unreadable to every feed reader."""
+    from xml.etree import ElementTree
+
+    slug = await publish(mira)
+    odd = "".join(chr(code) for code in range(1, 32)) + "\x7f\ufffe\uffff"
+    member = join(fake, guild, "Tab\x0bby" + odd[:5], PLAIN_PERMISSIONS)
+    await post(member, f"Control{odd}characters, and the rest is kept.", overall=6)
+    series_id = (await rouge(member)).removeprefix("series:")
+    for path in (f"{slug}/feed.atom", f"{slug}/series/{series_id}/feed.atom", "/sitemap.xml"):
+        status, body, _ = await get(site + path)
+        assert status == 200
+        ElementTree.fromstring(body.encode())  # raises on a character XML cannot hold
+    assert "characters, and the rest is kept." in (await get(f"{site}{slug}/feed.atom"))[1]
+    _, page, _ = await get(f"{site}{slug}/series/{series_id}")
+    assert "\x0b" not in page and "\x1b" not in page and "characters, and the rest is kept." in page
+
+
 async def test_a_reviewer_page_names_no_user_id_and_disappears_when_they_opt_out(
     site: str, fake: FakeDiscord, guild: FakeGuild, mira: Member
 ) -> None:

@@ -11,6 +11,9 @@ Every such string reaches Discord through one of three functions here, chosen by
 - `cell` for a column of a monospace table: no backticks (they would close the block), and the
   text is cut and padded by display width, where a CJK character takes two columns.
 
+Two more places, outside Discord: `visible` for the public site (which autoescapes it), and
+`spreadsheet_cell` for the CSV export, which spreadsheets open.
+
 Escaping character by character (not by pattern, as `discord.utils.escape_markdown` does) is what
 makes it complete: a pattern can miss the second link on a line, a single character cannot.
 """
@@ -34,9 +37,19 @@ ZERO_WIDTH_SPACE = "\u200b"
 ELLIPSIS = "…"
 
 
+_NONCHARACTERS = frozenset("\ufffe\uffff")  # never text (XML cannot hold them either)
+
+
 def is_invisible(char: str) -> bool:
-    """Control, format (zero-width, bidi overrides and isolates) and lone surrogate characters."""
-    return unicodedata.category(char) in ("Cc", "Cf", "Cs")
+    """Control, format (zero-width, bidi overrides and isolates), lone surrogate and noncharacters."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs") or char in _NONCHARACTERS
+
+
+def visible(text: str) -> str:
+    """Untrusted text for the public site's pages and feeds (which autoescape it): its lines kept,
+    nothing invisible or direction-changing, and nothing XML 1.0 cannot hold (a vertical tab or an escape
+    character in one name made the whole Atom feed unreadable to feed readers)."""
+    return _visible(text, keep_newlines=True)
 
 
 def _visible(text: str, *, keep_newlines: bool) -> str:
@@ -134,3 +147,15 @@ def cell(text: str | None, width: int, *, pad: bool = True) -> str:
         kept.append(ELLIPSIS)
         used += 1
     return "".join(kept) + (" " * (width - used) if pad else "")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A value for a CSV cell: text a spreadsheet would run as a formula when the file is opened
+    (=HYPERLINK(…), @SUM(…), -1+… : a member's impression, exported by an operator) starts with an
+    apostrophe, which spreadsheets read as "this is text" and do not show. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -21,7 +21,7 @@ import aiohttp
 from tqdm import tqdm
 
 from bot.models import SERIES_EPISODES_MAX, CatalogEntry
-from bot.parsing import read_json
+from bot.parsing import NotUtf8, read_json
 from bot.services.airing import JST, parse_broadcast
 from bot.services.title_index import is_unspaced_script
 from bot.store.backfill import STARTER_BACKFILL_KEY, CatalogBackfill
@@ -235,6 +235,8 @@ def read_offline_database(path: Path) -> tuple[dict[str, Any], Iterator[tuple[in
         raise ImportError_(f"{path} is not an anime-offline-database file (it does not start with a JSON object).")
     try:
         document = read_json(rest)
+    except NotUtf8 as error:
+        raise ImportError_(f"{path} is {error}.") from None
     except json.JSONDecodeError:
         return _read_jsonl(rest)
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
-from bot.parsing import without_nul
+from bot.parsing import storable
 from bot.store.backend import Backend
 from bot.store.connection import begin_catalog_write, open_location
 
@@ -198,9 +198,10 @@ def _save_enrichment(conn: sqlite3.Connection, series_id: int, found: Enrichment
     return bool(new_names)
 
 
-def _without_nul(entry: CatalogEntry) -> CatalogEntry:
-    """A dataset's entry with NUL characters taken out of its text (bot.parsing.without_nul)."""
-    changed = {f.name: without_nul(getattr(entry, f.name)) for f in fields(entry)}
+def _storable(entry: CatalogEntry) -> CatalogEntry:
+    """A dataset's entry with its text made storable (bot.parsing.storable: no NUL, no lone surrogate),
+    whichever way it came (JSON read by read_json already is)."""
+    changed = {f.name: storable(getattr(entry, f.name)) for f in fields(entry)}
     return replace(entry, **changed)
 
 
@@ -252,7 +253,7 @@ class CatalogWriter:
         begin_catalog_write(conn)
         try:
             now = utc_now()
-            for entry in map(_without_nul, entries):
+            for entry in map(_storable, entries):
                 existing = self._find(entry.sources)
                 if existing is None:
                     self._insert(entry, now)

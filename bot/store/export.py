@@ -10,6 +10,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
+from bot.parsing import is_storable
 from bot.store.connection import Location, on_postgresql, open_location
 
 FORMAT = "anime-impressions-export"
@@ -195,8 +196,10 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
         sources = entry.get("sources", [])
         if not isinstance(sources, list) or not all(isinstance(url, str) for url in sources):
             raise ExportError("A series of the export has sources that are not a list of addresses; it is damaged.")
-        if "\x00" in entry["title"] or any("\x00" in url for url in sources):
-            raise ExportError("A series of the export holds a NUL character, which is not text; it is damaged.")
+        if not is_storable(entry["title"]) or not all(map(is_storable, sources)):
+            raise ExportError(
+                "A series of the export holds a character that is not text (NUL, or half a UTF-16 pair); it is damaged."
+            )
     impressions = document.get("impressions")
     if not isinstance(impressions, list) or not all(isinstance(row, dict) for row in impressions):
         raise ExportError("The export has no list of impressions; it is damaged or not an export.")
@@ -256,8 +259,10 @@ def _checked_row(
             )
         if type(value) is int and value not in INT64:
             raise ExportError(f"Row {number} of “{table}”: {key} is a number too large for any column.")
-        if isinstance(value, str) and "\x00" in value:  # never typed; PostgreSQL cannot store it
-            raise ExportError(f"Row {number} of “{table}”: {key} holds a NUL character, which is not text.")
+        if isinstance(value, str) and not is_storable(value):  # never typed; no database can store it
+            raise ExportError(
+                f"Row {number} of “{table}”: {key} holds a character that is not text (NUL, or half a UTF-16 pair)."
+            )
         checked[key] = value
     if "guild_id" in columns and checked.get("guild_id") != guild_id:
         raise ExportError(f"Row {number} of “{table}” belongs to another server than the export's ({guild_id}).")

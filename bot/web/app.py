@@ -16,12 +16,14 @@ from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.errors import NotFound
 from bot.models import CATEGORIES
 from bot.parsing import is_number
 from bot.render.impressions import scope_line
 from bot.render.series import premiere_line, site_links
+from bot.render.text import visible
 from bot.services.charts import ChartService
 from bot.services.web import SLUG, WebService
 
@@ -179,6 +181,14 @@ async def series(request: web.Request) -> web.Response:
     return response
 
 
+def _shown(value: object) -> object:
+    """Every value a template prints, before it is escaped: text made `visible` (a macro's output is
+    the template's own markup, made of values that passed here)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
 def make_app(services: WebService, chart_service: ChartService, base: str = "") -> web.Application:
     app = web.Application(middlewares=[guard])
     app[SERVICES] = services
@@ -191,7 +201,10 @@ def make_app(services: WebService, chart_service: ChartService, base: str = "") 
     # behind a proxy), never its host (a page must not load its styles from another origin).
     app[BASE] = urlsplit(base).path.rstrip("/")
     app[TEMPLATES] = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_shown,
     )
     app.router.add_get("/health", health)
     app.router.add_get("/robots.txt", robots)
