@@ -6,6 +6,7 @@ import ipaddress
 import json
 import re
 import unicodedata
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +46,27 @@ def storable(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: storable(item) for key, item in value.items()}
     return value
+
+
+# Instants outside these years are a dataset's error, never an airing or a post: refused where they are
+# read, so no schedule's arithmetic (start + episodes × period, a change of time zone) can leave datetime's
+# range.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An ISO 8601 instant (UTC when it names no offset) from 1900 to 2200, else None."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment if EARLIEST <= moment <= LATEST else None
+    except OverflowError:  # year 1 or 9999 with an offset: comparing converts it to UTC, out of range
+        return None
 
 
 LINK_MAX = 512  # Discord's longest link button URL

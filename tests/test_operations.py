@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,7 @@ async def test_a_crafted_restore_file_is_refused_whole(
             },
         ),
         ("should be int", {"impressions": [{**genuine["impressions"][0], "author_id": {"$ne": 0}}]}),
+        ("not a date and time", {"impressions": [{**genuine["impressions"][0], "created_at": "yesterday"}]}),
         (
             "not in the export",
             {
@@ -226,7 +228,10 @@ async def test_a_crafted_restore_file_is_refused_whole(
 
     # Any one value of the export replaced by any JSON value: restored, or refused whole with a sentence.
     # (Given as a document, not a file: the restore's own checks refuse what read_json would have cleaned.)
+    from bot.models import Series
+    from bot.render.impressions import render_impression_card
     from bot.store.export import ExportError, import_guild
+    from bot.store.impressions import impression_of
 
     values = st.recursive(
         st.none() | st.booleans() | st.floats() | st.text(max_size=8) | st.integers()
@@ -245,6 +250,8 @@ async def test_a_crafted_restore_file_is_refused_whole(
     @given(st.sampled_from(places), values)
     @example(("impressions", 0, "text"), "half \ud800 a pair")  # no database encodes it
     @example(("series", 0, "title"), "cut\x00here")
+    @example(("impressions", 0, "created_at"), "yesterday")  # every card showing it failed to render
+    @example(("impressions", 0, "updated_at"), "2024-01-01T09:00:00+09:00")  # read as UTC, as the bot writes
     def restore_with_one_value_changed(place: tuple[str, int | None, str | None], value: object) -> None:
         name, row, key = place
         document = json.loads(json.dumps(genuine))
@@ -259,5 +266,15 @@ async def test_a_crafted_restore_file_is_refused_whole(
         except ExportError as error:
             assert "\n" not in str(error)
             assert table(target, "SELECT count(*) FROM impressions") == before[0]
+            return
+        # What was restored reads back as the bot's own rows do: every date and time in UTC, and every
+        # impression renders as a card (a date it could not read broke each card showing it).
+        with sqlite3.connect(target) as conn:
+            conn.row_factory = sqlite3.Row
+            for row in conn.execute("SELECT * FROM impressions"):
+                impression = impression_of(row)
+                stamps = (impression.created_at, impression.updated_at)
+                assert all(datetime.fromisoformat(stamp).utcoffset() == timedelta(0) for stamp in stamps), stamps
+                render_impression_card(impression, Series(id=impression.series_id, title="Restored"))
 
     restore_with_one_value_changed()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.parsing import parse_instant
+
 JST = ZoneInfo("Asia/Tokyo")
 CATCH_UP = timedelta(hours=24)  # after downtime, an episode older than this is not announced any more
 MAX_EPISODES = 2000  # a rule without an end still stops somewhere
@@ -19,10 +21,6 @@ _RULE = re.compile(r"^R\d*/(?P<start>[0-9T:.+\-Z]+)/P(?:(?P<weeks>\d+)W|(?P<days
 
 
 WEEK = timedelta(days=7)
-# Instants outside these years are a dataset's error, never an airing: refused where they are read, so no
-# schedule's arithmetic (start + episodes × period, a change of time zone) can leave datetime's range.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 LONGEST_PERIOD = timedelta(days=366)  # a rule repeating less often than yearly describes no broadcast
 
 
@@ -64,20 +62,6 @@ class Schedule:
         if latest >= self.final_episode():
             return None
         return latest + 1, self.airs_at(latest + 1)
-
-
-def parse_instant(text: str) -> datetime | None:
-    """An ISO 8601 instant (UTC when it names no offset) from 1900 to 2200, else None."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment if EARLIEST <= moment <= LATEST else None
-    except OverflowError:  # year 1 or 9999 with an offset: comparing converts it to UTC, out of range
-        return None
 
 
 def parse_broadcast(rule: str | None, last: str | None = None, episodes: int | None = None) -> Schedule | None:

@@ -18,8 +18,8 @@ from typing import Any
 import aiohttp
 
 from bot.models import SERIES_EPISODES_MAX, Series
-from bot.parsing import link_url, read_json
-from bot.services.airing import EARLIEST, LATEST, MAX_EPISODES
+from bot.parsing import EARLIEST, LATEST, link_url, read_json
+from bot.services.airing import MAX_EPISODES
 from bot.store.catalog import Enrichment
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.parsing import link_url
-from bot.services.airing import EARLIEST, JST, LATEST
+from bot.parsing import EARLIEST, LATEST, link_url
+from bot.services.airing import JST
 
 FORMATS = {"tv": "TV", "movie": "Movie", "ova": "OVA", "web": "ONA"}
 # The information sites we link to and merge on, in the order the card shows them.

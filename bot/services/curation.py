@@ -8,8 +8,7 @@ from typing import Any
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import SERIES_EPISODES_MAX, CatalogEntry, Series
-from bot.parsing import link_url
-from bot.services.airing import EARLIEST, LATEST
+from bot.parsing import EARLIEST, LATEST, link_url
 from bot.services.impressions import Actor
 from bot.services.search import SeriesSearch
 from bot.store.catalog import CatalogStore

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
-from bot.parsing import is_storable
+from bot.parsing import is_storable, parse_instant
 from bot.store.connection import Location, on_postgresql, open_location
 
 FORMAT = "anime-impressions-export"
@@ -263,6 +263,15 @@ def _checked_row(
             raise ExportError(
                 f"Row {number} of “{table}”: {key} holds a character that is not text (NUL, or half a UTF-16 pair)."
             )
+        if key.endswith("_at") and isinstance(value, str):
+            # Read back by every card ("Last updated …"), compared as text in order and in post limits: a
+            # date the bot could not read ("yesterday") broke every card showing that impression.
+            moment = parse_instant(value)
+            if moment is None:
+                raise ExportError(
+                    f"Row {number} of “{table}”: {key} is not a date and time from 1900 to 2200 (ISO 8601)."
+                )
+            value = moment.astimezone(UTC).isoformat()  # as the bot writes them: UTC, "+00:00"
         checked[key] = value
     if "guild_id" in columns and checked.get("guild_id") != guild_id:
         raise ExportError(f"Row {number} of “{table}” belongs to another server than the export's ({guild_id}).")
