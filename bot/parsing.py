@@ -69,6 +69,31 @@ def parse_instant(text: str) -> datetime | None:
         return None
 
 
+SLUG = r"[a-z0-9-]{1,60}"  # what a server's address on the public site may be
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while number:
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return digits or "0"
+
+
+def public_slug(guild_name: str, guild_id: int) -> str:
+    """ "Anime Club" → "anime-club-1x2y3z…": readable, and unique by the server's id in base 36."""
+    ascii_name = unicodedata.normalize("NFKD", guild_name).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    return f"{words or 'server'}-{_base36(guild_id)}"
+
+
+def is_slug_of(slug: str, guild_id: int) -> bool:
+    """Whether `slug` is an address `public_slug` gives that server (whatever its name was then): no
+    other server's, so a restore file cannot take the address another server has or will have."""
+    words, _, digits = slug.rpartition("-")
+    return re.fullmatch(SLUG, slug) is not None and bool(words) and digits == _base36(guild_id)
+
+
 LINK_MAX = 512  # Discord's longest link button URL
 _HOST = re.compile(r"(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)*(?!-)[a-z0-9_-]{1,63}(?<!-)\.?")  # labels, in one match
 

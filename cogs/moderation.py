@@ -24,6 +24,7 @@ from bot.interactions import (
     refresh_public_posts,
 )
 from bot.pages import send_pages
+from bot.parsing import public_slug
 from bot.permissions import Level, requires
 from bot.render.impressions import (
     APPROVE_TEMPLATE,
@@ -37,7 +38,6 @@ from bot.render.moderation import (
     render_settings,
 )
 from bot.services.moderation import MAX_POST_LIMIT, BanTarget, ModerationService
-from bot.services.web import public_slug
 from bot.store.queue import QueueKind
 
 MAX_ATTACHMENT = 8 * 1024 * 1024  # what any server may receive

@@ -4,6 +4,7 @@ a button, a page or a request; Discord refuses a whole message over one it canno
 from __future__ import annotations
 
 import json
+import re
 import socket
 from datetime import date
 from pathlib import Path
@@ -185,3 +186,16 @@ def test_addresses_in_the_repository_fixtures_are_all_kept() -> None:
         for source in item.get("sources") or []:
             if isinstance(item.get("sources"), list):
                 assert link_url(source) == source
+
+
+@given(
+    st.text(max_size=60), st.integers(min_value=0, max_value=2**64 - 1), st.integers(min_value=0, max_value=2**64 - 1)
+)
+def test_a_servers_address_on_the_site_is_its_own(name: str, guild_id: int, other_id: int) -> None:
+    """Whatever the server is called, its slug ends in its id (base 36): a restore file that names a
+    slug is held to it, so it cannot take the address of another server."""
+    from bot.parsing import SLUG, is_slug_of, public_slug
+
+    slug = public_slug(name, guild_id)
+    assert re.fullmatch(SLUG, slug) and is_slug_of(slug, guild_id)
+    assert is_slug_of(slug, other_id) == (other_id == guild_id)

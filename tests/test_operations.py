@@ -189,6 +189,27 @@ async def test_a_crafted_restore_file_is_refused_whole(
         ),
         ("should be int", {"impressions": [{**genuine["impressions"][0], "author_id": {"$ne": 0}}]}),
         ("not a date and time", {"impressions": [{**genuine["impressions"][0], "created_at": "yesterday"}]}),
+        (  # /mod log reads each change as an object
+            "not a JSON object",
+            {
+                "audit_log": [
+                    {
+                        "guild_id": alice.guild.id,
+                        "actor_id": 2,
+                        "action": "settings",
+                        "target_type": "guild",
+                        "target_id": alice.guild.id,
+                        "before": "[1]",
+                        "after": "{}",
+                        "created_at": "2025-01-01T00:00:00+00:00",
+                    }
+                ]
+            },
+        ),
+        (  # another server's address on the site (its id in base 36 ends it), taken before it publishes
+            "not an address this server can have",
+            {"guild_settings": [{"guild_id": alice.guild.id, "public_slug": "anime-club-1"}]},
+        ),
         (
             "not in the export",
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
@@ -227,3 +227,27 @@ def test_no_spreadsheet_reads_an_exported_text_as_a_formula(value: object) -> No
     else:
         assert isinstance(shown, str) and not shown.startswith(("=", "+", "-", "@", "\t", "\r"))
         assert shown in (value, "'" + value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    HOSTILE,
+    st.one_of(st.none(), HOSTILE),
+    st.dictionaries(HOSTILE, HOSTILE, max_size=3),
+    st.sampled_from(["impression", "member", "guild", "?"]),
+)
+@example("[Free Nitro](https://evil.example)", None, {}, "impression")
+@example("hide", "@everyone", {"[x](https://evil.example)": "<@&1>"}, "guild")
+def test_the_audit_log_carries_only_its_own_markup(
+    action: str, reason: str | None, change: dict[str, str], kind: str
+) -> None:
+    """Every stored string of an entry is text from outside as far as the audit page knows (a restore file
+    writes them all): only the bot's own mentions of the actor and target stay live."""
+    from bot.render.moderation import render_audit_page
+    from bot.store.moderation import AuditEntry
+
+    entry = AuditEntry(
+        7, 11, action, kind, 13, reason, dict.fromkeys(change, "old"), change, "2024-01-01T00:00:00+00:00"
+    )
+    description = render_audit_page([entry], 0, 1, 10).description or ""
+    assert problems(description, own_mentions=frozenset({"11", "13"})) == [], description

@@ -40,7 +40,8 @@ def _describe(entry: AuditEntry) -> str:
     target = f"#{entry.target_id}" if entry.target_type == "impression" else f"<@{entry.target_id}>"
     if entry.target_type == "guild":
         target = "the settings"
-    line = f"{when} <@{entry.actor_id}> **{entry.action}** {target}"
+    # The action is the bot's own word, unless a restore file wrote it: escaped like any stored text.
+    line = f"{when} <@{entry.actor_id}> **{md(entry.action, 60, newlines=False)}** {target}"
     if entry.reason:
         line += f": {md(entry.reason, 200, newlines=False)}"
     if entry.before is not None and entry.after is not None:

@@ -7,33 +7,21 @@ import hashlib
 import hmac
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 
 from bot.errors import NotFound
 from bot.models import Impression, Ratings, Series
+from bot.parsing import SLUG
 from bot.services.impressions import Actor
 from bot.store.state import StateStore
 from bot.store.web import WEB_PAGE, ReviewedSeries, WebStore
 
 UNNAMED = "A member"
-SLUG = r"[a-z0-9-]{1,60}"  # what a server's address on the site may be
 BEST_RATED_FROM = 3  # reviewers who gave an Overall score, before a series can be "best rated"
 FEED_ENTRIES = 30
 REVIEWER_PAGE = 50
 SECRET_KEY = "web:reviewer-secret"
 TABLE_REVIEWERS = 25
-
-
-def public_slug(guild_name: str, guild_id: int) -> str:
-    """ "Anime Club" → "anime-club-1x2y3z…": readable, and unique by the server's id in base 36."""
-    ascii_name = unicodedata.normalize("NFKD", guild_name).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
-    digits, number = "", guild_id
-    while number:
-        number, digit = divmod(number, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
-    return f"{words or 'server'}-{digits or '0'}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
-from bot.parsing import is_storable, parse_instant
+from bot.parsing import is_slug_of, is_storable, parse_instant, read_json
 from bot.store.connection import Location, on_postgresql, open_location
 
 FORMAT = "anime-impressions-export"
@@ -220,6 +220,14 @@ def _integrity_errors(conn: Any) -> tuple[type[Exception], ...]:
     return (sqlite3.IntegrityError,)
 
 
+def _is_object(text: str) -> bool:
+    """Whether `text` is a JSON object (what the audit log's before and after hold, read by /mod log)."""
+    try:
+        return isinstance(read_json(text), dict)
+    except ValueError:
+        return False
+
+
 def _is_id(value: object) -> TypeGuard[int]:
     return type(value) is int and value >= 0 and value in INT64
 
@@ -272,6 +280,12 @@ def _checked_row(
                     f"Row {number} of “{table}”: {key} is not a date and time from 1900 to 2200 (ISO 8601)."
                 )
             value = moment.astimezone(UTC).isoformat()  # as the bot writes them: UTC, "+00:00"
+        if table == "audit_log" and key in ("before", "after") and isinstance(value, str) and not _is_object(value):
+            raise ExportError(f"Row {number} of “audit_log”: {key} is not a JSON object, as the bot writes it.")
+        if key == "public_slug" and isinstance(value, str) and not is_slug_of(value, guild_id):
+            raise ExportError(
+                f"Row {number} of “{table}”: public_slug is not an address this server can have on the public site."
+            )
         checked[key] = value
     if "guild_id" in columns and checked.get("guild_id") != guild_id:
         raise ExportError(f"Row {number} of “{table}” belongs to another server than the export's ({guild_id}).")

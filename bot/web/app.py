@@ -20,12 +20,12 @@ from markupsafe import Markup
 
 from bot.errors import NotFound
 from bot.models import CATEGORIES
-from bot.parsing import is_number
+from bot.parsing import SLUG, is_number
 from bot.render.impressions import scope_line
 from bot.render.series import premiere_line, site_links
 from bot.render.text import visible
 from bot.services.charts import ChartService
-from bot.services.web import SLUG, WebService
+from bot.services.web import WebService
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
