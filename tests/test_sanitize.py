@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
+from bot.models import Average, Impression, Link, Ratings, ReviewerRow, Scores, Series
 from bot.parsing import read_json, storable
 from bot.render.impressions import TABLE_WIDTH, render_impression_card, render_ratings_table
 from bot.render.text import ZERO_WIDTH_SPACE, cell, display_width, is_invisible, md, plain
@@ -251,3 +251,34 @@ def test_the_audit_log_carries_only_its_own_markup(
     )
     description = render_audit_page([entry], 0, 1, 10).description or ""
     assert problems(description, own_mentions=frozenset({"11", "13"})) == [], description
+
+
+_WORDS = st.lists(HOSTILE, max_size=3).map(tuple)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.fixed_dictionaries({
+    "title": HOSTILE.filter(str.strip), "title_english": HOSTILE, "title_japanese": HOSTILE, "format": HOSTILE,
+    "status": HOSTILE, "studios": _WORDS, "keywords": _WORDS, "notables": _WORDS, "synopsis": HOSTILE,
+    "synopsis_credit": HOSTILE, "links": st.lists(HOSTILE.map(lambda label: Link(label, "https://example.org/")),
+                                                  max_size=3).map(tuple),
+}))  # fmt: skip
+@example({"title": "x", "format": "[Free Nitro](https://evil.example)", "status": "@everyone"})
+def test_a_series_card_carries_only_its_own_markup(fields: dict[str, object]) -> None:
+    """Whatever a dataset, AniList or a curator wrote in any of a series' texts (the format too: today
+    from a fixed list, but text all the same)."""
+    from datetime import date
+
+    from bot.render.series import render_series_card
+    from bot.services.series import SeriesCard
+
+    series = Series(id=4772, premiered=date(2024, 1, 10), episodes=12, **fields)  # type: ignore[arg-type]
+    card = render_series_card(SeriesCard(series, []), Ratings((), (Average(None, 0),) * 7, 0), date(2026, 11, 27))
+    for text in [
+        card.title or "",
+        card.description or "",
+        *(f.value or "" for f in card.fields),
+        *(f.name or "" for f in card.fields),
+    ]:
+        assert problems(text) == [], text
+    assert len(card) <= 6000

@@ -171,7 +171,7 @@ def _card_text(series: Series, credit_keys: tuple[str, ...], today: date) -> _Ca
         format_bits.append(f"{series.episodes} episode{'s' if series.episodes != 1 else ''}")
     if series.status:
         format_bits.append(series.status)
-    fields.append(("Format", " · ".join(format_bits), True))
+    fields.append(("Format", md(" · ".join(format_bits), 1024, newlines=False), True))  # (a dataset's words)
     credits = " · ".join(CREDIT_SHORT.get(key, key) for key in credit_keys)
     footer = series_ref(series.id) + (f" · Data: {credits}" if credits else "")
     return _CardText(
