@@ -17,6 +17,7 @@ from bot.pages import send_pages
 from bot.parsing import is_number
 from bot.permissions import Level, requires
 from bot.render.series import (
+    curation_form_changes,
     pick_options,
     render_curation_modal,
     render_no_match,
@@ -228,9 +229,15 @@ class Series(commands.Cog):
 
     async def curation_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         """The curation form's submission, answered from its custom_id."""
-        values = parse_curation_form(form_values(interaction))
+        actor = await actor_of(interaction)
+        self.bot.services.curation.require_curator(actor)
+        shown = await self.service.find(int(match["id"]))  # what the form showed, to tell the changes
+        values = parse_curation_form(curation_form_changes(shown, form_values(interaction)))
+        if not values:
+            await interaction.response.send_message(f"Nothing changed in {series_ref(shown.id)}.", ephemeral=True)
+            return
         await _defer_rebuild(interaction)
-        series = await self.bot.services.curation.edit(await actor_of(interaction), int(match["id"]), values)
+        series = await self.bot.services.curation.edit(actor, shown.id, values)
         await interaction.followup.send(f"Updated {series_ref(series.id)}.", ephemeral=True)
 
 

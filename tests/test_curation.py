@@ -127,3 +127,35 @@ def test_curators_are_owners_or_moderators_of_curator_servers() -> None:
     for actor in [Actor(2, "mod", is_moderator=True, guild_id=600), Actor(3, "member", guild_id=500)]:
         with pytest.raises(PermissionDenied):
             service.require_curator(actor)
+
+
+async def test_a_curator_who_changes_one_text_leaves_the_others_as_they_were(bot: ReviewBot, curator: Member) -> None:
+    """The form shows each text cut to what its input holds (a synopsis of 3,000 characters, keywords in
+    400): sent back unchanged, a text is not a change (it used to cut the synopsis and a keyword, and
+    mark every text curated, so AniList could never update them again)."""
+    import json
+
+    from bot.models import CatalogEntry
+    from bot.store.catalog import CatalogWriter
+
+    keywords = [f"Keyword number {n}" for n in range(30)]
+    with CatalogWriter(bot.settings.database) as writer:
+        writer.upsert([CatalogEntry(title="Fixture Long Texts Show", sources=["https://example.org/anime/long"],
+                                    keywords=keywords)])  # fmt: skip
+    synopsis = ("A synopsis longer than the form's input. " * 100).strip()  # 4,199 characters, as AniList's can be
+    with peek(bot.settings.database) as conn:
+        [(number,)] = conn.execute("SELECT series_id FROM series_sources WHERE url LIKE '%/anime/long'").fetchall()
+        conn.execute("UPDATE series SET synopsis = ? WHERE id = ?", (synopsis, number))
+
+    form = await curator.slash("series edit", title=f"series:{number}")
+    done = await curator.submit(form, notables="Animation - TEST STUDIO")
+    assert done.content == f"Updated series:{number}.", done.text
+
+    with peek(bot.settings.database) as conn:
+        [row] = conn.execute(
+            "SELECT synopsis, keywords, notables, curated_fields FROM series WHERE id = ?", (number,)
+        ).fetchall()
+    assert row[0] == synopsis and json.loads(row[1]) == keywords
+    assert json.loads(row[2]) == ["Animation - TEST STUDIO"] and json.loads(row[3]) == ["notables"]
+    untouched = await curator.submit(await curator.slash("series edit", title=f"series:{number}"))
+    assert untouched.ephemeral and untouched.content == f"Nothing changed in series:{number}."

@@ -262,10 +262,9 @@ def _links_text(series: Series) -> str:
     return "\n".join(f"{link.label} | {link.url}" for link in series.links)
 
 
-def render_curation_modal(series: Series) -> discord.ui.Modal:
-    """The texts of a series: synopsis and credit, keywords, notables, links (Label | URL per line)."""
-    modal = discord.ui.Modal(title=plain(f"Edit {series.title}", 45), custom_id=f"cur:edit:{series.id}", timeout=None)
-    fields = (
+def _curation_inputs(series: Series) -> tuple[tuple[str, str, discord.TextStyle, str, int], ...]:
+    """The curation form's inputs: custom_id, label, style, the text it shows, and how much it holds."""
+    return (
         ("synopsis", "Synopsis", discord.TextStyle.paragraph, series.synopsis or "", 3000),
         (
             "synopsis_credit",
@@ -278,7 +277,12 @@ def render_curation_modal(series: Series) -> discord.ui.Modal:
         ("notables", "Notables, one per line", discord.TextStyle.paragraph, "\n".join(series.notables), 1000),
         ("links", "Links: Label | https://… per line", discord.TextStyle.paragraph, _links_text(series), 2000),
     )
-    for custom_id, label, style, value, limit in fields:
+
+
+def render_curation_modal(series: Series) -> discord.ui.Modal:
+    """The texts of a series: synopsis and credit, keywords, notables, links (Label | URL per line)."""
+    modal = discord.ui.Modal(title=plain(f"Edit {series.title}", 45), custom_id=f"cur:edit:{series.id}", timeout=None)
+    for custom_id, label, style, value, limit in _curation_inputs(series):
         modal.add_item(
             discord.ui.TextInput(
                 label=label,
@@ -291,3 +295,11 @@ def render_curation_modal(series: Series) -> discord.ui.Modal:
         )
     modal.stop()  # answered from its custom_id by the series cog's listener
     return modal
+
+
+def curation_form_changes(series: Series, submitted: dict[str, str]) -> dict[str, str]:
+    """The inputs of a submitted curation form that the curator changed. Each input showed its text cut
+    to what it holds: sent back as shown, it changes nothing (saving it would cut a long synopsis, split
+    a keyword, and mark the text curated, so no dataset or AniList could update it again)."""
+    shown = {custom_id: value[:limit] for custom_id, _, _, value, limit in _curation_inputs(series)}
+    return {key: value for key, value in submitted.items() if key in shown and value != shown[key]}

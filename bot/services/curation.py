@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -135,11 +136,12 @@ class CurationService:
 
 
 def parse_curation_form(raw: dict[str, str]) -> dict[str, Any]:
-    """The curation form's texts, as the fields the catalog stores."""
-    return {
-        "synopsis": raw.get("synopsis", "").strip() or None,
-        "synopsis_credit": raw.get("synopsis_credit", "").strip() or None,
-        "keywords": [k.strip() for k in raw.get("keywords", "").split(",") if k.strip()][:20],
-        "notables": [n.strip() for n in raw.get("notables", "").splitlines() if n.strip()][:10],
-        "links": parse_links(raw.get("links", "")),
+    """The curation form's texts (those it was given: the changed ones), as the fields the catalog stores."""
+    readers: dict[str, Callable[[str], Any]] = {
+        "synopsis": lambda text: text.strip() or None,
+        "synopsis_credit": lambda text: text.strip() or None,
+        "keywords": lambda text: [k.strip() for k in text.split(",") if k.strip()][:20],
+        "notables": lambda text: [n.strip() for n in text.splitlines() if n.strip()][:10],
+        "links": parse_links,
     }
+    return {key: read(raw[key]) for key, read in readers.items() if key in raw}
