@@ -103,6 +103,7 @@ CATEGORIES: tuple[tuple[str, str, str], ...] = (
 )
 CATEGORY_FIELDS = tuple(field for field, _, _ in CATEGORIES)
 SERIES_EPISODES_MAX = 5000  # the most episodes a series is taken to have (a dataset saying more is wrong)
+IMPRESSION_TEXT_MAX = 4000  # an impression's text at most: what Discord's form input holds, so it can be edited
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,6 +189,7 @@ async def test_a_crafted_restore_file_is_refused_whole(
         ),
         ("should be int", {"impressions": [{**genuine["impressions"][0], "author_id": {"$ne": 0}}]}),
         ("not a date and time", {"impressions": [{**genuine["impressions"][0], "created_at": "yesterday"}]}),
+        ("longer than an impression can be", {"impressions": [{**genuine["impressions"][0], "text": "x" * 4001}]}),
         (  # /mod log reads each change as an object
             "not a JSON object",
             {
@@ -250,9 +251,10 @@ async def test_a_crafted_restore_file_is_refused_whole(
     # Any one value of the export replaced by any JSON value: restored, or refused whole with a sentence.
     # (Given as a document, not a file: the restore's own checks refuse what read_json would have cleaned.)
     from bot.models import Series
-    from bot.render.impressions import render_impression_card
+    from bot.render.impressions import render_impression_card, render_impression_modal
     from bot.store.export import ExportError, import_guild
     from bot.store.impressions import impression_of
+    from tests.fakediscord.limits import check_modal
 
     values = st.recursive(
         st.none() | st.booleans() | st.floats() | st.text(max_size=8) | st.integers()
@@ -272,6 +274,7 @@ async def test_a_crafted_restore_file_is_refused_whole(
     @example(("impressions", 0, "text"), "half \ud800 a pair")  # no database encodes it
     @example(("series", 0, "title"), "cut\x00here")
     @example(("impressions", 0, "created_at"), "yesterday")  # every card showing it failed to render
+    @example(("impressions", 0, "text"), "x" * 4001)  # its edit form could not be opened
     @example(("impressions", 0, "updated_at"), "2024-01-01T09:00:00+09:00")  # read as UTC, as the bot writes
     def restore_with_one_value_changed(place: tuple[str, int | None, str | None], value: object) -> None:
         name, row, key = place
@@ -297,5 +300,7 @@ async def test_a_crafted_restore_file_is_refused_whole(
                 stamps = (impression.created_at, impression.updated_at)
                 assert all(datetime.fromisoformat(stamp).utcoffset() == timedelta(0) for stamp in stamps), stamps
                 render_impression_card(impression, Series(id=impression.series_id, title="Restored"))
+                # …and its edit form opens: Discord's input holds what the text is
+                assert not check_modal(render_impression_modal("x", "Edit", impression.text).to_dict())
 
     restore_with_one_value_changed()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.models import CATEGORY_FIELDS, Impression, Scores, Series, SeriesFacts
+from bot.models import CATEGORY_FIELDS, IMPRESSION_TEXT_MAX, Impression, Scores, Series, SeriesFacts
 from bot.parsing import is_number
 from bot.services.impression_ids import Plan, new_nonce
 from bot.services.series import parse_series_ref
@@ -16,7 +16,7 @@ from bot.store.catalog import CatalogStore
 from bot.store.impressions import ImpressionStore, Sort
 from bot.store.posting import Draft, PostPolicy, Refusal, Revision
 
-MAX_TEXT = 4000
+MAX_TEXT = IMPRESSION_TEXT_MAX
 MAX_EPISODES = 10_000  # when the series' own count is unknown, still a sane bound
 BANNED = "You are banned from posting impressions in this server."
 SCOPES = ("episodes", "completed", "dropped")

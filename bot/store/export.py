@@ -10,6 +10,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
+from bot.models import IMPRESSION_TEXT_MAX
 from bot.parsing import is_slug_of, is_storable, parse_instant, read_json
 from bot.store.connection import Location, on_postgresql, open_location
 
@@ -208,7 +209,8 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
     return guild_id, impressions
 
 
-INT64 = range(-(2**63), 2**63)  # what SQLite's and PostgreSQL's integer columns hold
+INT64 = range(-(2**63), 2**63)
+_IMPRESSION_TEXTS = ("impressions", "impression_revisions")  # what SQLite's and PostgreSQL's integer columns hold
 
 
 def _integrity_errors(conn: Any) -> tuple[type[Exception], ...]:
@@ -270,6 +272,12 @@ def _checked_row(
         if isinstance(value, str) and not is_storable(value):  # never typed; no database can store it
             raise ExportError(
                 f"Row {number} of “{table}”: {key} holds a character that is not text (NUL, or half a UTF-16 pair)."
+            )
+        # (Longer, its edit form could not be opened: Discord's form input holds 4,000 characters.)
+        if key == "text" and table in _IMPRESSION_TEXTS and isinstance(value, str) and len(value) > IMPRESSION_TEXT_MAX:
+            raise ExportError(
+                f"Row {number} of “{table}”: the text is longer than an impression can be "
+                f"({len(value):,} characters; at most {IMPRESSION_TEXT_MAX:,})."
             )
         if key.endswith("_at") and isinstance(value, str):
             # Read back by every card ("Last updated …"), compared as text in order and in post limits: a
