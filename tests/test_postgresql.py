@@ -86,7 +86,7 @@ async def _lived_in_database(path: Path) -> None:
         )
         second = await store.impressions.add(1, replace(draft, author_id=8, author_name="Ann"), "submission-2", policy)
         assert isinstance(second, tuple)
-        await store.moderation.update_settings(1, 99, {"public_slug": "club", "approval_required": 1})
+        await store.moderation.update_settings(1, 99, {"public_slug": "club-1", "approval_required": 1})
         await store.impressions.revise(1, second[0].id, replace(edited, author_id=8), 8, hold=True)  # waits
         await store.impressions.record_post(1, second[0].id, 555, 10**18, "card")
         await store.reports.add(1, 1, 8, "Off topic.")
