@@ -405,13 +405,23 @@ def health_check() -> int:
     return 0
 
 
+def _server_id(text: str) -> int:
+    """--guild: a Discord server's id, as the database holds ids (64-bit signed: 10**30 was an
+    OverflowError traceback from SQLite)."""
+    from bot.parsing import is_number
+
+    if not (is_number(text) and len(text) <= 19 and int(text) < 2**63):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server's id (in Discord: Copy Server ID)")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Community anime reviews bot.")
     parser.add_argument("--version", action="version", version=__version__)
     tools = parser.add_subparsers(dest="tool", metavar="{catalog,backup,export,import-export,migrate-to,health}")
     tools.add_parser("health", help="exit 0 while the running bot is connected to Discord and its site answers")
     exporting = tools.add_parser("export", help="write one server's impressions, revisions, audit log …")
-    exporting.add_argument("--guild", type=int, required=True, help="the server's id")
+    exporting.add_argument("--guild", type=_server_id, required=True, help="the server's id")
     exporting.add_argument("--format", choices=["json", "csv"], default="json")
     exporting.add_argument("--out", help="file (json) or folder (csv) to write")
     restoring = tools.add_parser("import-export", help="restore a JSON export into a database without that server")

@@ -108,6 +108,9 @@ async def test_backup_and_export_refuse_existing_and_unwritable_targets(database
     status, output = await cli(database, "export", "--guild", "12345", "--out", str(tmp_path / "x.json"))
     assert "holds nothing of server 12345" in failure(status, output)
     assert not (tmp_path / "x.json").exists()
+    for not_an_id in (str(10**30), str(2**63), "²", "-5"):  # 10**30 was an OverflowError traceback from SQLite
+        status, output = await cli(database, "export", "--guild", not_an_id, "--out", str(tmp_path / "x.json"))
+        assert status == 2 and "is not a server's id" in output and "Traceback" not in output, output
     status, output = await cli(tmp_path / "none.sqlite3", "backup", str(tmp_path / "b.sqlite3"))
     assert "no database" in failure(status, output, expected=2)
 
