@@ -155,7 +155,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_cell(value: object) -> object:
     """A value for a CSV cell: text a spreadsheet would run as a formula when the file is opened
     (=HYPERLINK(…), @SUM(…), -1+… : a member's impression, exported by an operator) starts with an
-    apostrophe, which spreadsheets read as "this is text" and do not show. Numbers stay numbers."""
+    apostrophe, so it is read as text (OWASP's advice for CSV injection). Numbers stay numbers."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

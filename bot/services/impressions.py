@@ -16,7 +16,6 @@ from bot.store.catalog import CatalogStore
 from bot.store.impressions import ImpressionStore, Sort
 from bot.store.posting import Draft, PostPolicy, Refusal, Revision
 
-MAX_TEXT = IMPRESSION_TEXT_MAX
 MAX_EPISODES = 10_000  # when the series' own count is unknown, still a sane bound
 BANNED = "You are banned from posting impressions in this server."
 SCOPES = ("episodes", "completed", "dropped")
@@ -90,8 +89,10 @@ def check_text(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         raise InvalidInput("Your impression is empty. Write what you thought of the episodes you watched.")
-    if len(stripped) > MAX_TEXT:
-        raise InvalidInput(f"Your impression is {len(stripped):,} characters long; the limit is {MAX_TEXT:,}.")
+    if len(stripped) > IMPRESSION_TEXT_MAX:
+        raise InvalidInput(
+            f"Your impression is {len(stripped):,} characters long; the limit is {IMPRESSION_TEXT_MAX:,}."
+        )
     return stripped
 
 
