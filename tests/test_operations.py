@@ -190,6 +190,22 @@ async def test_a_crafted_restore_file_is_refused_whole(
         ("should be int", {"impressions": [{**genuine["impressions"][0], "author_id": {"$ne": 0}}]}),
         ("not a date and time", {"impressions": [{**genuine["impressions"][0], "created_at": "yesterday"}]}),
         ("longer than an impression can be", {"impressions": [{**genuine["impressions"][0], "text": "x" * 4001}]}),
+        (  # an edit waiting for approval: approved, it would be the impression's text
+            "longer than an impression can be",
+            {
+                "impression_edits": [
+                    {
+                        "guild_id": alice.guild.id,
+                        "impression_id": genuine["impressions"][0]["id"],
+                        "edited_by": 1,
+                        "scope": "completed",
+                        "text": "x" * 4001,
+                        "spoiler": 0,
+                        "created_at": "2025-01-01T00:00:00+00:00",
+                    }
+                ]
+            },
+        ),
         (  # /mod log reads each change as an object
             "not a JSON object",
             {

@@ -209,8 +209,8 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
     return guild_id, impressions
 
 
-INT64 = range(-(2**63), 2**63)
-_IMPRESSION_TEXTS = ("impressions", "impression_revisions")  # what SQLite's and PostgreSQL's integer columns hold
+INT64 = range(-(2**63), 2**63)  # what SQLite's and PostgreSQL's integer columns hold
+_IMPRESSION_TEXTS = ("impressions", "impression_revisions", "impression_edits")  # (an edit waits for approval)
 
 
 def _integrity_errors(conn: Any) -> tuple[type[Exception], ...]:
