@@ -113,7 +113,12 @@ async def test_members_and_moderators_elsewhere_cannot_curate(
         for command, options in attempts:
             reply = await member.slash(command, **options)
             assert reply.ephemeral and "Only curators" in reply.text, (member.user["username"], command)
+        # The curator's own form, sent back by someone else (a forged submission): refused, nothing changed.
+        forged = await member.submit(await curator.slash("series edit", title=f"series:{number}"), synopsis="Mine now.")
+        assert forged.ephemeral and "Only curators" in forged.text, member.user["username"]
     assert series_count(bot) == count
+    with peek(bot.settings.database) as conn:
+        assert conn.execute("SELECT synopsis FROM series WHERE id = ?", (number,)).fetchone()[0] is None
 
 
 def test_curators_are_owners_or_moderators_of_curator_servers() -> None:
