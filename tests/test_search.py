@@ -264,6 +264,8 @@ def test_the_text_after_a_prefix_sorts_after_every_text_it_begins_and_before_eve
 @example(set(range(0, 3_000, 7)), 1_000)  # all of them
 @example({0, 7, 8, 255, 256, 4_999}, 6)  # each edge of a byte
 @example({63, 64, 127, 128, 4_095}, 5)  # each edge of a 64-bit word
+@example({8 * n for n in range(64)}, 100)  # as many marked bytes as are read one by one
+@example({8 * n for n in range(65)}, 100)  # one more: read as 64-bit words
 def test_a_bitmaps_members_are_read_back_lowest_first_up_to_the_cap(members: set[int], cap: int) -> None:
     from bot.services.title_index import _bitmap, _bitmap_members
 

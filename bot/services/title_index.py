@@ -42,6 +42,8 @@ MAX_TOKENS_TO_SKIP = 6  # longer queries are not retried word by word
 SKIP_WORD_BELOW = 25  # retry without one word when fewer names than this contain them all
 COMMON_WORD_NAMES = 1000  # words on this many names get a prebuilt set
 _DROPPED = {"'", "’", "`", "\u02bc"}
+_MARKED = bytes([0] + [1] * 255)  # translate: a byte with any bit set → 1
+SPARSE_BYTES = 64  # a bitmap with at most this many bytes set is read byte by byte
 
 
 @lru_cache(maxsize=4096)  # a keystroke's text is folded several times on its way through a search
@@ -126,22 +128,38 @@ class _TokenPlan:
 
 
 def _bitmap_members(bits: int, cap: int) -> list[int]:
-    """Up to `cap` of the name numbers set in `bits`, lowest first. The bitmap is read as 64-bit words
-    and the words with a bit set are picked in C (compress), so the Python loop runs per member, not
-    per byte of the 180,000 names: 199 members of "hero war" take 0.13 ms (0.19 byte by byte)."""
-    words = array("Q", bits.to_bytes(((bits.bit_length() + 63) >> 6) << 3, "little"))
+    """Up to `cap` of the name numbers set in `bits`, lowest first. Its bytes with a bit set are marked
+    (translate) and counted in C: a few are found by `find`, one call each; many are read as 64-bit
+    words, those with a bit set picked in C (compress), so the Python loop runs per member, not per
+    byte of the 180,000 names. A few members of two common words' intersection took 80-100 µs read
+    word by word (every one of the 2,800 words passes through compress); 50 found byte by byte."""
+    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+    marks = data.translate(_MARKED)
+    found: list[int] = []
+    if marks.count(1) <= SPARSE_BYTES:
+        at = marks.find(1)
+        while at >= 0:
+            _add_bits(found, data[at], at << 3)
+            if len(found) >= cap:
+                return found[:cap]
+            at = marks.find(1, at + 1)
+        return found
+    words = array("Q", data + bytes(-len(data) % 8))
     if sys.byteorder == "big":
         words.byteswap()
-    found: list[int] = []
     for at in compress(range(len(words)), words):
-        word, base = words[at], at << 6
-        while word:
-            low = word & -word
-            found.append(base + low.bit_length() - 1)
-            word ^= low
+        _add_bits(found, words[at], at << 6)
         if len(found) >= cap:
             return found[:cap]
     return found
+
+
+def _add_bits(found: list[int], word: int, base: int) -> None:
+    """The positions of `word`'s set bits, lowest first, plus `base`."""
+    while word:
+        low = word & -word
+        found.append(base + low.bit_length() - 1)
+        word ^= low
 
 
 def _bitmap(members: Iterable[int]) -> int:
