@@ -117,6 +117,11 @@ class Reply:
         modal: Json = self.sent.callback["data"]  # type: ignore[index]
         return modal
 
+    @property
+    def form_inputs(self) -> list[Json]:
+        """The text inputs of the form the bot opened (in action rows or in labels)."""
+        return [component for component in _walk_components(self.modal["components"]) if component.get("type") == 4]
+
 
 @dataclass
 class Member:
@@ -296,15 +301,14 @@ class Member:
     async def submit(self, modal_reply: Reply, **values: str) -> Reply:
         modal = modal_reply.modal
         rows = []
-        for component in _walk_components(modal["components"]):
-            if component.get("type") == 4:
-                value = values.pop(component["custom_id"], component.get("value") or "")
-                rows.append(
-                    {
-                        "type": 1,
-                        "components": [{"type": 4, "custom_id": component["custom_id"], "value": value}],
-                    }
-                )
+        for component in modal_reply.form_inputs:
+            value = values.pop(component["custom_id"], component.get("value") or "")
+            rows.append(
+                {
+                    "type": 1,
+                    "components": [{"type": 4, "custom_id": component["custom_id"], "value": value}],
+                }
+            )
         if values:
             raise AssertionError(f"the modal has no inputs {sorted(values)}")
         data = {"custom_id": modal["custom_id"], "components": rows}
