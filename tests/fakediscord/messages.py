@@ -85,7 +85,7 @@ class MessageRoutes:
         if interaction is not None:
             message["webhook_id"] = str(self.application_id)
             message["application_id"] = str(self.application_id)
-            message["interaction_id"] = str(interaction.id)
+            message["interaction_metadata"] = _interaction_metadata(interaction)
             guild_id = interaction.payload.get("guild_id")
         else:
             guild_id = next(
@@ -194,6 +194,8 @@ class MessageRoutes:
             interaction.touch()
             return json_response(original)
         message = self._store_message(body, int(interaction.payload["channel_id"]), interaction=interaction)
+        if interaction.original_id is not None:
+            message["interaction_metadata"]["original_response_message_id"] = str(interaction.original_id)
         interaction.followup_ids.append(int(message["id"]))
         interaction.touch()
         return json_response(message)
@@ -346,3 +348,18 @@ def _callback_problems(kind: Any, data: Json, answered: int) -> list[str]:
     if kind == 9 and answered in (4, 5):
         problems.append("a modal cannot answer an autocomplete or another modal")
     return problems
+
+
+def _interaction_metadata(interaction: SentInteraction) -> Json:
+    """What Discord says on a message about the interaction it answers: discord.py finds a view sent in
+    an answer by this id (before 2.7.1, the only way)."""
+    payload = interaction.payload
+    metadata: Json = {
+        "id": str(interaction.id),
+        "type": payload["type"],
+        "user": (payload.get("member") or {}).get("user") or payload.get("user"),
+        "authorizing_integration_owners": payload.get("authorizing_integration_owners") or {},
+    }
+    if payload["type"] == 3 and "message" in payload:  # a button or menu: the message it was on
+        metadata["interacted_message_id"] = payload["message"]["id"]
+    return metadata
