@@ -23,7 +23,7 @@ import cogs
 from bot import health
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
-from bot.failures import ANSWERED, handle_interaction_error, release_response, reply_ephemeral
+from bot.failures import ANSWERED, answer_unreadable, handle_interaction_error, release_response, reply_ephemeral
 from bot.interactions import require_level
 from bot.pages import PagerButton
 from bot.parsing import storable
@@ -136,6 +136,7 @@ class ReviewBot(commands.Bot):
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self.own_prefixes: set[str] = set(OWN_COMPONENT_PREFIXES)  # and every dynamic item's namespace
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
+        self._answering: set[asyncio.Task[None]] = set()  # answers to interactions discord.py could not read
         self._heartbeat: asyncio.Task[None] | None = None
         self._index_build: asyncio.Task[None] | None = None
         self._backfill: asyncio.Task[None] | None = None
@@ -174,9 +175,28 @@ class ReviewBot(commands.Bot):
             for key in ("data", "member", "user"):
                 if key in data:
                     data[key] = storable(data[key])
-            parse(data)
+            try:
+                parse(data)
+            except Exception:  # discord.py could not read it: that one interaction fails, not the gateway
+                self._answer_unreadable(data)
 
         parsers["INTERACTION_CREATE"] = parse_once
+
+    def _answer_unreadable(self, data: dict[str, Any]) -> None:
+        """An INTERACTION_CREATE discord.py raised on while reading: the exception would have left the
+        gateway's loop and ended the bot. It is logged with an id, and the member is answered with it."""
+        error_id = secrets.token_hex(4)
+        log.error(
+            "Error %s: could not read interaction %s (type %s) from Discord",
+            error_id,
+            data.get("id"),
+            data.get("type"),
+            exc_info=True,
+        )
+        if isinstance(data.get("id"), str) and isinstance(data.get("token"), str):
+            task = asyncio.get_running_loop().create_task(answer_unreadable(self.http, data, error_id))
+            self._answering.add(task)  # (a task nobody holds may be collected before it ends)
+            task.add_done_callback(self._answering.discard)
 
     @property
     def store(self) -> Store:

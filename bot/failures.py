@@ -7,6 +7,7 @@ import logging
 import secrets
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -75,6 +76,26 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Exce
         exc_info=original,
     )
     await reply_ephemeral(interaction, render_internal_error(error_id))
+
+
+async def answer_unreadable(http: discord.http.HTTPClient, data: dict[str, Any], error_id: str) -> None:
+    """Answer an interaction discord.py could not read (no `Interaction` exists for it) through Discord's
+    callback endpoint: the member sees the error id instead of "The application did not respond"."""
+    if data.get("type") == discord.InteractionType.autocomplete.value:
+        callback: dict[str, Any] = {"type": 8, "data": {"choices": []}}
+    else:
+        embed = render_internal_error(error_id).to_dict()
+        callback = {"type": 4, "data": {"embeds": [embed], "flags": 64, "allowed_mentions": {"parse": []}}}
+    route = discord.http.Route(
+        "POST",
+        "/interactions/{interaction_id}/{interaction_token}/callback",
+        interaction_id=data["id"],
+        interaction_token=data["token"],
+    )
+    try:
+        await http.request(route, json=callback)
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError):
+        log.warning("Could not answer the unreadable interaction %s", data["id"], exc_info=True)
 
 
 def release_response(interaction: discord.Interaction[Any]) -> bool:

@@ -186,8 +186,9 @@ async def test_every_command_form_and_button_answers_any_value_of_its_kind(
                     reply = answered_well(await member.slash(path, **values), what)
                     sent += 1 + await follow(member, reply, rng, world, what, depth=2)
                     walked.add(path)
-        # The one message menu, on messages the walk left behind: cards, lists, refusals, the bot's or not.
-        channels = {channel["id"] for channel in world.channels}
+        # The one message menu, on messages the walk left in this server (Discord offers it on no other's):
+        # cards, lists, refusals.
+        channels = {channel["id"] for channel in alice.guild.channels}
         left = [message for message in fake.messages.values() if message.get("channel_id") in channels]
         for message in rng.sample(left, min(20, len(left))):
             for member in (alice, mira):

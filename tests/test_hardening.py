@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -239,6 +240,26 @@ async def test_an_interaction_delivered_twice_is_processed_once(
     assert rows(bot, "SELECT count(*) FROM audit_log")[0][0] == audit_before[0][0] + 1
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("second delivery" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("kind", [2, 4], ids=["command", "keystroke"])
+async def test_an_interaction_discord_py_cannot_read_is_answered_with_an_error_id_and_the_bot_runs_on(
+    alice: Member, caplog: pytest.LogCaptureFixture, kind: int
+) -> None:
+    # A channel the bot never saw, described partially (no position): discord.py raises KeyError while
+    # reading the interaction, in the gateway's loop, which used to end the bot's connection.
+    data = alice._command_data("series lookup", {"title": "metallic rouge"}, focused="title" if kind == 4 else None)
+    payload = alice._interaction(kind, data, channel_id=alice.fake.snowflake())
+    with caplog.at_level(logging.ERROR, logger="bot"):
+        reply = await alice.send(payload)
+    if kind == 4:
+        assert reply.choices == []
+    else:
+        assert reply.ephemeral and "Something went wrong on our side" in reply.text
+        [error_id] = re.findall(r"`([0-9a-f]{8})`", reply.text)
+        assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records), "no log line with its id"
+    card = await alice.slash("series lookup", title="metallic rouge")  # the gateway is still there
+    assert card.embed["title"] == "Metallic Rouge"
 
 
 async def test_an_edit_that_changes_nothing_and_a_second_ban_write_nothing(
