@@ -25,7 +25,7 @@ pytestmark = pytest.mark.both_backends
 
 INTERNAL = "Something went wrong on our side"
 USER, CHANNEL, ROLE, MENTIONABLE = 6, 7, 8, 9
-BUTTON, SELECT, TEXT_INPUT, LINK_STYLE = 2, 3, 4, 5
+BUTTON, SELECT, LINK_STYLE = 2, 3, 5
 ROUNDS = 3  # values drawn per command and member; the seed is fixed, so a failure comes back
 # Text of every kind a member may type: plausible, empty, hostile to Markdown and mentions, numbers
 # spelled in other scripts (str.isdigit says yes to them, int() reads them), the characters no database
