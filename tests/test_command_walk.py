@@ -1,9 +1,10 @@
-"""Every command the bot publishes, walked with values of each kind its options take, by a plain member and
-by a moderator, and its message menu on the messages the walk leaves; every form an answer opens is filled
-in and every button it shows is pressed. Whatever the values: an answer, never "Something went wrong",
-nothing logged as an error. Values keep to the published bounds, as Discord's client does
-(tests/test_published_bounds.py forges the rest). A new command, option, form or button is walked
-without a new test: the walk reads them from what the bot published and answered."""
+"""Every command the bot publishes, walked with values of each kind its options take, by a plain member, a
+moderator and the owner (who curates the catalog), and its message menu on the messages the walk leaves
+in the server; every form an answer opens is filled in and every button it shows is pressed. Whatever
+the values: an answer, never "Something went wrong", nothing logged as an error. Values keep to the
+published bounds, as Discord's client does (tests/test_published_bounds.py forges the rest). A new
+command, option, form or button is walked without a new test: the walk reads them from what the bot
+published and answered."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ class World:
     """What values point at: members, channels and roles of this server and of another, the bot's own
     impressions here and there, a series that exists."""
 
+    actors: list[Member]  # who walks: a member, a moderator, the owner (who curates the catalog)
     members: list[Member]
     channels: list[dict[str, Any]]
     roles: list[dict[str, Any]]
@@ -151,7 +153,9 @@ async def world(fake: FakeDiscord, bot: ReviewBot, alice: Member, mira: Member) 
         form = await member.slash("impression post", series=choice["value"], scope="completed", overall=7)
         posted = await member.submit(form, text=f"{member.user['username']} liked it.")
         texts += [choice["value"], str(posted.impression_id)]
+    owner = join(fake, alice.guild, "owner", user=fake.owner_user)  # in OWNER_IDS
     return World(
+        actors=[alice, mira, owner],
         members=[alice, mira, outsider],
         channels=[*alice.guild.channels, *elsewhere.channels],
         roles=[*alice.guild.roles, *elsewhere.roles],
@@ -167,7 +171,7 @@ async def test_every_command_form_and_button_answers_any_value_of_its_kind(
     with caplog.at_level(logging.ERROR):
         for path, options in leaves(fake.commands_for(alice.guild.id)):
             for _ in range(ROUNDS):
-                for member in (alice, mira):
+                for member in world.actors:
                     values = {o["name"]: draw(o, rng, world) for o in options if o.get("required")}
                     values |= {
                         o["name"]: draw(o, rng, world) for o in options if not o.get("required") and rng.random() < 0.5
@@ -191,7 +195,7 @@ async def test_every_command_form_and_button_answers_any_value_of_its_kind(
         channels = {channel["id"] for channel in alice.guild.channels}
         left = [message for message in fake.messages.values() if message.get("channel_id") in channels]
         for message in rng.sample(left, min(20, len(left))):
-            for member in (alice, mira):
+            for member in world.actors:
                 what = f"Report impression on {message.get('content', '')[:40]!r} by {member.user['username']}"
                 reply = answered_well(await member.context_menu("Report impression", message), what)
                 sent += 1 + await follow(member, reply, rng, world, what, depth=1)
