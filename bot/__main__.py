@@ -408,12 +408,13 @@ def health_check() -> int:
 def _server_id(text: str) -> int:
     """--guild: a Discord server's id, as the database holds ids (64-bit signed: 10**30 was an
     OverflowError traceback from SQLite)."""
-    from bot.parsing import is_number
+    from bot.parsing import number_below
     from bot.store.export import INT64
 
-    if not (is_number(text) and len(text) <= 19 and int(text) in INT64):
+    number = number_below(text, INT64.stop)
+    if number is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a server's id (in Discord: Copy Server ID)")
-    return int(text)
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:

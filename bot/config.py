@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.parsing import LINK_MAX, host_name, is_number, link_url
+from bot.parsing import LINK_MAX, host_name, link_url, number_below
 
 DEFAULT_DATABASE_PATH = Path("data") / "reviews.sqlite3"
 PUBLIC_BASE_URL_MAX = 400  # its longest page link (slug, series id) then stays within a link button's 512
@@ -74,11 +74,12 @@ def _parse_ids(name: str, raw: str) -> frozenset[int]:
         part = part.strip()
         if not part:
             continue
-        if not is_number(part) or int(part) >= SNOWFLAKE_END:
+        number = number_below(part, SNOWFLAKE_END)
+        if number is None:
             raise ConfigError(
                 f"{name} must be a comma-separated list of numeric Discord ids, but {part!r} is not a number."
             )
-        ids.add(int(part))
+        ids.add(number)
     return frozenset(ids)
 
 
@@ -86,9 +87,10 @@ def _parse_id(name: str, raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
-    if not is_number(raw) or int(raw) >= SNOWFLAKE_END:
+    number = number_below(raw, SNOWFLAKE_END)
+    if number is None:
         raise ConfigError(f"{name} must be a numeric Discord id, but it is {raw!r}.")
-    return int(raw)
+    return number
 
 
 def _sync_mode(raw: str, dev_guild_id: int | None) -> SyncMode:
@@ -110,15 +112,15 @@ def _shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, ...]]:
         if ids_raw:
             raise ConfigError("SHARD_IDS needs SHARD_COUNT, the number of shards the bot is split into.")
         return None, ()
-    if not is_number(count_raw) or not 1 <= int(count_raw) <= 10_000:
+    count = number_below(count_raw, 10_001) or 0
+    if not count:
         raise ConfigError(f"SHARD_COUNT must be a whole number of shards from 1, but it is {count_raw!r}.")
-    count = int(count_raw)
     ids: set[int] = set()
     for part in filter(None, (p.strip() for p in ids_raw.split(","))):
         low, _, high = part.partition("-")
-        if not is_number(low.strip()) or (high and not is_number(high.strip())):
+        first, last = number_below(low.strip(), SNOWFLAKE_END), number_below((high or low).strip(), SNOWFLAKE_END)
+        if first is None or last is None:
             raise ConfigError(f"SHARD_IDS must list shard numbers and ranges like 0-3,5, but it has {part!r}.")
-        first, last = int(low), int(high or low)
         if first > last or last >= count:
             raise ConfigError(
                 f"SHARD_IDS must name shards from 0 to {count - 1} (SHARD_COUNT is {count}), but it has {part!r}."
@@ -202,7 +204,8 @@ def load_settings(
     if web_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
         raise ConfigError(f"WEB_ENABLED must be true or false, but it is {web_raw!r}.")
     web_port_raw = get("WEB_PORT") or "8080"
-    if not is_number(web_port_raw) or not 1 <= int(web_port_raw) <= 65535:
+    web_port = number_below(web_port_raw, 65536)
+    if not web_port:  # (port 0 is no port either)
         raise ConfigError(f"WEB_PORT must be a port number (1-65535), but it is {web_port_raw!r}.")
     public_base_url = get("PUBLIC_BASE_URL").rstrip("/")
     if public_base_url:
@@ -239,7 +242,7 @@ def load_settings(
         chart_timeout_s=chart_timeout_s,
         web_enabled=web_raw in ("true", "1", "yes", "on"),
         web_host=web_host,
-        web_port=int(web_port_raw),
+        web_port=web_port,
         public_base_url=public_base_url,
         database_url=database_url,
         shard_count=shard_count,

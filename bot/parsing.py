@@ -17,6 +17,15 @@ def is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def number_below(text: str, end: int) -> int | None:
+    """`text` as a whole number from 0 to `end` - 1, else None. Its length is looked at before int():
+    int() refuses more than 4,300 digits with a ValueError (a setting of 5,000 digits was a traceback)."""
+    if not is_number(text) or len(text) > len(str(end)):
+        return None
+    value = int(text)
+    return value if value < end else None
+
+
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Where JSON text can hold either: as an escape ("\u0000", "\ud800"), or a surrogate as itself. (An
 # escaped backslash before "u" also matches: then the document is walked for nothing.)

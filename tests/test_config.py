@@ -181,6 +181,8 @@ SETTINGS = [
 # Digits int() cannot read ("²" is a digit to str.isdigit), numbers of every size, and anything at all.
 VALUES = st.one_of(
     st.sampled_from(["²", "¹-³", "٣", "1e309", "nan", "-1", "0", "2", "1-3", "99999999999999999999999", " "]),
+    # More digits than int() reads (4,300): its ValueError was a traceback for the ids, ports and shards.
+    st.sampled_from(["9" * 5000, "0-" + "9" * 5000, "1," + "9" * 5000]),
     st.integers().map(str),
     st.text(max_size=12),
     # What os.environ holds for bytes that are not UTF-8 (surrogates; st.text leaves them out).

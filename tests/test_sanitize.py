@@ -282,3 +282,14 @@ def test_a_series_card_carries_only_its_own_markup(fields: dict[str, object]) ->
     ]:
         assert problems(text) == [], text
     assert len(card) <= 6000
+
+
+@given(st.text(alphabet="0123456789²٣ -", max_size=25) | st.integers(min_value=0).map(str), st.integers(1, 2**70))
+@example("9" * 5000, 2**64)  # more digits than int() reads: refused before int() is asked
+@example("65535", 65536)
+@example("65536", 65536)
+def test_number_below_reads_ascii_digits_below_the_end_and_nothing_else(text: str, end: int) -> None:
+    from bot.parsing import number_below
+
+    expected = int(text) if text.isascii() and text.isdigit() and len(text) < 4300 and int(text) < end else None
+    assert number_below(text, end) == expected

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from bot.errors import NotFound
 from bot.models import CATEGORIES
-from bot.parsing import SLUG, is_number
+from bot.parsing import SLUG, number_below
 from bot.render.impressions import scope_line
 from bot.render.series import premiere_line, site_links
 from bot.render.text import visible
@@ -151,7 +151,8 @@ async def charts(request: web.Request) -> web.Response:
 async def series(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
     page_text = request.query.get("page", "1")
-    if not is_number(page_text) or len(page_text) > 6 or not 1 <= int(page_text) <= 100_000:
+    page_number = number_below(page_text, 100_001)
+    if not page_number:
         raise NotFound("No such page.")
     services, series_id = request.app[SERVICES], int(request.match_info["series"])
     # Known before anything is read or rendered: the version of what the page shows, the page, the day
@@ -163,7 +164,7 @@ async def series(request: web.Request) -> web.Response:
     kept = request.app[RENDERED].get((slug, tag))
     if kept is not None:  # a popular page asked for by many at once is rendered once
         return web.Response(body=kept, content_type="text/html", charset="utf-8", headers={"ETag": tag})
-    page = await services.series_page(slug, series_id, int(page_text) - 1)
+    page = await services.series_page(slug, series_id, page_number - 1)
     s = page.series
     names = tuple(s.studios)
     response = await _page(
