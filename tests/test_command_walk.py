@@ -20,11 +20,10 @@ import pytest
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
 from tests.harness import join, new_guild
-from tests.test_published_bounds import BOOLEAN, INTEGER, NUMBER, STRING, leaves
+from tests.test_published_bounds import BOOLEAN, INTEGER, INTERNAL, NUMBER, STRING, leaves
 
 pytestmark = pytest.mark.both_backends
 
-INTERNAL = "Something went wrong on our side"
 USER, CHANNEL, ROLE, MENTIONABLE = 6, 7, 8, 9
 BUTTON, SELECT, LINK_STYLE = 2, 3, 5
 ROUNDS = 3  # values drawn per command and member; the seed is fixed, so a failure comes back
