@@ -408,10 +408,9 @@ def health_check() -> int:
 def _server_id(text: str) -> int:
     """--guild: a Discord server's id, as the database holds ids (64-bit signed: 10**30 was an
     OverflowError traceback from SQLite)."""
-    from bot.parsing import number_below
-    from bot.store.export import INT64
+    from bot.parsing import stored_id
 
-    number = number_below(text, INT64.stop)
+    number = stored_id(text)
     if number is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a server's id (in Discord: Copy Server ID)")
     return number

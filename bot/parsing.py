@@ -11,6 +11,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+INT64 = range(-(2**63), 2**63)  # what SQLite's and PostgreSQL's integer columns hold
+
 
 def is_number(text: str) -> bool:
     """ASCII digits only: str.isdigit() also accepts "²" and other characters int() cannot read."""
@@ -24,6 +26,12 @@ def number_below(text: str, end: int) -> int | None:
         return None
     value = int(text)
     return value if value < end else None
+
+
+def stored_id(text: str) -> int | None:
+    """`text` as an id a database column can hold (a row id, a Discord snowflake), else None: a number
+    beyond 2**63 reached SQLite as an OverflowError."""
+    return number_below(text, INT64.stop)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

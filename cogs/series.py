@@ -14,7 +14,7 @@ from bot.client import ReviewBot
 from bot.errors import PermissionDenied
 from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, guild_of, series_choices
 from bot.pages import send_pages
-from bot.parsing import is_number
+from bot.parsing import stored_id
 from bot.permissions import Level, requires
 from bot.render.series import (
     curation_form_changes,
@@ -90,9 +90,10 @@ class SeriesPick(
         if interaction.user.id != self.owner_id:
             raise PermissionDenied("This list belongs to someone else. Run `/series lookup` yourself.")
         values = cast(dict[str, Any], interaction.data or {}).get("values") or []
-        if len(values) != 1 or not is_number(str(values[0])):
+        series_id = stored_id(str(values[0])) if len(values) == 1 else None
+        if series_id is None:
             raise PermissionDenied("That choice is not one this list offered.")
-        await _show_card(interaction, int(values[0]), private=False, replace=True)
+        await _show_card(interaction, series_id, private=False, replace=True)
 
 
 class Series(commands.Cog):

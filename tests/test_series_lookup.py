@@ -127,12 +127,22 @@ async def test_an_ambiguous_title_offers_a_pick_list_only_its_owner_can_use(fake
     assert picked.message["embeds"][0]["footer"]["text"].startswith(f"series:{remake['value']}")
 
 
-async def test_a_forged_pick_is_refused(alice: Member) -> None:
+@pytest.mark.parametrize(
+    ("value", "answer"),
+    [
+        ("not-a-number", "not one this list offered"),
+        ("-1", "not one this list offered"),
+        ("9" * 19, "not one this list offered"),  # beyond what a database id holds
+        ("9" * 5000, "not one this list offered"),  # beyond what int() reads
+        ("999999999", "There is no series series:999999999"),
+    ],
+)
+async def test_a_forged_pick_is_refused(alice: Member, value: str, answer: str) -> None:
     reply = await alice.slash("series lookup", title="hunter x hunter")
     [select] = [c for c in reply.components if c["type"] == 3]
-    forged = await alice.choose(reply, select["custom_id"], "not-a-number")
+    forged = await alice.choose(reply, select["custom_id"], value)
     assert forged.ephemeral
-    assert "not one this list offered" in forged.text
+    assert answer in forged.text
 
 
 async def test_nothing_matching_gets_an_ephemeral_no_match(alice: Member) -> None:

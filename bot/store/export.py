@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 from bot.models import IMPRESSION_TEXT_MAX
-from bot.parsing import is_slug_of, is_storable, parse_instant, read_json
+from bot.parsing import INT64, is_slug_of, is_storable, parse_instant, read_json
 from bot.store.connection import Location, on_postgresql, open_location
 
 FORMAT = "anime-impressions-export"
@@ -209,7 +209,6 @@ def _check_document(document: Any) -> tuple[int, list[dict[str, Any]]]:
     return guild_id, impressions
 
 
-INT64 = range(-(2**63), 2**63)  # what SQLite's and PostgreSQL's integer columns hold
 _IMPRESSION_TEXTS = ("impressions", "impression_revisions", "impression_edits")  # (an edit waits for approval)
 
 
