@@ -134,6 +134,12 @@ async def follow(member: Member, reply: Reply, rng: random.Random, world: World,
             options = [o["value"] for o in component.get("options") or []]
             if not options:
                 continue
+            # First values the menu never offered (forged interactions; the menu stays as it was): a number
+            # beyond what a database id holds, one beyond what int() reads, and any text or id of the world.
+            for forged in ("9" * 19, "9" * 5000, rng.choice(world.texts)):
+                refused = await member.choose(reply, component["custom_id"], forged)
+                answered_well(refused, f"{what} → {label} → forged {forged[:40]!r}")
+                sent += 1
             after = await member.choose(reply, component["custom_id"], rng.choice(options))
         else:
             after = await member.click(reply, component["custom_id"])
