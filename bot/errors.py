@@ -43,3 +43,11 @@ class InvalidInput(UserFacingError):
 
 class NotReadyYet(UserFacingError):
     """Something the bot builds after a start is not there yet; the same command works in a moment."""
+
+
+class EditConflict(UserFacingError):
+    """Texts a curator changed in a form were changed by someone else since the form was shown."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        super().__init__("Someone else changed these texts since you opened the form; nothing was saved.")
+        self.fields = fields

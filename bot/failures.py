@@ -37,7 +37,9 @@ def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFac
     return None
 
 
-async def reply_ephemeral(interaction: discord.Interaction, embed: discord.Embed) -> None:
+async def reply_ephemeral(
+    interaction: discord.Interaction, embed: discord.Embed, file: discord.File = discord.utils.MISSING
+) -> None:
     if interaction.type is discord.InteractionType.autocomplete:
         return  # an autocomplete cannot carry a message; the member simply sees no choices
     try:
@@ -46,9 +48,9 @@ async def reply_ephemeral(interaction: discord.Interaction, embed: discord.Embed
             # keeps a deferral's visibility. Gone first, the error goes to the member alone.
             await interaction.delete_original_response()
         if interaction.response.is_done():
-            await interaction.followup.send(embed=embed, ephemeral=True)
+            await interaction.followup.send(embed=embed, file=file, ephemeral=True)
         else:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await interaction.response.send_message(embed=embed, file=file, ephemeral=True)
     except discord.HTTPException:
         log.warning("Could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
 

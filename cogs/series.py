@@ -10,16 +10,27 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import models
 from bot.client import ReviewBot
-from bot.errors import PermissionDenied
-from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, guild_of, series_choices
+from bot.errors import EditConflict, PermissionDenied
+from bot.failures import reply_ephemeral
+from bot.interactions import (
+    GuardedCallback,
+    actor_of,
+    bot_of,
+    form_values,
+    guild_of,
+    series_choices,
+)
 from bot.pages import send_pages
 from bot.parsing import stored_id
 from bot.permissions import Level, requires
 from bot.render.series import (
+    CURATION_FORM_ID,
     curation_form_changes,
     pick_options,
     render_curation_modal,
+    render_edit_conflict,
     render_no_match,
     render_pick_prompt,
     render_pick_view,
@@ -229,24 +240,35 @@ class Series(commands.Cog):
         return await series_choices(interaction, current)
 
     async def curation_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
-        """The curation form's submission, answered from its custom_id."""
+        """The curation form's submission, answered from its custom_id: what the curator changed, merged
+        with what others changed since the form was shown (its digests); a text both changed is refused."""
         actor = await actor_of(interaction)
-        self.bot.services.curation.require_curator(actor)
-        shown = await self.service.find(int(match["id"]))  # what the form showed, to tell the changes
-        values = parse_curation_form(curation_form_changes(shown, form_values(interaction)))
-        if not values:
-            await interaction.response.send_message(f"Nothing changed in {series_ref(shown.id)}.", ephemeral=True)
+        curation = self.bot.services.curation
+        curation.require_curator(actor)
+        submitted = form_values(interaction)
+
+        def decide(series: models.Series) -> dict[str, Any]:
+            found = curation_form_changes(series, submitted, match["shown"])
+            if found.conflicts:
+                raise EditConflict(found.conflicts)
+            return parse_curation_form(found.changes)
+
+        series = await self.service.find(int(match["id"]))
+        try:
+            if not decide(series):  # nothing changed, a conflict or a bad line: told before any deferral
+                await interaction.response.send_message(f"Nothing changed in {series_ref(series.id)}.", ephemeral=True)
+                return
+            await _defer_rebuild(interaction)
+            series = await curation.edit_with(actor, series.id, decide)
+        except EditConflict as conflict:
+            embed, typed = render_edit_conflict(series, conflict.fields, submitted)
+            await reply_ephemeral(interaction, embed, typed)
             return
-        await _defer_rebuild(interaction)
-        series = await self.bot.services.curation.edit(actor, shown.id, values)
         await interaction.followup.send(f"Updated {series_ref(series.id)}.", ephemeral=True)
-
-
-CURATION_FORM = r"cur:edit:(?P<id>\d{1,18})"
 
 
 async def setup(bot: ReviewBot) -> None:
     bot.add_dynamic_items(SeriesPick)
     cog = Series(bot)
-    bot.add_form(CURATION_FORM, Level.CURATOR, cog.curation_form)
+    bot.add_form(CURATION_FORM_ID, Level.CURATOR, cog.curation_form)
     await bot.add_cog(cog)

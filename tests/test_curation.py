@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
@@ -164,3 +168,75 @@ async def test_a_curator_who_changes_one_text_leaves_the_others_as_they_were(bot
     assert json.loads(row[2]) == ["Animation - TEST STUDIO"] and json.loads(row[3]) == ["notables"]
     untouched = await curator.submit(await curator.slash("series edit", title=f"series:{number}"))
     assert untouched.ephemeral and untouched.content == f"Nothing changed in series:{number}."
+
+
+def stored_texts(bot: ReviewBot, number: int) -> tuple[str | None, list[str], list[str]]:
+    import json
+
+    with peek(bot.settings.database) as conn:
+        [(synopsis, keywords, notables)] = conn.execute(
+            "SELECT synopsis, keywords, notables FROM series WHERE id = ?", (number,)
+        ).fetchall()
+    return synopsis, json.loads(keywords or "[]"), json.loads(notables or "[]")
+
+
+async def test_two_open_forms_keep_each_others_changes_and_refuse_to_overwrite_one(
+    bot: ReviewBot, curator: Member
+) -> None:
+    """A curator's form saves what they changed, never what it showed: a text changed since by another
+    form (or by AniList, or another process) stays; one both changed is refused, nothing saved, and what
+    the curator typed comes back as a file."""
+    number = await added(curator, "Fixture Shared Show")
+    first = await curator.slash("series edit", title=f"series:{number}")
+    second = await curator.slash("series edit", title=f"series:{number}")
+    assert (await curator.submit(second, synopsis="Pilots race.")).content == f"Updated series:{number}."
+    with peek(bot.settings.database) as conn:  # another process changes the notables meanwhile
+        conn.execute("UPDATE series SET notables = ? WHERE id = ?", ('["Music - ELSEWHERE"]', number))
+    kept = await curator.submit(first, keywords="mecha, space")  # its synopsis and notables as first shown
+    assert kept.content == f"Updated series:{number}.", kept.text
+    assert stored_texts(bot, number) == ("Pilots race.", ["mecha", "space"], ["Music - ELSEWHERE"])
+
+    first = await curator.slash("series edit", title=f"series:{number}")
+    second = await curator.slash("series edit", title=f"series:{number}")
+    assert (await curator.submit(second, synopsis="Pilots race again.")).content == f"Updated series:{number}."
+    refused = await curator.submit(first, synopsis="Pilots fly.", keywords="space opera")
+    assert refused.ephemeral
+    assert refused.text.startswith("Someone else changed the synopsis of Fixture Shared Show"), refused.text
+    [typed] = refused.last["files"]
+    assert "Pilots fly." in typed["content"] and "space opera" in typed["content"]
+    assert stored_texts(bot, number) == ("Pilots race again.", ["mecha", "space"], ["Music - ELSEWHERE"])
+
+    # A form sent before the digests were in its custom_id still works, as before (against the text now).
+    old = await curator.slash("series edit", title=f"series:{number}")
+    old.modal["custom_id"] = f"cur:edit:{number}"
+    assert (await curator.submit(old, notables="Animation - TEST")).content == f"Updated series:{number}."
+    assert stored_texts(bot, number)[2] == ["Animation - TEST"]
+
+
+TEXTS = st.text(alphabet="ab", max_size=2)  # few texts: the same one drawn twice is common
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.tuples(TEXTS, TEXTS, TEXTS), st.tuples(TEXTS, TEXTS, TEXTS), st.tuples(TEXTS, TEXTS, TEXTS))
+def test_a_submitted_form_is_merged_three_ways(
+    then: tuple[str, str, str], now: tuple[str, str, str], sent: tuple[str, str, str]
+) -> None:
+    """For each text: what the form showed (then), what the series holds when it is sent (now), what
+    the curator sent. Saved: what they changed that nobody else did; refused: what both changed (to
+    different texts); left as it is now: everything else."""
+    from bot.models import Series
+    from bot.render.series import CURATION_FORM_ID, curation_form_changes, render_curation_modal
+
+    keys = ("synopsis", "synopsis_credit", "notables")
+
+    def series(texts: tuple[str, str, str]) -> Series:
+        synopsis, credit, notable = texts
+        return Series(1, "T", synopsis=synopsis or None, synopsis_credit=credit or None,
+                      notables=(notable,) if notable else ())  # fmt: skip
+
+    match = re.fullmatch(CURATION_FORM_ID, str(render_curation_modal(series(then)).custom_id))
+    assert match is not None
+    found = curation_form_changes(series(now), dict(zip(keys, sent, strict=True)), match["shown"])
+    changed = {key: s for key, t, n, s in zip(keys, then, now, sent, strict=True) if s not in (t, n)}
+    assert found.changes == {key: s for key, s in changed.items() if then[keys.index(key)] == now[keys.index(key)]}
+    assert found.conflicts == tuple(key for key in changed if then[keys.index(key)] != now[keys.index(key)])

@@ -415,3 +415,31 @@ async def test_a_bot_on_sqlite_never_loads_postgresqls_driver() -> None:
     )
     assert status == 0, output
     assert "psycopg" not in output, "a module of the bot imports psycopg at the top"
+
+
+async def test_an_edit_never_overwrites_a_text_another_process_changed_after_it_was_read(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """On PostgreSQL another process may commit between an edit's read and its write (SQLite's writer
+    runs alone): the edit then reads again and decides anew, and the other process's text stays."""
+    from bot.models import Series
+
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        number = await store.curation.add(CatalogEntry(title="Fixture Race", sources=[]), 1, None)
+        await store.curation.edit(number, {"synopsis": "Original."}, 1, None)
+        seen: list[str | None] = []
+
+        def add_mine(series: Series) -> dict[str, Any]:
+            seen.append(series.synopsis)
+            if len(seen) == 1:  # another process commits after this read, before this write
+                with peek(postgres_url) as other:
+                    other.execute("UPDATE series SET synopsis = 'Theirs.' WHERE id = ?", (number,))
+            return {"synopsis": f"{series.synopsis} Mine."}
+
+        assert await store.curation.edit_with(number, add_mine, 1, None)
+        assert seen == ["Original.", "Theirs."]
+        with peek(postgres_url) as conn:
+            assert conn.execute("SELECT synopsis FROM series WHERE id = ?", (number,)).fetchone() == ("Theirs. Mine.",)
+    finally:
+        await store.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -15,6 +17,7 @@ from bot.models import Ratings, Series
 from bot.parsing import link_url
 from bot.render import COLOUR_CARD, kept_views, persistent_view
 from bot.render.charts import render_charts_button
+from bot.render.errors import render_user_error
 from bot.render.impressions import render_ratings_field
 from bot.render.text import md, plain
 from bot.services.series import SeriesCard, Suggestion, series_ref
@@ -258,6 +261,9 @@ def pick_options(suggestions: list[Suggestion]) -> list[discord.SelectOption]:
 
 
 CURATION_INPUTS = ("synopsis", "synopsis_credit", "keywords", "notables", "links")
+TEXT_NAMES = {"synopsis_credit": "synopsis credit"}  # as a sentence names an input (else its custom_id)
+DIGEST_LENGTH = 6  # hex digits of each text's digest in the form's custom_id
+CURATION_FORM_ID = rf"cur:edit:(?P<id>\d{{1,18}})(?::(?P<shown>[0-9a-f]{{{DIGEST_LENGTH * len(CURATION_INPUTS)}}}))?"
 
 
 def _links_text(series: Series) -> str:
@@ -283,7 +289,12 @@ def _curation_inputs(series: Series) -> tuple[tuple[str, str, discord.TextStyle,
 
 def render_curation_modal(series: Series) -> discord.ui.Modal:
     """The texts of a series: synopsis and credit, keywords, notables, links (Label | URL per line)."""
-    modal = discord.ui.Modal(title=plain(f"Edit {series.title}", 45), custom_id=f"cur:edit:{series.id}", timeout=None)
+    # The custom_id carries a digest of each text as shown, so a submission can tell which texts someone
+    # else changed meanwhile (see `curation_form_changes`); 5 × 6 hex digits fit beside the id in 100.
+    digests = "".join(_digest(text) for text in _shown_texts(series).values())
+    modal = discord.ui.Modal(
+        title=plain(f"Edit {series.title}", 45), custom_id=f"cur:edit:{series.id}:{digests}", timeout=None
+    )
     for custom_id, label, style, value, limit in _curation_inputs(series):
         modal.add_item(
             discord.ui.TextInput(
@@ -299,9 +310,59 @@ def render_curation_modal(series: Series) -> discord.ui.Modal:
     return modal
 
 
-def curation_form_changes(series: Series, submitted: dict[str, str]) -> dict[str, str]:
-    """The inputs of a submitted curation form that the curator changed. Each input showed its text cut
-    to what it holds: sent back as shown, it changes nothing (saving it would cut a long synopsis, split
-    a keyword, and mark the text curated, so no dataset or AniList could update it again)."""
-    shown = {custom_id: value[:limit] for custom_id, _, _, value, limit in _curation_inputs(series)}
-    return {key: value for key, value in submitted.items() if key in shown and value != shown[key]}
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_LENGTH]
+
+
+def _shown_texts(series: Series) -> dict[str, str]:
+    """What each input of the form shows: its text cut to what the input holds."""
+    return {custom_id: value[:limit] for custom_id, _, _, value, limit in _curation_inputs(series)}
+
+
+@dataclass(frozen=True, slots=True)
+class FormChanges:
+    changes: dict[str, str]  # input → the text to save
+    conflicts: tuple[str, ...]  # inputs this curator changed that someone else changed too, since the form opened
+
+
+def curation_form_changes(series: Series, submitted: dict[str, str], shown: str | None) -> FormChanges:
+    """What a submitted curation form changes in `series` as it is now, merged three ways with what the
+    form showed (`shown`: the digests in its custom_id; None for a form sent before they were).
+
+    An input sent back as it was shown changes nothing, even if the text has changed since: a second
+    curator's edit, or AniList's, stays (whoever submitted last used to overwrite it). An input the
+    curator changed is saved if nobody else changed that text meanwhile, and is a conflict if they did.
+    Each input showed its text cut to what it holds, so a long synopsis sent back as shown is not cut."""
+    now = _shown_texts(series)
+    if shown is None:
+        then = {key: _digest(text) for key, text in now.items()}
+    else:
+        then = {key: shown[n * DIGEST_LENGTH : (n + 1) * DIGEST_LENGTH] for n, key in enumerate(now)}
+    changes: dict[str, str] = {}
+    conflicts: list[str] = []
+    for key, sent in submitted.items():
+        if key not in now or sent == now[key] or _digest(sent) == then[key]:
+            continue
+        if _digest(now[key]) == then[key]:
+            changes[key] = sent
+        else:
+            conflicts.append(key)
+    return FormChanges(changes, tuple(conflicts))
+
+
+def render_edit_conflict(
+    series: Series, conflicts: tuple[str, ...], submitted: dict[str, str]
+) -> tuple[discord.Embed, discord.File]:
+    """The answer to a curation form whose texts someone else changed meanwhile: nothing was saved, and
+    what the curator typed comes back as a file, so none of it is lost."""
+    names = [TEXT_NAMES.get(key, key) for key in conflicts]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    sentence = (
+        f"Someone else changed the {listed} of {md(series.title, 200, newlines=False)} ({series_ref(series.id)}) "
+        "since you opened the form, so nothing was saved. What you typed is attached: "
+        "run `/series edit` again to see their text, and add yours."
+    )
+    shown = {custom_id: label for custom_id, label, _, _, _ in _curation_inputs(series)}
+    typed = "\n\n".join(f"{shown[key]}:\n{text}" for key, text in submitted.items() if key in shown)
+    attached = discord.File(io.BytesIO(typed.encode("utf-8", "replace")), f"your-edit-series-{series.id}.txt")
+    return render_user_error(sentence), attached

@@ -104,19 +104,34 @@ class CurationService:
         return series
 
     async def edit(self, actor: Actor, series_id: int, changes: dict[str, Any]) -> Series:
+        """Set the given values, whatever the series holds now (`/series edit`'s options)."""
         self.require_curator(actor)
-        self._check_facts(changes.get("title"), changes.get("format"), changes.get("episodes"))
-        if "premiered" in changes:
-            changes["premiered"] = parse_premiered(changes["premiered"])
-        for key, limit in (("synopsis", 3000), ("synopsis_credit", 100)):
-            if key in changes and changes[key] is not None and len(changes[key]) > limit:
-                raise InvalidInput(f"The {key.replace('_', ' ')} has at most {limit} characters.")
-        if not await self._curation.edit(series_id, changes, actor.user_id, actor.guild_id or None):
+        checked = self._checked(changes)  # refused before anything is read
+        return await self.edit_with(actor, series_id, lambda _: checked)
+
+    async def edit_with(self, actor: Actor, series_id: int, decide: Callable[[Series], dict[str, Any]]) -> Series:
+        """Set the values `decide` makes of the series as it is when they are written (the curation
+        form's texts, merged with edits made since the form was shown); `decide` may raise."""
+        self.require_curator(actor)
+        written = await self._curation.edit_with(
+            series_id, lambda series: self._checked(decide(series)), actor.user_id, actor.guild_id or None
+        )
+        if not written:
             raise NotFound(f"There is no series series:{series_id} to edit (it may have been merged).")
         await self._search.refresh()
         series = await self._catalog.get(series_id)
         assert series is not None
         return series
+
+    def _checked(self, changes: dict[str, Any]) -> dict[str, Any]:
+        self._check_facts(changes.get("title"), changes.get("format"), changes.get("episodes"))
+        checked = dict(changes)
+        if "premiered" in checked:
+            checked["premiered"] = parse_premiered(checked["premiered"])
+        for key, limit in (("synopsis", 3000), ("synopsis_credit", 100)):
+            if key in checked and checked[key] is not None and len(checked[key]) > limit:
+                raise InvalidInput(f"The {key.replace('_', ' ')} has at most {limit} characters.")
+        return checked
 
     async def merge(self, actor: Actor, source: int, target: int) -> tuple[Series, int]:
         self.require_curator(actor)

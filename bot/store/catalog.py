@@ -59,7 +59,7 @@ def series_names(
     return names
 
 
-def _series_from_row(row: sqlite3.Row, sources: Sequence[str]) -> Series:
+def series_from_row(row: sqlite3.Row, sources: Sequence[str]) -> Series:
     def strings(key: str) -> tuple[str, ...]:
         return tuple(json.loads(row[key] or "[]"))
 
@@ -399,7 +399,7 @@ def read_series(conn: sqlite3.Connection, series_id: int) -> Series | None:
         if row is None:
             return None
         if row["merged_into"] is None:
-            return _series_from_row(row, row["source_urls"].split("\n") if row["source_urls"] else [])
+            return series_from_row(row, row["source_urls"].split("\n") if row["source_urls"] else [])
         series_id = row["merged_into"]
     return None
 
