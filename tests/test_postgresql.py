@@ -443,3 +443,32 @@ async def test_an_edit_never_overwrites_a_text_another_process_changed_after_it_
             assert conn.execute("SELECT synopsis FROM series WHERE id = ?", (number,)).fetchone() == ("Theirs. Mine.",)
     finally:
         await store.close()
+
+
+async def test_anilists_texts_wait_for_a_catalog_write_and_never_undo_a_curators(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Writers that read the catalog to decide what they write wait for one in progress (an import, a
+    curator's edit in another process), as SQLite's one writer does: AniList's synopsis, decided while a
+    curator's edit was being committed, would have replaced it."""
+    from bot.store.catalog import Enrichment
+    from bot.store.connection import CATALOG_WRITES
+
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        number = await store.curation.add(CatalogEntry(title="Fixture Wait", sources=[]), 1, None)
+        with psycopg.connect(postgres_url) as other:  # another process, in the middle of a catalog write
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (CATALOG_WRITES,))
+            found = Enrichment(synopsis="From AniList.", synopsis_credit="AniList", studios=(), episodes=None)
+            saving = asyncio.create_task(store.catalog.save_enrichment(number, found, "anilist"))
+            await asyncio.sleep(0.5)
+            assert not saving.done(), "AniList's texts were saved in the middle of another catalog write"
+            other.execute(
+                "UPDATE series SET synopsis = 'Curated.', curated_fields = '[\"synopsis\"]' WHERE id = %s", (number,)
+            )
+            other.commit()
+        await saving
+        with peek(postgres_url) as conn:
+            assert conn.execute("SELECT synopsis FROM series WHERE id = ?", (number,)).fetchone() == ("Curated.",)
+    finally:
+        await store.close()

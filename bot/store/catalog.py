@@ -18,7 +18,7 @@ from typing import Any, Self
 from bot.models import CatalogEntry, IndexedName, Link, Series, SeriesFacts, SeriesLabel
 from bot.parsing import storable
 from bot.store.backend import Backend
-from bot.store.connection import begin_catalog_write, open_location
+from bot.store.connection import after_catalog_writes, begin_catalog_write, open_location
 
 ANILIST_SOURCE = re.compile(r"^https://anilist\.co/anime/(\d+)$")
 MAL_SOURCE = re.compile(r"^https://myanimelist\.net/anime/(\d+)$")
@@ -156,6 +156,7 @@ class CatalogStore:
 
 
 def _save_enrichment(conn: sqlite3.Connection, series_id: int, found: Enrichment | None, source: str) -> bool:
+    after_catalog_writes(conn)  # the curated fields it reads stay as read until it commits
     row = conn.execute(
         "SELECT curated_fields, title, title_english, title_japanese, synonyms FROM series WHERE id = ?", (series_id,)
     ).fetchone()

@@ -44,6 +44,15 @@ def begin_catalog_write(conn: Any) -> None:
     BEGIN IMMEDIATE waits for the one writer; PostgreSQL's writers wait for an advisory lock, so two bot
     processes starting on one empty database load the starter catalog once, not twice."""
     conn.execute("BEGIN IMMEDIATE")
+    after_catalog_writes(conn)
+
+
+def after_catalog_writes(conn: Any) -> None:
+    """In a write transaction that reads the catalog to decide what it writes (a curator's edit,
+    AniList's texts beside the curated ones): wait for any other process's catalog write, as SQLite's
+    one writer does, so what it read is not changed under it before it commits. PostgreSQL's
+    transactions otherwise see each other's commits between a read and a write: an import could put
+    back a synopsis a curator had just written."""
     if on_postgresql(conn):
         conn.execute("SELECT pg_advisory_xact_lock(?)", (CATALOG_WRITES,))
 

@@ -11,6 +11,7 @@ from bot.models import CatalogEntry, Series
 from bot.store.audit import audit
 from bot.store.backend import Backend
 from bot.store.catalog import JSON_FIELDS, series_from_row, utc_now
+from bot.store.connection import after_catalog_writes
 
 CURATABLE = frozenset(
     {"title", "format", "episodes", "premiered", "synopsis", "synopsis_credit", "keywords", "notables", "links"}
@@ -34,6 +35,7 @@ class CurationStore:
 
     async def add(self, entry: CatalogEntry, actor_id: int, guild_id: int | None) -> int:
         def job(conn: sqlite3.Connection) -> int:
+            after_catalog_writes(conn)
             now = utc_now()
             cursor = conn.execute(
                 "INSERT INTO series (title, format, episodes, premiered, year, curated_fields, created_at, updated_at) "
@@ -65,6 +67,7 @@ class CurationStore:
         False if the series is gone or merged."""
 
         def job(conn: sqlite3.Connection) -> bool:
+            after_catalog_writes(conn)
             for _ in range(EDIT_ATTEMPTS):
                 row = conn.execute("SELECT * FROM series WHERE id = ? AND merged_into IS NULL", (series_id,)).fetchone()
                 if row is None:
@@ -104,6 +107,7 @@ class CurationStore:
         """Move impressions, names and sources of `source` into `target`; returns impressions moved."""
 
         def job(conn: sqlite3.Connection) -> int:
+            after_catalog_writes(conn)
             moved = conn.execute("UPDATE impressions SET series_id = ? WHERE series_id = ?", (target, source)).rowcount
             conn.execute("UPDATE series_sources SET series_id = ? WHERE series_id = ?", (target, source))
             conn.execute(
