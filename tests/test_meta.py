@@ -66,8 +66,11 @@ def undeclared(bot: ReviewBot) -> list[str]:
 
 
 def forged_id(template: str) -> str:
-    """A custom_id its template accepts: "" for an optional flag, "1" for an id."""
-    forged = re.sub(r"\(\?P<(\w+)>[^()]*\)", lambda m: "" if m[1] == "edit" else "1", template)
+    """A custom_id its template accepts: "" for an optional flag or part, "1" for an id."""
+    optional_part = r"\(\?:[^()]*(?:\([^()]*\)[^()]*)*\)\?"  # (?:…)? holding groups of its own
+    forged = re.sub(
+        r"\(\?P<(\w+)>[^()]*\)", lambda m: "" if m[1] == "edit" else "1", re.sub(optional_part, "", template)
+    )
     assert re.fullmatch(template, forged), (template, forged)
     return forged
 
