@@ -472,3 +472,26 @@ async def test_anilists_texts_wait_for_a_catalog_write_and_never_undo_a_curators
             assert conn.execute("SELECT synopsis FROM series WHERE id = ?", (number,)).fetchone() == ("Curated.",)
     finally:
         await store.close()
+
+
+async def test_two_settings_changed_at_once_are_both_kept(tmp_path: Path, postgres_url: str) -> None:
+    """PostgreSQL runs writes side by side: each change writes only its own settings, so one read before
+    the other's commit does not put the other's setting back."""
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        settings = store.moderation
+        await settings.update_settings(7, 1, {"approval_required": 0})  # the server's row exists
+        for round_number in range(1, 41):
+            flag = round_number % 2
+            await asyncio.gather(
+                settings.update_settings(7, 1, {"approval_required": flag}),
+                settings.update_settings(7, 2, {"post_limit_per_hour": round_number}),
+                settings.update_settings(7, 3, {"mod_role_id": 1000 + round_number}),
+            )
+            with peek(postgres_url) as conn:
+                row = conn.execute(
+                    "SELECT approval_required, post_limit_per_hour, mod_role_id FROM guild_settings WHERE guild_id = 7"
+                ).fetchone()
+            assert row == (flag, round_number, 1000 + round_number), f"round {round_number}"
+    finally:
+        await store.close()

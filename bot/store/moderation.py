@@ -110,11 +110,13 @@ class ModerationStore:
             before = {column: getattr(_settings(guild_id, row), column) for column in SETTING_COLUMNS}
             before.update({flag: int(before[flag]) for flag in FLAG_COLUMNS})
             after = {**before, **changes}
+            # A new server's row gets every column; an existing one only the changed columns: two
+            # moderators changing two settings at once (PostgreSQL runs writes side by side) each keep theirs.
             conn.execute(
                 f"INSERT INTO guild_settings (guild_id, {', '.join(SETTING_COLUMNS)}, updated_at) "
                 f"VALUES (?, {', '.join('?' * len(SETTING_COLUMNS))}, ?) ON CONFLICT (guild_id) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in SETTING_COLUMNS)
-                + ", updated_at = excluded.updated_at",
+                + "".join(f"{c} = excluded.{c}, " for c in SETTING_COLUMNS if c in changes)
+                + "updated_at = excluded.updated_at",
                 (guild_id, *(after[c] for c in SETTING_COLUMNS), utc_now()),
             )
             audit(conn, guild_id, actor_id, "settings.update", ("guild", guild_id), None, before, after)
