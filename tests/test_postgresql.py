@@ -495,3 +495,29 @@ async def test_two_settings_changed_at_once_are_both_kept(tmp_path: Path, postgr
             assert row == (flag, round_number, 1000 + round_number), f"round {round_number}"
     finally:
         await store.close()
+
+
+async def test_an_approval_waits_for_a_delete_in_progress_and_never_publishes_it(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A write that decides from an impression's status locks it first: an approval read "pending" while
+    the author's delete was being committed, then published the deleted impression."""
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        await store.moderation.update_settings(1, 99, {"approval_required": 1})
+        series_id = await store.curation.add(CatalogEntry(title="Fixture Pending", sources=[]), 1, None)
+        draft = Draft(series_id, 7, "Ann", "completed", None, "Waiting for a moderator.", False, Scores(overall=8))
+        added = await store.impressions.add(1, draft, "submission-1", PostPolicy(exempt=True, default_limit=5))
+        assert isinstance(added, tuple) and added[0].status == "pending"
+        number = added[0].id
+        with psycopg.connect(postgres_url) as author:  # the author's delete, not committed yet
+            author.execute("UPDATE impressions SET status = 'removed' WHERE id = %s", (number,))
+            approving = asyncio.create_task(store.queue.decide(1, number, 99, True, None))
+            await asyncio.sleep(0.5)
+            assert not approving.done(), "the approval went ahead of the delete it had to wait for"
+            author.commit()
+        assert await approving is None  # not in the queue any more
+        with peek(postgres_url) as conn:
+            assert conn.execute("SELECT status FROM impressions WHERE id = ?", (number,)).fetchone() == ("removed",)
+    finally:
+        await store.close()

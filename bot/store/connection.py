@@ -47,6 +47,15 @@ def begin_catalog_write(conn: Any) -> None:
     after_catalog_writes(conn)
 
 
+def lock_row(conn: Any, table: str, row_id: int) -> None:
+    """In a write transaction that reads a row to decide how to change it (approve what is pending, hide
+    what is not deleted): on PostgreSQL, lock it first, so the read is what the write changes. Without
+    the lock, an author's delete committed between the two let a moderator's approval publish the
+    deleted impression. (SQLite's one writer runs alone: nothing to do.)"""
+    if on_postgresql(conn):
+        conn.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,))
+
+
 def after_catalog_writes(conn: Any) -> None:
     """In a write transaction that reads the catalog to decide what it writes (a curator's edit,
     AniList's texts beside the curated ones): wait for any other process's catalog write, as SQLite's

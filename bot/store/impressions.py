@@ -10,6 +10,7 @@ from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
 from bot.store.audit import audit
 from bot.store.backend import Backend
 from bot.store.catalog import read_series, utc_now
+from bot.store.connection import lock_row
 from bot.store.posting import (
     BANNED_SQL,
     SCORE_COLUMNS,
@@ -145,6 +146,7 @@ class ImpressionStore:
         """
 
         def job(conn: sqlite3.Connection) -> Revision | None:
+            lock_row(conn, "impressions", impression_id)  # held or applied is decided by its status
             row = conn.execute(
                 "SELECT * FROM impressions WHERE guild_id = ? AND id = ? AND status != 'removed'",
                 (guild_id, impression_id),

@@ -13,6 +13,7 @@ from typing import Any
 from bot.store.audit import audit, notify
 from bot.store.backend import Backend
 from bot.store.catalog import utc_now
+from bot.store.connection import lock_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ class ModerationStore:
         """
 
         def job(conn: sqlite3.Connection) -> bool:
+            lock_row(conn, "impressions", impression_id)
             columns = ", ".join(changes)
             row = conn.execute(
                 f"SELECT {columns} FROM impressions WHERE guild_id = ? AND id = ? AND status != 'removed'",

@@ -9,6 +9,7 @@ from typing import Literal
 from bot.store.audit import audit, notify
 from bot.store.backend import Backend
 from bot.store.catalog import utc_now
+from bot.store.connection import lock_row
 from bot.store.impressions import apply_content
 from bot.store.posting import SCORE_COLUMNS
 
@@ -71,11 +72,15 @@ class QueueStore:
         """Approve (apply) or reject a waiting edit; with the impression's id. None if not in this guild."""
 
         def job(conn: sqlite3.Connection) -> tuple[Decision, int] | None:
-            row = conn.execute(
-                "SELECT * FROM impression_edits WHERE guild_id = ? AND id = ?", (guild_id, edit_id)
+            of = conn.execute(
+                "SELECT impression_id FROM impression_edits WHERE guild_id = ? AND id = ?", (guild_id, edit_id)
             ).fetchone()
-            if row is None:
+            if of is None:
                 return None
+            # The impression first, then its edit: the order an author's new edit locks them in.
+            lock_row(conn, "impressions", int(of[0]))
+            lock_row(conn, "impression_edits", edit_id)
+            row = conn.execute("SELECT * FROM impression_edits WHERE id = ?", (edit_id,)).fetchone()
             impression_id = int(row["impression_id"])
             if row["status"] != "pending":
                 return Decision(False, row["status"], row["decided_by"], row["decided_at"]), impression_id
@@ -112,6 +117,7 @@ class QueueStore:
         """Approve or reject a pending impression; None if it is not in this guild."""
 
         def job(conn: sqlite3.Connection) -> Decision | None:
+            lock_row(conn, "impressions", impression_id)
             row = conn.execute(
                 "SELECT status, author_id FROM impressions WHERE guild_id = ? AND id = ?", (guild_id, impression_id)
             ).fetchone()
