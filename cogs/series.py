@@ -14,14 +14,7 @@ from bot import models
 from bot.client import ReviewBot
 from bot.errors import EditConflict, PermissionDenied
 from bot.failures import reply_ephemeral
-from bot.interactions import (
-    GuardedCallback,
-    actor_of,
-    bot_of,
-    form_values,
-    guild_of,
-    series_choices,
-)
+from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, guild_of, series_choices
 from bot.pages import send_pages
 from bot.parsing import stored_id
 from bot.permissions import Level, requires
