@@ -521,3 +521,28 @@ async def test_an_approval_waits_for_a_delete_in_progress_and_never_publishes_it
             assert conn.execute("SELECT status FROM impressions WHERE id = ?", (number,)).fetchone() == ("removed",)
     finally:
         await store.close()
+
+
+async def test_the_same_post_sent_twice_at_once_is_stored_once(tmp_path: Path, postgres_url: str) -> None:
+    """PostgreSQL runs a member's two posts side by side: the second waits for the first, so it finds it.
+    Both found nothing before: the same form sent twice failed on the unique submission key ("Something
+    went wrong"), and the same impression from two forms was kept twice."""
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        series_id = await store.curation.add(CatalogEntry(title="Fixture Twice", sources=[]), 1, None)
+        policy = PostPolicy(exempt=False, default_limit=5)
+        for round_number in range(10):
+            draft = Draft(series_id, 100 + round_number, "Ann", "completed", None, "Twice.", False, Scores(overall=8))
+            results = await asyncio.gather(
+                store.impressions.add(1, draft, f"form-{round_number}", policy),
+                store.impressions.add(1, draft, f"form-{round_number}", policy),  # the same form, again
+                store.impressions.add(1, draft, f"other-{round_number}", policy),  # the same, from another form
+            )
+            stored = [result for result in results if isinstance(result, tuple)]
+            assert len({impression.id for impression, _ in stored}) == 1, results
+            assert [new for _, new in stored].count(True) == 1, results
+            with peek(postgres_url) as conn:
+                count = conn.execute("SELECT count(*) FROM impressions WHERE author_id = ?", (100 + round_number,))
+                assert count.fetchone() == (1,)
+    finally:
+        await store.close()

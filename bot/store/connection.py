@@ -56,6 +56,18 @@ def lock_row(conn: Any, table: str, row_id: int) -> None:
         conn.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,))
 
 
+def after_members_writes(conn: Any, guild_id: int, user_id: int) -> None:
+    """In a write transaction that decides from a member's own rows whether to post (the same form sent
+    twice, a duplicate, the posting limit): on PostgreSQL, wait for that member's other post in progress
+    in this server, so its row is seen. Two at once both found nothing: the second failed on the unique
+    submission key, or two duplicates were kept, or the limit let one more through. (Two 32-bit keys: a
+    lock space of their own, apart from CATALOG_WRITES; two members sharing keys only wait in turn.)"""
+    if on_postgresql(conn):
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(CAST(? AS integer), CAST(? AS integer))", (guild_id % 2**31, user_id % 2**31)
+        )
+
+
 def after_catalog_writes(conn: Any) -> None:
     """In a write transaction that reads the catalog to decide what it writes (a curator's edit,
     AniList's texts beside the curated ones): wait for any other process's catalog write, as SQLite's

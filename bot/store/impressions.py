@@ -10,7 +10,7 @@ from bot.models import Average, Impression, Ratings, ReviewerRow, Scores, Series
 from bot.store.audit import audit
 from bot.store.backend import Backend
 from bot.store.catalog import read_series, utc_now
-from bot.store.connection import lock_row
+from bot.store.connection import after_members_writes, lock_row
 from bot.store.posting import (
     BANNED_SQL,
     SCORE_COLUMNS,
@@ -97,6 +97,7 @@ class ImpressionStore:
         now = utc_now()
 
         def job(conn: sqlite3.Connection) -> tuple[Impression, bool] | Refusal:
+            after_members_writes(conn, guild_id, draft.author_id)
             existing = conn.execute("SELECT id FROM impressions WHERE submission_key = ?", (submission_key,)).fetchone()
             if existing is not None:
                 return _read_back(conn, int(existing[0])), False
