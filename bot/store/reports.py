@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.store.audit import audit, notify
 from bot.store.backend import Backend
 from bot.store.catalog import utc_now
+from bot.store.connection import lock_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,12 @@ class ReportStore:
         """
 
         def job(conn: sqlite3.Connection) -> Report | None:
+            found = conn.execute(
+                "SELECT impression_id FROM reports WHERE guild_id = ? AND id = ?", (guild_id, report_id)
+            ).fetchone()
+            if found is not None:  # its impression first, as every writer of one locks them
+                lock_row(conn, "impressions", int(found[0]))
+                lock_row(conn, "reports", report_id)
             row = conn.execute("SELECT * FROM reports WHERE guild_id = ? AND id = ?", (guild_id, report_id)).fetchone()
             if row is None or row["status"] != "open":
                 return None if row is None else _report(row)
