@@ -148,6 +148,11 @@ async def running_bot(fake: FakeDiscord, database: Path, **overrides: str) -> As
                 if time.monotonic() > deadline:
                     raise AssertionError(f"the bot was not ready within {STARTUP_TIMEOUT_S} s")
                 await asyncio.sleep(0.02)
+            # The lookup index is built in the background from start-up: a test's first keystroke waits
+            # for it as a member's does (INDEX_WAIT_S), which a slow machine outran on PostgreSQL ("The
+            # series list is still loading"). Tests of that answer build their own service.
+            if not await bot.services.search.wait_ready(max(deadline - time.monotonic(), 1.0)):
+                raise AssertionError(f"the lookup index was not built within {STARTUP_TIMEOUT_S} s of the start")
             yield bot
         finally:
             await bot.close()

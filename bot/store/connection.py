@@ -53,7 +53,9 @@ def lock_row(conn: Any, table: str, row_id: int) -> None:
     the lock, an author's delete committed between the two let a moderator's approval publish the
     deleted impression. (SQLite's one writer runs alone: nothing to do.)"""
     if on_postgresql(conn):
-        conn.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR UPDATE", (row_id,))
+        # NO KEY: the lock an UPDATE of its other columns takes, so a row added beside it (a public post,
+        # a report: their foreign keys take KEY SHARE) does not wait for the decision.
+        conn.execute(f"SELECT 1 FROM {table} WHERE id = ? FOR NO KEY UPDATE", (row_id,))
 
 
 def after_members_writes(conn: Any, guild_id: int, user_id: int) -> None:
