@@ -186,9 +186,7 @@ async def announce_impression(interaction: discord.Interaction, impression: Impr
     channel_id = (await services.moderation.settings_for_check(impression.guild_id)).announce_channel_id
     message = await post_card(interaction.guild, channel_id, impression, series, content=announcement(series))
     if message is not None:
-        await services.impressions.record_post(
-            impression.guild_id, impression.id, message.channel.id, message.id, "announcement"
-        )
+        await record_public_post(interaction.client, impression, message.channel.id, message.id, "announcement")
 
 
 def announcement(series: Series) -> str:
@@ -199,10 +197,19 @@ async def record_public_card(interaction: discord.Interaction, message_id: int |
     """Remember a public card the bot answered with, so hiding or deleting the impression can edit it."""
     if message_id is None or interaction.channel_id is None or impression.status != "published":
         return
-    services = services_of(interaction)
-    await services.impressions.record_post(
-        impression.guild_id, impression.id, interaction.channel_id, message_id, "card"
-    )
+    await record_public_post(interaction.client, impression, interaction.channel_id, message_id, "card")
+
+
+async def record_public_post(
+    client: discord.Client, impression: Impression, channel_id: int, message_id: int, kind: str
+) -> None:
+    """Remember a public post of `impression` as sent; if the impression changed between the post and its
+    record (hidden, deleted, edited), that change's refresh may have read the posts without this one, so
+    bring them in line now. One write in the usual case: the record reads the impression back itself."""
+    services = cast("ReviewBot", client).services
+    now = await services.impressions.record_post(impression.guild_id, impression.id, channel_id, message_id, kind)
+    if now != impression:
+        await refresh_public_posts(client, impression.guild_id, impression.id)
 
 
 async def refresh_public_posts(client: discord.Client, guild_id: int, impression_id: int) -> None:

@@ -152,8 +152,6 @@ async def test_hiding_and_deleting_withdraw_the_bots_public_posts_and_restore_br
     number = card.impression_id
     announcement = await asyncio.wait_for(fake.channel_posts.get(), 5)
     shown = (await join(fake, alice.guild, "bob").slash("impression show", id=str(number))).message
-    # The bot records each public post just after it is sent. A hide in that moment does not withdraw
-    # the post being recorded (a race of its own, left open); this test hides once all three are recorded.
     await eventually(lambda: recorded_posts(bot, number) == 3)
 
     def current(message: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +171,34 @@ async def test_hiding_and_deleting_withdraw_the_bots_public_posts_and_restore_br
     confirm = await alice.slash("impression delete", id=str(number))
     await alice.click(confirm, "Delete")
     await eventually(lambda: all(not current(m).get("embeds") for m in posts))
+
+
+async def test_a_hide_while_the_bot_is_still_recording_a_public_card_withdraws_that_card_too(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    number = (await posted(alice, "Readable until hidden.")).impression_id
+    bob = join(fake, alice.guild, "bob")
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_answer_to_bob(sent: Any) -> None:
+        if int(sent.payload["member"]["user"]["id"]) == bob.id:
+            held.set()
+            await release.wait()
+
+    # Bob's card is in the channel, but the bot has not heard so yet, so it has not recorded it.
+    fake.before_answering = slow_answer_to_bob
+    try:
+        showing = asyncio.create_task(bob.slash("impression show", id=str(number)))
+        await asyncio.wait_for(held.wait(), 5)
+        await mira.slash("mod hide", id=str(number), reason="spoilers")
+        await asyncio.sleep(0.3)  # the hide's refresh reads the bot's posts before Bob's card is recorded
+        release.set()
+        card = (await showing).message
+    finally:
+        fake.before_answering = None
+        release.set()
+    await eventually(lambda: not fake.messages[int(card["id"])].get("embeds"))
+    assert fake.messages[int(card["id"])]["content"] == f"*Impression #{number} is no longer available.*"
 
 
 # -- C. who is a moderator ----------------------------------------------------------------------------

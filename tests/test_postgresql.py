@@ -546,3 +546,25 @@ async def test_the_same_post_sent_twice_at_once_is_stored_once(tmp_path: Path, p
                 assert count.fetchone() == (1,)
     finally:
         await store.close()
+
+
+async def test_a_public_post_recorded_during_a_hide_reads_the_hide(tmp_path: Path, postgres_url: str) -> None:
+    """The bot records a public post just after sending it. A hide committing at that moment read the
+    posts without it (so never withdrew it), while the record read the impression as still published."""
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        series_id = await store.curation.add(CatalogEntry(title="Fixture Posted", sources=[]), 1, None)
+        draft = Draft(series_id, 7, "Ann", "completed", None, "Shown in a channel.", False, Scores(overall=8))
+        added = await store.impressions.add(1, draft, "submission-1", PostPolicy(exempt=True, default_limit=5))
+        assert isinstance(added, tuple) and added[0].status == "published"
+        number = added[0].id
+        with psycopg.connect(postgres_url) as moderator:  # the hide, not committed yet
+            moderator.execute("UPDATE impressions SET status = 'hidden' WHERE id = %s", (number,))
+            recording = asyncio.create_task(store.impressions.record_post(1, number, 55, 66, "card"))
+            await asyncio.sleep(0.5)
+            assert not recording.done(), "the record went ahead of the hide it had to wait for"
+            moderator.commit()
+        now = await recording
+        assert now is not None and now.status == "hidden"
+    finally:
+        await store.close()

@@ -302,8 +302,10 @@ class ImpressionService:
             recent = [r for r in recent if typed_text in r[1].lower() or typed_text in r[2].lower()]
         return recent[:25]
 
-    async def record_post(self, guild_id: int, impression_id: int, channel_id: int, message_id: int, kind: str) -> None:
-        await self._impressions.record_post(guild_id, impression_id, channel_id, message_id, kind)
+    async def record_post(
+        self, guild_id: int, impression_id: int, channel_id: int, message_id: int, kind: str
+    ) -> Impression | None:
+        return await self._impressions.record_post(guild_id, impression_id, channel_id, message_id, kind)
 
     async def forget_post(self, message_id: int) -> None:
         await self._impressions.forget_post(message_id)

@@ -209,17 +209,29 @@ class ImpressionStore:
             updated_at=row["created_at"],
         )
 
-    async def record_post(self, guild_id: int, impression_id: int, channel_id: int, message_id: int, kind: str) -> None:
-        """Remember a public message of the bot that shows this impression, to edit it when the impression changes."""
+    async def record_post(
+        self, guild_id: int, impression_id: int, channel_id: int, message_id: int, kind: str
+    ) -> Impression | None:
+        """Remember a public message of the bot that shows this impression, to edit it when the impression
+        changes; the impression as it is once the post is recorded (None if it is gone from this server).
 
-        def job(conn: sqlite3.Connection) -> None:
+        The impression is locked first, so a hide, delete or edit either commits after this record (and
+        its refresh finds the post) or before it (and is read here, for the caller to bring the post in
+        line): a refresh that read the posts a moment before this record can no longer miss it."""
+
+        def job(conn: sqlite3.Connection) -> Impression | None:
+            lock_row(conn, "impressions", impression_id)
             conn.execute(
                 "INSERT OR IGNORE INTO impression_posts (message_id, guild_id, impression_id, channel_id, kind, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (message_id, guild_id, impression_id, channel_id, kind, utc_now()),
             )
+            row = conn.execute(
+                "SELECT * FROM impressions WHERE guild_id = ? AND id = ?", (guild_id, impression_id)
+            ).fetchone()
+            return None if row is None else impression_of(row)
 
-        await self._db.write(job)
+        return await self._db.write(job)
 
     async def posts(self, guild_id: int, impression_id: int) -> list[tuple[int, int, str]]:
         """(channel id, message id, kind) of the bot's public posts of an impression."""

@@ -32,6 +32,7 @@ class MessageRoutes:
     violations: list[str]
     guilds: dict[int, Any]
     on_acknowledged: Callable[[SentInteraction], None] | None
+    before_answering: Callable[[SentInteraction], Awaitable[None]] | None
     # A test's probe, run the moment an interaction is answered (same event loop as an in-process bot):
     # what it returns is kept on the interaction, e.g. the store's trip counter at answer time.
     probe_at_answer: Callable[[], object] | None = None
@@ -147,6 +148,8 @@ class MessageRoutes:
         interaction.touch()
         if self.on_acknowledged is not None:
             self.on_acknowledged(interaction)
+        if self.before_answering is not None:
+            await self.before_answering(interaction)
         original = self.messages.get(interaction.original_id or 0)
         answer: Json = {
             "interaction": {

@@ -124,6 +124,9 @@ class FakeDiscord(GatewayRoutes, MessageRoutes):
         self.refuse_next_resume = False
         # Called as each interaction is acknowledged; tests use it to act at an exact moment.
         self.on_acknowledged: Callable[[SentInteraction], None] | None = None
+        # Awaited before the bot hears that its answer was taken (the message already exists): a slow
+        # Discord at one exact moment, for tests that act while the bot waits.
+        self.before_answering: Callable[[SentInteraction], Awaitable[None]] | None = None
         self.unhandled: list[str] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # from IDENTIFY: [shard_id, count]
