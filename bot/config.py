@@ -60,6 +60,16 @@ class Settings:
     catalog_check_s: float = 30.0  # how often the lookup index asks whether another process edited the catalog
 
     @property
+    def site_address(self) -> str:
+        """What the public site's absolute links (feeds, sitemap) start with: PUBLIC_BASE_URL, else the
+        address the site listens on (a wildcard as localhost). Never a request's Host header: whoever
+        asks chooses that, and a feed or sitemap kept by a proxy would then send readers elsewhere."""
+        if self.public_base_url:
+            return self.public_base_url
+        host = "localhost" if self.web_host in ("0.0.0.0", "::") else self.web_host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.web_port}"
+
+    @property
     def database(self) -> Path | str:
         """Where the data is: the PostgreSQL address when one is set, else the SQLite file."""
         return self.database_url or self.database_path

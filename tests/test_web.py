@@ -3,6 +3,7 @@ what a page shows and hides, escaping, privacy, isolation between servers, and H
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -246,3 +247,48 @@ async def test_a_reviewer_page_names_no_user_id_and_disappears_when_they_opt_out
     await erin.slash("impression privacy", named=False)
     assert (await get(site + path))[0] == 404
     assert ">Erin<" not in (await get(f"{site}{slug}/"))[1]
+
+
+@pytest.mark.parametrize(
+    ("environment", "address"),
+    [
+        ({"PUBLIC_BASE_URL": "https://example.org/reviews"}, "https://example.org/reviews"),
+        ({"WEB_HOST": "0.0.0.0", "WEB_PORT": "8123"}, "http://localhost:8123"),
+        ({"WEB_HOST": "::1"}, "http://[::1]:8080"),
+    ],
+)
+async def test_feed_and_sitemap_links_come_from_the_settings_never_from_the_requests_host(
+    tmp_path: Path, environment: dict[str, str], address: str
+) -> None:
+    """Absolute links start with PUBLIC_BASE_URL (its path once), else the site's own address: a request's
+    Host header is whatever the asker wrote, and a feed kept by a proxy would send every reader there."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.config import load_settings
+    from bot.models import CatalogEntry, Scores
+    from bot.render.chart_worker import ChartWorker
+    from bot.services.charts import ChartService
+    from bot.services.web import WebService
+    from bot.store import Store
+    from bot.store.posting import Draft, PostPolicy
+    from bot.web.app import make_app
+
+    settings = load_settings({"DISCORD_TOKEN": "t", **environment}, env_file=None)
+    store = await Store.open(tmp_path / "site.sqlite3")
+    try:
+        await store.moderation.update_settings(1, 99, {"public_slug": "club"})
+        series_id = await store.curation.add(CatalogEntry(title="Fixture Linked", sources=[]), 1, None)
+        draft = Draft(series_id, 7, "Ann", "completed", None, "Linked from afar.", False, Scores(overall=8))
+        await store.impressions.add(1, draft, "form-1", PostPolicy(exempt=True, default_limit=5))
+        app = make_app(WebService(store.web, store.state), ChartService(store.charts, ChartWorker(5)),
+                       settings.site_address)  # fmt: skip
+        async with TestClient(TestServer(app)) as client:
+            for path in ("/sitemap.xml", "/club/feed.atom", f"/club/series/{series_id}/feed.atom"):
+                response = await client.get(path, headers={"Host": "evil.example"})
+                body = await response.text()
+                assert response.status == 200, path
+                assert "evil.example" not in body, path
+                links = re.findall(r'(?:<loc>|href=")([^<"]+)', body)
+                assert links and all(link.startswith(f"{address}/club/") for link in links), (path, links)
+    finally:
+        await store.close()

@@ -22,7 +22,7 @@ Row = tuple[str, str, str, str]
 async def measure_site(store: Store, guild_id: int, series_id: int, impressions: int) -> list[Row]:
     await store.moderation.update_settings(guild_id, 1, {"public_slug": "bench-club"})
     charts = ChartService(store.charts, ChartWorker(timeout_s=60))
-    runner = web.AppRunner(make_app(WebService(store.web, store.state), charts), access_log=None)
+    runner = web.AppRunner(make_app(WebService(store.web, store.state), charts, "http://127.0.0.1"), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

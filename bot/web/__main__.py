@@ -43,7 +43,7 @@ async def serve(listeners: list[socket.socket], options: SiteOptions) -> None:
     store = await Store.open(Path(options.database_path), options.database_url, few_connections=True)
     charts = ChartService(store.charts, ChartWorker(options.chart_timeout_s))
     runner = web.AppRunner(
-        make_app(WebService(store.web, store.state), charts, options.public_base_url),
+        make_app(WebService(store.web, store.state), charts, options.site_address),
         access_log=None, shutdown_timeout=STOP_WAIT_S - 2,
     )  # fmt: skip
     try:

@@ -122,7 +122,7 @@ async def feed(request: web.Request) -> web.Response:
     """Atom: the newest published impressions of the server, or of one series. A spoiler's text stays out."""
     slug, series_id = request.match_info["slug"], request.match_info.get("series")
     entries = await request.app[SERVICES].feed(slug, int(series_id) if series_id else None)
-    site = request.app[BASE_URL] or f"{request.scheme}://{request.host}"
+    site = request.app[BASE_URL]
     response = await _page(request, "feed.atom", slug=slug, entries=entries, site=site, scope_line=scope_line,
                      series_id=series_id)  # fmt: skip
     response.content_type = "application/atom+xml"
@@ -130,7 +130,7 @@ async def feed(request: web.Request) -> web.Response:
 
 
 async def sitemap(request: web.Request) -> web.Response:
-    site = request.app[BASE_URL] or f"{request.scheme}://{request.host}"
+    site = request.app[BASE_URL]
     response = await _page(request, "sitemap.xml", servers=await request.app[SERVICES].published(), site=site)
     response.content_type = "application/xml"
     return response
@@ -190,11 +190,13 @@ def _shown(value: object) -> object:
     return value
 
 
-def make_app(services: WebService, chart_service: ChartService, base: str = "") -> web.Application:
+def make_app(services: WebService, chart_service: ChartService, base: str) -> web.Application:
+    """The site; `base` is the address its absolute links start with (Settings.site_address)."""
     app = web.Application(middlewares=[guard])
     app[SERVICES] = services
     app[CHARTS] = chart_service
-    app[BASE_URL] = base.rstrip("/")
+    address = urlsplit(base)
+    app[BASE_URL] = f"{address.scheme}://{address.netloc}"  # templates add BASE (the path) after it
     app[STARTED] = secrets.token_hex(4)  # a new process may serve new templates: its tags are new too
     app[GATE] = asyncio.Semaphore(PAGES_AT_ONCE)
     app[RENDERED] = {}  # series pages by (slug, tag): the tag moves with everything a page shows

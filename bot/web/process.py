@@ -44,14 +44,14 @@ class SiteOptions:
 
     database_path: str
     database_url: str
-    public_base_url: str
+    site_address: str  # Settings.site_address
     chart_timeout_s: float
     log_level: str
 
     @classmethod
     def of(cls, settings: Settings) -> SiteOptions:
         return cls(
-            str(settings.database_path), settings.database_url, settings.public_base_url,
+            str(settings.database_path), settings.database_url, settings.site_address,
             settings.chart_timeout_s, settings.log_level,
         )  # fmt: skip
 
