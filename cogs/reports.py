@@ -28,6 +28,7 @@ from bot.render.moderation import (
     render_dismiss_button,
     render_hide_button,
     render_report_buttons,
+    render_report_decision,
 )
 
 _CARD_FOOTER = re.compile(r"^series:\d{1,18}#(\d{1,18})")
@@ -85,8 +86,8 @@ class Reports(commands.Cog):
 async def resolve(interaction: discord.Interaction, report_id: int, *, hide: bool) -> None:
     bot = bot_of(interaction)
     actor = await actor_of(interaction)
-    report, resolved_now = await bot.services.moderation.resolve_report(actor, report_id, hide)
-    if not resolved_now:
+    report, found = await bot.services.moderation.resolve_report(actor, report_id, hide)
+    if found is None:
         when = (
             ""
             if report.resolved_at is None
@@ -96,11 +97,8 @@ async def resolve(interaction: discord.Interaction, report_id: int, *, hide: boo
             f"Report #{report_id} was already {report.status} by <@{report.resolved_by}>{when}.", ephemeral=True
         )
         return
-    verdict = "the impression is hidden" if hide else "dismissed"
-    await interaction.response.edit_message(
-        content=f"Report #{report_id}: {verdict} by {interaction.user.mention}.", view=None
-    )
-    if hide:
+    await interaction.response.edit_message(content=render_report_decision(report, found, interaction.user), view=None)
+    if hide and found == "published":
         await refresh_public_posts(bot, actor.guild_id, report.impression_id)
 
 

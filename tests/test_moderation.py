@@ -192,3 +192,26 @@ async def test_the_bot_itself_cannot_be_banned(bot: ReviewBot, fake: FakeDiscord
     reply = await mira.slash("mod ban", member=itself, reason="test")
     assert reply.ephemeral and "Bots do not post impressions" in reply.text
     assert audit_rows(bot) == before
+
+
+async def test_two_moderators_hiding_at_once_hide_once_and_tell_the_author_once(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    max_ = await moderator(fake, alice.guild, "max")
+    for round_number in range(5):
+        author = join(fake, alice.guild, f"author{round_number}")
+        number = await posted(author, f"Round {round_number}.")
+        replies = await asyncio.gather(
+            mira.slash("mod hide", id=str(number), reason="Spoilers"),
+            max_.slash("mod hide", id=str(number), reason="Spoilers too"),
+        )
+        refused = [reply for reply in replies if "already hidden" in reply.text]
+        assert len(refused) == 1 and refused[0].ephemeral, [reply.text for reply in replies]
+        with peek(bot.settings.database) as conn:
+            hides = conn.execute(
+                "SELECT count(*) FROM audit_log WHERE action = 'impression.hide' AND target_id = ?", (number,)
+            ).fetchone()[0]
+            notices = conn.execute(
+                "SELECT count(*) FROM member_notices WHERE user_id = ? AND text LIKE ?", (author.id, f"%#{number}:%")
+            ).fetchone()[0]
+        assert (hides, notices) == (1, 1), f"round {round_number}"

@@ -54,6 +54,42 @@ async def test_a_member_reports_once_and_a_moderator_hides_the_impression(
     assert late.ephemeral and "was already actioned by" in late.content
 
 
+@pytest.mark.parametrize("gone", ["deleted by its author", "hidden"])
+async def test_hiding_a_reported_impression_no_longer_shown_only_closes_its_report(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member, gone: str
+) -> None:
+    card = await card_of(alice)
+    number = card.impression_id
+    bob = join(fake, alice.guild, "bob")
+    await bob.submit(await bob.context_menu("Report impression", card.message), text="Spoilers in it.")
+    queue = await mira.slash("mod reports")
+    if gone == "hidden":
+        await mira.slash("mod hide", id=str(number), reason="Spoilers, as reported")
+    else:
+        await alice.click(await alice.slash("impression delete", id=str(number)), "Delete")
+
+    def told_alice() -> list[str]:
+        with peek(bot.settings.database) as conn:
+            found = conn.execute("SELECT text FROM member_notices WHERE user_id = ?", (alice.id,))
+            return [row[0] for row in found]
+
+    def hides() -> int:
+        with peek(bot.settings.database) as conn:
+            found = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'impression.hide' AND target_id = ?",
+                                 (number,))  # fmt: skip
+            return int(found.fetchone()[0])
+
+    notices, hidden = told_alice(), hides()
+    closed = await mira.click(queue, "Hide impression")
+    # Nothing happened to the impression: no hide recorded, and its author is not told of one.
+    assert (told_alice(), hides()) == (notices, hidden)
+    assert f"#{number} was already {gone}; closed by" in closed.message["content"]
+    assert reports(bot)[-1] == ("Spoilers in it.", "actioned")
+    with peek(bot.settings.database) as conn:
+        status = conn.execute("SELECT status FROM impressions WHERE id = ?", (number,)).fetchone()[0]
+    assert status == ("removed" if gone != "hidden" else "hidden")
+
+
 async def test_a_report_can_be_dismissed(bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member) -> None:
     card = await card_of(alice, "Perfectly fine words.")
     bob = join(fake, alice.guild, "bob")

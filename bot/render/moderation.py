@@ -108,6 +108,20 @@ def render_hide_button(report_id: int) -> discord.ui.Button[discord.ui.View]:
     )
 
 
+NO_LONGER_SHOWN = {"removed": "deleted by its author", "hidden": "hidden", "rejected": "rejected"}
+
+
+def render_report_decision(report: Report, found: str, moderator: discord.abc.User) -> str:
+    """What a report's card says once a moderator decided it; `found` is the impression's status as the
+    decision found it (hiding one no longer shown only closes its reports)."""
+    if report.status == "dismissed":
+        return f"Report #{report.id}: dismissed by {moderator.mention}."
+    if found == "published":
+        return f"Report #{report.id}: the impression is hidden by {moderator.mention}."
+    gone = NO_LONGER_SHOWN.get(found, "no longer shown")
+    return f"Report #{report.id}: impression #{report.impression_id} was already {gone}; closed by {moderator.mention}."
+
+
 def render_report_buttons(report_id: int) -> discord.ui.View:
     """Dismiss / Hide impression, persistent: answered from the custom_id after a restart."""
     return persistent_view(render_dismiss_button(report_id), render_hide_button(report_id))

@@ -59,6 +59,9 @@ def parse_duration(text: str | None) -> timedelta | None:
     return timedelta(seconds=int(match[1]) * _UNITS[match[2].lower()])
 
 
+HIDEABLE = frozenset({"published", "pending", "rejected"})  # hidden: already; removed: gone
+
+
 class ModerationService:
     def __init__(
         self, moderation: ModerationStore, impressions: ImpressionStore, queue: QueueStore, reports: ReportStore
@@ -103,33 +106,42 @@ class ModerationService:
         text = check_reason(reason)
         impression = await self._target(actor.guild_id, ref)
         impression_id = impression.id
-        if impression.status == "hidden":
-            raise InvalidInput(f"Impression #{impression_id} is already hidden.")
         notice = (impression.author_id, f"A moderator hid your impression #{impression_id}: {text}")
-        await self._moderation.set_state(
-            actor.guild_id, impression_id, actor.user_id, "impression.hide", {"status": "hidden"}, text, notice
-        )
+        found = await self._moderation.set_state(
+            actor.guild_id, impression_id, actor.user_id, "impression.hide", {"status": "hidden"}, text, notice,
+            only_from=HIDEABLE,
+        )  # fmt: skip
+        self._changed(impression_id, found, HIDEABLE, "is already hidden")
         return impression_id
 
     async def restore(self, actor: Actor, ref: str) -> int:
         self.require_moderator(actor)
-        impression = await self._target(actor.guild_id, ref)
-        impression_id = impression.id
-        if impression.status != "hidden":
-            raise InvalidInput(f"Impression #{impression_id} is not hidden.")
-        await self._moderation.set_state(
-            actor.guild_id, impression_id, actor.user_id, "impression.restore", {"status": "published"}, None
-        )
+        impression_id = (await self._target(actor.guild_id, ref)).id
+        found = await self._moderation.set_state(
+            actor.guild_id, impression_id, actor.user_id, "impression.restore", {"status": "published"}, None,
+            only_from=frozenset({"hidden"}),
+        )  # fmt: skip
+        self._changed(impression_id, found, frozenset({"hidden"}), "is not hidden")
         return impression_id
 
     async def feature(self, actor: Actor, ref: str, featured: bool) -> int:
         self.require_moderator(actor)
         impression_id = (await self._target(actor.guild_id, ref)).id
         action = "impression.feature" if featured else "impression.unfeature"
-        await self._moderation.set_state(
+        found = await self._moderation.set_state(
             actor.guild_id, impression_id, actor.user_id, action, {"featured": int(featured)}, None
         )
+        self._changed(impression_id, found, frozenset(), "")
         return impression_id
+
+    @staticmethod
+    def _changed(impression_id: int, found: str | None, allowed: frozenset[str], otherwise: str) -> None:
+        """The sentence for a change its transaction refused: the impression was deleted, or its status
+        (read under the lock, so a moderator's change a moment earlier counts) did not allow it."""
+        if found is None or found == "removed":
+            raise NotFound(f"No impression #{impression_id} in this server.")
+        if allowed and found not in allowed:
+            raise InvalidInput(f"Impression #{impression_id} {otherwise}.")
 
     async def ban(self, actor: Actor, target: BanTarget, reason: str, duration: str | None) -> BanResult:
         self.require_moderator(actor)
@@ -230,15 +242,16 @@ class ModerationService:
         self.require_moderator(actor)
         return await self._reports.open_report(actor.guild_id, max(0, number))
 
-    async def resolve_report(self, actor: Actor, report_id: int, hide: bool) -> tuple[Report, bool]:
-        """Returns the report and whether this call resolved it (False: someone already had)."""
+    async def resolve_report(self, actor: Actor, report_id: int, hide: bool) -> tuple[Report, str | None]:
+        """The report, and its impression's status as this call found it when this call resolved it
+        (None: someone already had; not "published" with `hide`: it was no longer shown, nothing hidden)."""
         self.require_moderator(actor)
         current = await self._reports.get(actor.guild_id, report_id)
         if current is None:
             raise NotFound(f"No report #{report_id} in this server.")
         if current.status != "open":
-            return current, False
+            return current, None
         notice = f"A moderator hid your impression #{current.impression_id} after a report: {current.reason}"
         resolved = await self._reports.resolve(actor.guild_id, report_id, actor.user_id, hide, notice if hide else None)
         assert resolved is not None
-        return resolved, resolved.resolved_by == actor.user_id and resolved.status != current.status
+        return resolved

@@ -137,22 +137,27 @@ class ModerationStore:
         changes: dict[str, Any],
         reason: str | None,
         notice: tuple[int, str] | None = None,
-    ) -> bool:
-        """Apply `changes` to a visible impression with its audit entry (and a notice to its author).
+        only_from: frozenset[str] = frozenset(),
+    ) -> str | None:
+        """Apply `changes` to an impression with its audit entry (and a notice to its author), if its
+        status, read under the transaction's lock, is one of `only_from` (any but removed when empty).
 
-        False when the impression is not in this guild or is removed; nothing is written then.
+        Returns the status it found (None: not in this guild); nothing is written unless it was allowed,
+        so two moderators hiding at once write one hide and send one notice.
         """
 
-        def job(conn: sqlite3.Connection) -> bool:
+        def job(conn: sqlite3.Connection) -> str | None:
             lock_row(conn, "impressions", impression_id)
             columns = ", ".join(changes)
             row = conn.execute(
-                f"SELECT {columns} FROM impressions WHERE guild_id = ? AND id = ? AND status != 'removed'",
-                (guild_id, impression_id),
+                f"SELECT status, {columns} FROM impressions WHERE guild_id = ? AND id = ?", (guild_id, impression_id)
             ).fetchone()
             if row is None:
-                return False
-            before = dict(zip(changes, row, strict=True))
+                return None
+            status = str(row[0])
+            if status == "removed" or (only_from and status not in only_from):
+                return status
+            before = dict(zip(changes, tuple(row)[1:], strict=True))
             assignments = ", ".join(f"{column} = ?" for column in changes)
             conn.execute(
                 f"UPDATE impressions SET {assignments}, updated_at = ? WHERE id = ?",
@@ -161,7 +166,7 @@ class ModerationStore:
             audit(conn, guild_id, actor_id, action, ("impression", impression_id), reason, before, changes)
             if notice is not None:
                 notify(conn, self._db.noticed, guild_id, notice[0], notice[1])
-            return True
+            return status
 
         return await self._db.write(job)
 

@@ -60,13 +60,16 @@ class ReportStore:
 
     async def resolve(
         self, guild_id: int, report_id: int, actor_id: int, hide: bool, notice: str | None
-    ) -> Report | None:
+    ) -> tuple[Report, str | None] | None:
         """Dismiss the report, or hide its impression (closing every open report on it); None if not here.
+        With the report, its impression's status as the decision found it (None: already resolved).
 
-        An already resolved report is returned unchanged, for "who decided it and when".
+        An already resolved report is returned unchanged, for "who decided it and when". Hiding an
+        impression no longer shown (its author deleted it, a moderator hid it meanwhile) closes its
+        reports and changes nothing else: no hide in the audit log, no second notice to its author.
         """
 
-        def job(conn: sqlite3.Connection) -> Report | None:
+        def job(conn: sqlite3.Connection) -> tuple[Report, str | None] | None:
             found = conn.execute(
                 "SELECT impression_id FROM reports WHERE guild_id = ? AND id = ?", (guild_id, report_id)
             ).fetchone()
@@ -75,20 +78,21 @@ class ReportStore:
                 lock_row(conn, "reports", report_id)
             row = conn.execute("SELECT * FROM reports WHERE guild_id = ? AND id = ?", (guild_id, report_id)).fetchone()
             if row is None or row["status"] != "open":
-                return None if row is None else _report(row)
+                return None if row is None else (_report(row), None)
             now = utc_now()
+            status, author_id = conn.execute(
+                "SELECT status, author_id FROM impressions WHERE id = ?", (row["impression_id"],)
+            ).fetchone()
             if hide:
-                impression = conn.execute(
-                    "SELECT status, author_id FROM impressions WHERE id = ?", (row["impression_id"],)
-                ).fetchone()
-                conn.execute(
-                    "UPDATE impressions SET status = 'hidden', updated_at = ? WHERE id = ? AND status = 'published'",
-                    (now, row["impression_id"]),
-                )
-                audit(conn, guild_id, actor_id, "impression.hide", ("impression", row["impression_id"]),
-                       f"reported: {row['reason']}", {"status": impression[0]}, {"status": "hidden"})  # fmt: skip
-                if notice is not None:
-                    notify(conn, self._db.noticed, guild_id, impression[1], notice)
+                if status == "published":
+                    conn.execute(
+                        "UPDATE impressions SET status = 'hidden', updated_at = ? WHERE id = ?",
+                        (now, row["impression_id"]),
+                    )
+                    audit(conn, guild_id, actor_id, "impression.hide", ("impression", row["impression_id"]),
+                          f"reported: {row['reason']}", {"status": status}, {"status": "hidden"})  # fmt: skip
+                    if notice is not None:
+                        notify(conn, self._db.noticed, guild_id, author_id, notice)
                 conn.execute(
                     "UPDATE reports SET status = 'actioned', resolved_by = ?, resolved_at = ? "
                     "WHERE impression_id = ? AND status = 'open'",
@@ -100,8 +104,9 @@ class ReportStore:
                     (actor_id, now, report_id),
                 )
                 audit(conn, guild_id, actor_id, "report.dismiss", ("impression", row["impression_id"]), row["reason"])
-            return Report(report_id, row["impression_id"], row["reporter_id"], row["reason"],
-                          "actioned" if hide else "dismissed", actor_id, now)  # fmt: skip
+            decided = Report(report_id, row["impression_id"], row["reporter_id"], row["reason"],
+                             "actioned" if hide else "dismissed", actor_id, now)  # fmt: skip
+            return decided, str(status)
 
         return await self._db.write(job)
 
