@@ -151,6 +151,26 @@ async def test_deleting_asks_for_confirmation(fake: FakeDiscord, alice: Member, 
     assert gone.ephemeral and f"No impression #{number} in this server." in gone.text
 
 
+async def test_two_confirmations_of_one_delete_at_once_delete_it_once(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, rouge: str
+) -> None:
+    """The delete asked from two devices, both confirmed at once: one delete, one audit entry."""
+    for round_number in range(5):
+        author = join(fake, alice.guild, f"twice{round_number}")
+        number = (await post(author, rouge)).impression_id
+        prompts = [await author.slash("impression delete", id=str(number)) for _ in range(2)]
+        answers = await asyncio.gather(*(author.click(prompt, "Delete") for prompt in prompts))
+        texts = sorted(answer.message["content"] if not answer.ephemeral else answer.text for answer in answers)
+        done, refused = sorted(texts, key=lambda text: text != f"Impression #{number} was deleted.")
+        assert done == f"Impression #{number} was deleted.", texts
+        assert refused in (f"Impression #{number} was already deleted.", f"No impression #{number} in this server.")
+        with peek(bot.settings.database) as conn:
+            deletes = conn.execute(
+                "SELECT count(*) FROM audit_log WHERE action = 'impression.delete' AND target_id = ?", (number,)
+            ).fetchone()[0]
+        assert deletes == 1, f"round {round_number}: {texts}"
+
+
 async def test_a_moderator_may_delete_another_members_impression(fake: FakeDiscord, alice: Member, rouge: str) -> None:
     number = (await post(alice, rouge)).impression_id
     mira = await moderator(fake, alice.guild, "mira")

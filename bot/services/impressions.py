@@ -268,7 +268,8 @@ class ImpressionService:
     async def delete(self, actor: Actor, impression_id: int) -> None:
         impression = await self._own(actor, str(impression_id), moderators_too=True)
         reason = None if impression.author_id == actor.user_id else "deleted by a moderator"
-        await self._impressions.remove(actor.guild_id, impression_id, actor.user_id, reason)
+        if not await self._impressions.remove(actor.guild_id, impression_id, actor.user_id, reason):
+            raise NotFound(f"Impression #{impression_id} was already deleted.")
 
     async def series_page(
         self, guild_id: int, series_id: int, sort: Sort, reviewer_id: int | None, number: int

@@ -246,18 +246,22 @@ class ImpressionStore:
         await self._db.write(lambda conn: conn.execute("DELETE FROM impression_posts WHERE message_id = ?",
                                                        (message_id,)) and None)  # fmt: skip
 
-    async def remove(self, guild_id: int, impression_id: int, actor_id: int, reason: str | None) -> None:
-        """Deleting keeps the row (status removed) and records who did it: nothing is lost."""
+    async def remove(self, guild_id: int, impression_id: int, actor_id: int, reason: str | None) -> bool:
+        """Deleting keeps the row (status removed) and records who did it: nothing is lost. False (and
+        nothing written) when it was already deleted: the same confirmation clicked twice is one delete."""
 
-        def job(conn: sqlite3.Connection) -> None:
+        def job(conn: sqlite3.Connection) -> bool:
             now = utc_now()
-            conn.execute(
-                "UPDATE impressions SET status = 'removed', updated_at = ? WHERE guild_id = ? AND id = ?",
+            changed = conn.execute(
+                "UPDATE impressions SET status = 'removed', updated_at = ? "
+                "WHERE guild_id = ? AND id = ? AND status != 'removed'",
                 (now, guild_id, impression_id),
-            )
-            audit(conn, guild_id, actor_id, "impression.delete", ("impression", impression_id), reason)
+            ).rowcount
+            if changed:
+                audit(conn, guild_id, actor_id, "impression.delete", ("impression", impression_id), reason)
+            return bool(changed)
 
-        await self._db.write(job)
+        return await self._db.write(job)
 
     async def page_for_series(
         self, guild_id: int, series_id: int, sort: Sort, reviewer_id: int | None, offset: int
