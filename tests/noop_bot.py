@@ -16,6 +16,14 @@ import discord.http
 import yarl
 
 FIXED = discord.Embed(title="Metallic Rouge", description="A fixed answer.")
+# NOOP_CHOICES=25: answer a keystroke with as many suggestions as the bot sends, each as long as a typical
+# suggestion of the bot's, to tell answering 25 apart from finding them (`python -m bot.bench e2e` keeps 1).
+CHOICES = [discord.app_commands.Choice(name="Metallic Rouge", value="series:1")]
+if int(os.environ.get("NOOP_CHOICES", "1")) > 1:
+    CHOICES = [
+        discord.app_commands.Choice(name=f"Metallic Rouge Season {n} (TV, 2024, 13 episodes)", value=f"series:{n}")
+        for n in range(1, 1 + int(os.environ["NOOP_CHOICES"]))
+    ]
 
 
 class NoopBot(discord.Client):
@@ -24,9 +32,7 @@ class NoopBot(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.autocomplete:
-            await interaction.response.autocomplete(
-                [discord.app_commands.Choice(name="Metallic Rouge", value="series:1")]
-            )
+            await interaction.response.autocomplete(CHOICES)
         else:
             await interaction.response.send_message(embed=FIXED)
 

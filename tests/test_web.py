@@ -13,7 +13,7 @@ from multidict import CIMultiDict
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, free_port, join, moderator, new_guild, running_bot_on
+from tests.harness import PLAIN_PERMISSIONS, free_port, join, moderator, new_guild, peek, running_bot_on
 
 pytestmark = pytest.mark.both_backends
 
@@ -156,6 +156,7 @@ async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceba
     page_of = f"{slug}/series/{series_id}"
     for path in (
         "/nobody-1/",
+        "/nobody-1/sitemap.xml",
         f"{slug}/series/999999999",
         f"{slug}/series/abc",
         f"{page_of}?page=x",
@@ -201,8 +202,11 @@ async def test_feeds_sitemap_best_rated_and_the_charts_image(
     _, index_page, _ = await get(f"{site}{slug}/")
     assert "Best rated" in index_page and "Overall 7.5 · 4 reviewers" in index_page
 
-    _, sitemap, _ = await get(f"{site}/sitemap.xml")
-    assert f"https://reviews.example{slug}/series/{series_id}</loc>" in sitemap
+    _, sitemaps, _ = await get(f"{site}/sitemap.xml")  # an index: one sitemap per published server
+    assert f"<loc>https://reviews.example{slug}/sitemap.xml</loc>" in sitemaps
+    _, sitemap, _ = await get(f"{site}{slug}/sitemap.xml")
+    assert f"<loc>https://reviews.example{slug}/series/{series_id}</loc><lastmod>" in sitemap
+    assert "Sitemap: https://reviews.example/sitemap.xml" in (await get(f"{site}/robots.txt"))[1]
 
     async with aiohttp.ClientSession() as session, session.get(f"{site}{slug}/series/{series_id}/charts.png") as image:
         assert image.status == 200 and image.content_type == "image/png"
@@ -222,7 +226,7 @@ async def test_the_feed_stays_well_formed_xml_whatever_characters_the_text_holds
     member = join(fake, guild, "Tab\x0bby" + odd[:5], PLAIN_PERMISSIONS)
     await post(member, f"Control{odd}characters, and the rest is kept.", overall=6)
     series_id = (await rouge(member)).removeprefix("series:")
-    for path in (f"{slug}/feed.atom", f"{slug}/series/{series_id}/feed.atom", "/sitemap.xml"):
+    for path in (f"{slug}/feed.atom", f"{slug}/series/{series_id}/feed.atom", "/sitemap.xml", f"{slug}/sitemap.xml"):
         status, body, _ = await get(site + path)
         assert status == 200
         ElementTree.fromstring(body.encode())  # raises on a character XML cannot hold
@@ -283,12 +287,51 @@ async def test_feed_and_sitemap_links_come_from_the_settings_never_from_the_requ
         app = make_app(WebService(store.web, store.state), ChartService(store.charts, ChartWorker(5)),
                        settings.site_address)  # fmt: skip
         async with TestClient(TestServer(app)) as client:
-            for path in ("/sitemap.xml", "/club/feed.atom", f"/club/series/{series_id}/feed.atom"):
+            for path in ("/sitemap.xml", "/club/sitemap.xml", "/club/feed.atom", f"/club/series/{series_id}/feed.atom"):
                 response = await client.get(path, headers={"Host": "evil.example"})
                 body = await response.text()
                 assert response.status == 200, path
                 assert "evil.example" not in body, path
                 links = re.findall(r'(?:<loc>|href=")([^<"]+)', body)
                 assert links and all(link.startswith(f"{address}/club/") for link in links), (path, links)
+            robots = await (await client.get("/robots.txt", headers={"Host": "evil.example"})).text()
+            assert f"Sitemap: {address}/sitemap.xml" in robots
     finally:
         await store.close()
+
+
+async def test_a_servers_sitemap_lists_every_series_it_reviewed_past_a_thousand(
+    tmp_path: Path, seeded_database: Path
+) -> None:
+    """The sitemap stopped at each server's 1,000 most recently reviewed series; the rest were never listed."""
+    import shutil
+    from xml.etree import ElementTree
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.bench.__main__ import fill_impressions
+    from bot.render.chart_worker import ChartWorker
+    from bot.services.charts import ChartService
+    from bot.services.web import WebService
+    from bot.store import Store
+    from bot.web.app import make_app
+
+    database = tmp_path / "many.sqlite3"
+    shutil.copy(seeded_database, database)
+    with peek(database) as conn:
+        series_ids = [row[0] for row in conn.execute("SELECT id FROM series ORDER BY id LIMIT 1200")]
+    assert len(series_ids) == 1200
+    fill_impressions(database, 1, 1200, 1, dict.fromkeys(series_ids, 1), 1)
+    store = await Store.open(database)
+    try:
+        await store.moderation.update_settings(1, 99, {"public_slug": "club"})
+        app = make_app(
+            WebService(store.web, store.state), ChartService(store.charts, ChartWorker(5)), "https://x.example"
+        )
+        async with TestClient(TestServer(app)) as client:
+            body = await (await client.get("/club/sitemap.xml")).read()
+    finally:
+        await store.close()
+    listed = [loc.text for loc in ElementTree.fromstring(body).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert listed[0] == "https://x.example/club/"
+    assert sorted(listed[1:]) == sorted(f"https://x.example/club/series/{n}" for n in series_ids)

@@ -19,6 +19,7 @@ from bot.store.web import WEB_PAGE, ReviewedSeries, WebStore
 UNNAMED = "A member"
 BEST_RATED_FROM = 3  # reviewers who gave an Overall score, before a series can be "best rated"
 FEED_ENTRIES = 30
+SITEMAP_URLS = 50_000  # the most one sitemap (or sitemap index) may list, by the sitemaps protocol
 REVIEWER_PAGE = 50
 SECRET_KEY = "web:reviewer-secret"
 TABLE_REVIEWERS = 25
@@ -155,9 +156,13 @@ class WebService:
             for i, title in await self._web.latest(guild_id, series_id, FEED_ENTRIES)
         ]
 
-    async def published(self) -> list[tuple[str, list[ReviewedSeries]]]:
-        """Every published server's slug and the series it reviewed (for the sitemap)."""
-        return [(slug, await self._web.reviewed(guild_id, 1000)) for slug, guild_id in await self._web.published()]
+    async def published(self) -> list[str]:
+        """Every published server's slug (the sitemap index: one sitemap per server)."""
+        return [slug for slug, _ in await self._web.published()][:SITEMAP_URLS]
+
+    async def sitemap(self, slug: str) -> list[ReviewedSeries]:
+        """The series a server's sitemap lists beside its index page, as many as one sitemap holds."""
+        return await self._web.reviewed(await self.guild(slug), SITEMAP_URLS - 1)
 
     async def set_named(self, actor: Actor, named: bool) -> None:
         await self._web.set_named(actor.guild_id, actor.user_id, named)

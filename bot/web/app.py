@@ -97,7 +97,8 @@ async def no_icon(request: web.Request) -> web.Response:
 
 
 async def robots(request: web.Request) -> web.Response:
-    return web.Response(text="User-agent: *\nAllow: /\n")
+    sitemap_at = f"{request.app[BASE_URL]}{request.app[BASE]}/sitemap.xml"
+    return web.Response(text=f"User-agent: *\nAllow: /\nSitemap: {sitemap_at}\n")
 
 
 async def index(request: web.Request) -> web.Response:
@@ -130,8 +131,18 @@ async def feed(request: web.Request) -> web.Response:
 
 
 async def sitemap(request: web.Request) -> web.Response:
-    site = request.app[BASE_URL]
-    response = await _page(request, "sitemap.xml", servers=await request.app[SERVICES].published(), site=site)
+    """The sitemap index: one sitemap per published server, so no file outgrows the protocol's 50,000."""
+    slugs = await request.app[SERVICES].published()
+    response = await _page(request, "sitemap_index.xml", slugs=slugs, site=request.app[BASE_URL])
+    response.content_type = "application/xml"
+    return response
+
+
+async def server_sitemap(request: web.Request) -> web.Response:
+    """A server's index page and the pages of the series it reviewed, the most recently reviewed first."""
+    slug = request.match_info["slug"]
+    reviewed = await request.app[SERVICES].sitemap(slug)
+    response = await _page(request, "sitemap.xml", slug=slug, reviewed=reviewed, site=request.app[BASE_URL])
     response.content_type = "application/xml"
     return response
 
@@ -220,6 +231,7 @@ def make_app(services: WebService, chart_service: ChartService, base: str) -> we
     app.router.add_get(one_series + "/charts.png", charts)
     app.router.add_get(one_series + "/feed.atom", feed)
     app.router.add_get(server + "/feed.atom", feed)
+    app.router.add_get(server + "/sitemap.xml", server_sitemap)
     app.router.add_get("/sitemap.xml", sitemap)
     app.router.add_get(server + r"/reviewer/{token:[0-9a-f]{16}}", reviewer)
     return app
