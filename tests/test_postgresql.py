@@ -568,3 +568,21 @@ async def test_a_public_post_recorded_during_a_hide_reads_the_hide(tmp_path: Pat
         assert now is not None and now.status == "hidden"
     finally:
         await store.close()
+
+
+async def test_two_moderators_banning_one_member_at_once_ban_once(tmp_path: Path, postgres_url: str) -> None:
+    """Each ban read "no ban in force" while the other was committing: both answered "banned", both were
+    audited, and the second's reason and end silently replaced the first's."""
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        for member in range(100, 120):
+            results = await asyncio.gather(
+                store.moderation.ban(1, member, 98, "Spam, says one.", None),
+                store.moderation.ban(1, member, 99, "Spam, says the other.", "2099-01-01T00:00:00+00:00"),
+            )
+            assert [done for done, _ in results].count(True) == 1, (member, results)
+        with peek(postgres_url) as conn:
+            bans = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'member.ban'").fetchone()
+        assert bans == (20,)
+    finally:
+        await store.close()

@@ -62,7 +62,8 @@ def after_members_writes(conn: Any, guild_id: int, user_id: int) -> None:
     """In a write transaction that decides from a member's own rows whether to post (the same form sent
     twice, a duplicate, the posting limit): on PostgreSQL, wait for that member's other post in progress
     in this server, so its row is seen. Two at once both found nothing: the second failed on the unique
-    submission key, or two duplicates were kept, or the limit let one more through. (Two 32-bit keys: a
+    submission key, or two duplicates were kept, or the limit let one more through. A ban of the member
+    takes the same turn: two at once both found no ban in force. (Two 32-bit keys: a
     lock space of their own, apart from CATALOG_WRITES; two members sharing keys only wait in turn.)"""
     if on_postgresql(conn):
         conn.execute(

@@ -13,7 +13,7 @@ from typing import Any
 from bot.store.audit import audit, notify
 from bot.store.backend import Backend
 from bot.store.catalog import utc_now
-from bot.store.connection import lock_row
+from bot.store.connection import after_members_writes, lock_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +176,9 @@ class ModerationStore:
         """Ban a member; (False, when the ban ends) and nothing written if one is already in force."""
 
         def job(conn: sqlite3.Connection) -> tuple[bool, str | None]:
+            # The member's turn, as their posts take it: a second ban at once waits and finds this one in
+            # force, and a post in progress is either before the ban or sees it.
+            after_members_writes(conn, guild_id, user_id)
             active = conn.execute(
                 "SELECT expires_at FROM reviewer_bans WHERE guild_id = ? AND user_id = ? "
                 "AND (expires_at IS NULL OR expires_at > ?)",
