@@ -214,7 +214,8 @@ async def record_public_post(
 
 async def refresh_public_posts(client: discord.Client, guild_id: int, impression_id: int) -> None:
     """Bring the bot's earlier public posts of an impression in line with it: its card while it is
-    published, one short line once it is hidden, deleted or rejected (so it stops being readable)."""
+    published, one short line once it is hidden, deleted or rejected (so it stops being readable). A
+    public page of a list keeps its pager."""
     services = cast("ReviewBot", client).services
     shown, posts = await services.impressions.public_posts(guild_id, impression_id)
     for channel_id, message_id, kind in posts:
@@ -226,7 +227,12 @@ async def refresh_public_posts(client: discord.Client, guild_id: int, impression
             continue
         message = channel.get_partial_message(message_id)
         try:
-            if shown is None:
+            if kind == "page":  # a public page of a list: its pager stays, to turn to the others
+                if shown is None:
+                    await message.edit(content=render_withdrawn(impression_id), embeds=[])
+                else:
+                    await message.edit(content=None, embed=render_impression_card(*shown))
+            elif shown is None:
                 await message.edit(content=render_withdrawn(impression_id), embeds=[], view=None)
             else:
                 content = announcement(shown[1]) if kind == "announcement" else None

@@ -14,7 +14,8 @@ from typing import Self
 import discord
 
 from bot.errors import InvalidInput, PermissionDenied
-from bot.interactions import PersistentButton, actor_of, guild_of, services_of
+from bot.interactions import PersistentButton, actor_of, guild_of, record_public_post, services_of
+from bot.models import Impression
 from bot.permissions import Level
 from bot.render.charts import render_member_chart_button
 from bot.render.impressions import render_impression_card, render_queue_buttons
@@ -37,6 +38,8 @@ class Shown:
     total: int  # pages
     actions: list[discord.ui.Item[discord.ui.View]] = field(default_factory=list)
     content: str | None = None
+    # The published impression a page shows, recorded when the page is public: hiding it withdraws the page.
+    impression: Impression | None = None
 
 
 Loader = Callable[[discord.Interaction, int, str], Awaitable[Shown | None]]
@@ -56,7 +59,10 @@ async def _series_impressions(interaction: discord.Interaction, page: int, args:
         int(reviewer) or None,
         page,
     )
-    return None if found is None else Shown([render_impression_card(found.impression, found.series)], page, found.total)
+    if found is None:
+        return None
+    card = render_impression_card(found.impression, found.series)
+    return Shown([card], page, found.total, impression=found.impression)
 
 
 async def _own_impressions(interaction: discord.Interaction, page: int, args: str) -> Shown | None:
@@ -142,9 +148,12 @@ async def send_pages(
     if shown is None:
         await interaction.response.send_message(empty, ephemeral=True)
         return
-    await interaction.response.send_message(
+    answer = await interaction.response.send_message(
         shown.content, embeds=shown.embeds, view=_view(source, interaction.user.id, args, shown), ephemeral=ephemeral
     )
+    if not ephemeral and shown.impression is not None and answer.message_id and interaction.channel_id:
+        channel_id, message_id = interaction.channel_id, answer.message_id
+        await record_public_post(interaction.client, shown.impression, channel_id, message_id, "page")
 
 
 class PagerButton(PersistentButton, template=PAGER_TEMPLATE):
@@ -168,9 +177,15 @@ class PagerButton(PersistentButton, template=PAGER_TEMPLATE):
         shown = await SOURCES[self.source](interaction, self.page, self.args)
         if shown is None and self.page > 0:  # the list shrank under this page: start again from the first
             shown = await SOURCES[self.source](interaction, 0, self.args)
+        public = interaction.message is not None and not interaction.message.flags.ephemeral
         if shown is None:
             await interaction.response.edit_message(content="There is nothing left to show.", embeds=[], view=None)
+            if public and interaction.message is not None:
+                await services_of(interaction).impressions.forget_post(interaction.message.id)
             return
         await interaction.response.edit_message(
             content=shown.content, embeds=shown.embeds, view=_view(self.source, self.owner_id, self.args, shown)
         )
+        if public and interaction.message is not None and shown.impression is not None:
+            await record_public_post(interaction.client, shown.impression, interaction.message.channel.id,
+                                     interaction.message.id, "page")  # fmt: skip

@@ -201,6 +201,35 @@ async def test_a_hide_while_the_bot_is_still_recording_a_public_card_withdraws_t
     assert fake.messages[int(card["id"])]["content"] == f"*Impression #{number} is no longer available.*"
 
 
+async def test_a_public_page_of_impressions_is_withdrawn_with_its_impression_and_keeps_its_pager(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    """`/series impressions` answers in the channel with one impression a page: it stayed readable after
+    the impression was hidden, until someone turned the page."""
+    first = (await posted(alice, "Shown on a public page.")).impression_id
+    bob = join(fake, alice.guild, "bob")
+    second = (await posted(bob, "Bob's page.")).impression_id
+    pages = await bob.slash("series impressions", title=await rouge(bob))
+    assert not pages.ephemeral and pages.impression_id == second  # newest first
+    message = fake.messages[int(pages.message["id"])]
+    await eventually(lambda: recorded_posts(bot, second) == 2)  # Bob's card, and this page
+
+    await mira.slash("mod hide", id=str(second), reason="spoilers")
+    await eventually(lambda: not message.get("embeds"))
+    assert message["content"] == f"*Impression #{second} is no longer available.*"
+    assert "Next" in str(message.get("components")), "the pager stays, to turn to the others"
+    await mira.slash("mod restore", id=str(second))
+    await eventually(lambda: bool(message.get("embeds")))
+    assert "Bob's page." in message["embeds"][0]["description"] and not message.get("content")
+
+    turned = await bob.click(pages, "Next")  # the page now shows Alice's impression: hiding Bob's leaves it
+    assert turned.impression_id == first
+    await mira.slash("mod hide", id=str(second), reason="spoilers again")
+    await mira.slash("mod hide", id=str(first), reason="spoilers too")
+    await eventually(lambda: not message.get("embeds"))
+    assert message["content"] == f"*Impression #{first} is no longer available.*"
+
+
 # -- C. who is a moderator ----------------------------------------------------------------------------
 
 

@@ -105,3 +105,39 @@ def test_migration_files_are_numbered_without_gaps() -> None:
     migrations = bundled_migrations()
     assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
     assert migrations[0].name == "0001_initial.sql"
+
+
+async def test_migration_13_keeps_the_recorded_posts_and_accepts_pages(database_path: Path) -> None:
+    """0013 copies `impression_posts` into a table whose CHECK allows a page: every post recorded before
+    is kept, with its foreign key and index."""
+    async with aiosqlite.connect(database_path) as conn:
+        await conn.execute("PRAGMA foreign_keys = ON")
+        assert await apply_migrations(conn, bundled_migrations()[:12]) == 12
+        await conn.execute(
+            "INSERT INTO series (id, title, created_at, updated_at) VALUES (1, 'Rouge', ?, ?)", (NOW, NOW)
+        )
+        await conn.execute(
+            "INSERT INTO impressions (id, guild_id, series_id, author_id, author_name, scope, text, created_at, "
+            "updated_at) VALUES (5, 1, 1, 7, 'Ann', 'completed', 'Kept.', ?, ?)",
+            (NOW, NOW),
+        )
+        for message_id, kind in ((10, "card"), (11, "announcement")):
+            await conn.execute("INSERT INTO impression_posts VALUES (?, 1, 5, 3, ?, ?)", (message_id, kind, NOW))
+        await conn.commit()
+        with pytest.raises(sqlite3.IntegrityError):
+            await conn.execute("INSERT INTO impression_posts VALUES (12, 1, 5, 3, 'page', ?)", (NOW,))
+        await conn.rollback()
+    store = await Store.open(database_path)  # runs 0013 on start
+    try:
+        rows = await store.db.fetch_all("SELECT message_id, impression_id, kind FROM impression_posts ORDER BY 1")
+        assert [tuple(row) for row in rows] == [(10, 5, "card"), (11, 5, "announcement")]
+        await store.impressions.record_post(1, 5, 3, 12, "page")
+        assert [tuple(row) for row in await store.db.fetch_all("PRAGMA foreign_key_list(impression_posts)")]
+        assert (
+            await store.db.fetch_value(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'impression_posts_impression'"
+            )
+            == 1
+        )
+    finally:
+        await store.close()

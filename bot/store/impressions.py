@@ -222,8 +222,9 @@ class ImpressionStore:
         def job(conn: sqlite3.Connection) -> Impression | None:
             lock_row(conn, "impressions", impression_id)
             conn.execute(
-                "INSERT OR IGNORE INTO impression_posts (message_id, guild_id, impression_id, channel_id, kind, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO impression_posts (message_id, guild_id, impression_id, channel_id, kind, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET "  # a page turned: its new impression
+                "impression_id = excluded.impression_id, kind = excluded.kind, created_at = excluded.created_at",
                 (message_id, guild_id, impression_id, channel_id, kind, utc_now()),
             )
             row = conn.execute(

@@ -99,9 +99,12 @@ class MessageRoutes:
         return message
 
     def _edit_message(self, message: Json, payload: Json) -> None:
+        # Every field is optional and nullable: left out, it stays; null clears it (discord.py sends
+        # `"content": null` for `content=None`, "could be None to remove the content").
+        cleared: dict[str, Any] = {"content": "", "embeds": [], "components": [], "flags": 0}
         for key in ("content", "embeds", "components", "flags", "allowed_mentions", "files"):
             if key in payload:
-                message[key] = payload[key] if payload[key] is not None else message.get(key)
+                message[key] = payload[key] if payload[key] is not None else cleared.get(key)
         if "attachments" in payload:
             message["attachments"] = _attachments(payload, int(message["channel_id"]))
         message["edited_timestamp"] = now_iso()
