@@ -586,3 +586,33 @@ async def test_two_moderators_banning_one_member_at_once_ban_once(tmp_path: Path
         assert bans == (20,)
     finally:
         await store.close()
+
+
+async def test_a_reports_hide_waits_for_a_delete_in_progress_and_tells_the_author_nothing(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Resolving a report locks its impression first: a hide that read "published" while the author's
+    delete was committing audited a hide and told the author their deleted impression was hidden."""
+    store = await Store.open(tmp_path / "unused.sqlite3", postgres_url)
+    try:
+        series_id = await store.curation.add(CatalogEntry(title="Fixture Reported", sources=[]), 1, None)
+        draft = Draft(series_id, 7, "Ann", "completed", None, "Reported, then deleted.", False, Scores(overall=3))
+        added = await store.impressions.add(1, draft, "submission-1", PostPolicy(exempt=True, default_limit=5))
+        assert isinstance(added, tuple)
+        number = added[0].id
+        report_id = await store.reports.add(1, number, 8, "Spoilers.")
+        assert report_id is not None
+        with psycopg.connect(postgres_url) as author:  # the author's delete, not committed yet
+            author.execute("UPDATE impressions SET status = 'removed' WHERE id = %s", (number,))
+            hiding = asyncio.create_task(store.reports.resolve(1, report_id, 99, True, "Hidden after a report."))
+            await asyncio.sleep(0.5)
+            assert not hiding.done(), "the report's hide went ahead of the delete it had to wait for"
+            author.commit()
+        resolved = await hiding
+        with peek(postgres_url) as conn:
+            assert conn.execute("SELECT count(*) FROM member_notices WHERE user_id = 7").fetchone() == (0,)
+            hides = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'impression.hide'").fetchone()
+            assert hides == (0,)
+        assert resolved is not None and resolved[1] == "removed" and resolved[0].status == "actioned"
+    finally:
+        await store.close()
