@@ -208,7 +208,8 @@ async def test_a_public_page_of_impressions_is_withdrawn_with_its_impression_and
     the impression was hidden, until someone turned the page."""
     first = (await posted(alice, "Shown on a public page.")).impression_id
     bob = join(fake, alice.guild, "bob")
-    second = (await posted(bob, "Bob's page.")).impression_id
+    bobs_card = await posted(bob, "Bob's page.")
+    second = bobs_card.impression_id
     pages = await bob.slash("series impressions", title=await rouge(bob))
     assert not pages.ephemeral and pages.impression_id == second  # newest first
     message = fake.messages[int(pages.message["id"])]
@@ -225,6 +226,9 @@ async def test_a_public_page_of_impressions_is_withdrawn_with_its_impression_and
     turned = await bob.click(pages, "Next")  # the page now shows Alice's impression: hiding Bob's leaves it
     assert turned.impression_id == first
     await mira.slash("mod hide", id=str(second), reason="spoilers again")
+    await eventually(lambda: not fake.messages[int(bobs_card.message["id"])].get("embeds"))
+    await asyncio.sleep(0.3)  # the rest of that hide's edits
+    assert "Shown on a public page." in message["embeds"][0]["description"]
     await mira.slash("mod hide", id=str(first), reason="spoilers too")
     await eventually(lambda: not message.get("embeds"))
     assert message["content"] == f"*Impression #{first} is no longer available.*"
