@@ -182,6 +182,8 @@ def form_text(interaction: discord.Interaction) -> str:
 
 async def announce_impression(interaction: discord.Interaction, impression: Impression, series: Series) -> None:
     """A newly published impression, in the server's announcement channel when one is set."""
+    if impression.status != "published":  # never a card of what the channel may not read
+        return
     services = services_of(interaction)
     channel_id = (await services.moderation.settings_for_check(impression.guild_id)).announce_channel_id
     message = await post_card(interaction.guild, channel_id, impression, series, content=announcement(series))

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ReviewBot
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotFound
 from bot.failures import ANSWERED
 from bot.interactions import (
     PersistentButton,
@@ -224,7 +224,10 @@ async def decide(
     verdict = "approved" if approve else "rejected"
     await interaction.response.edit_message(content=f"{what} was {verdict} by {interaction.user.mention}.", view=None)
     if approve and kind == "impression":
-        impression, series = await bot.services.impressions.find(actor.guild_id, str(impression_id))
+        try:  # as everyone sees it: hidden or deleted since the approval, there is nothing to announce
+            impression, series = await bot.services.impressions.find(actor.guild_id, str(impression_id))
+        except NotFound:
+            return
         await announce_impression(interaction, impression, series)
     else:
         await refresh_public_posts(bot, actor.guild_id, impression_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,45 @@ async def test_a_forged_non_numeric_button_is_answered_and_changes_nothing(
     reply = await mira.click(forged, "Approve")
     assert reply.ephemeral and "This button is not valid" in reply.text
     assert status_of(bot.settings.database, number) == "pending"
+
+
+async def test_an_impression_hidden_just_after_its_approval_is_not_announced_and_the_approver_sees_no_error(
+    fake: FakeDiscord, alice: Member, mira: Member, queue_channel: dict[str, str]
+) -> None:
+    """The approval announces after it answers; after a hide in between (another moderator) it read the
+    impression as nobody may see it, and told the approving moderator "No impression #N in this server"."""
+    announce = fake.add_channel(alice.guild, "announcements")
+    await fake.dispatch("CHANNEL_CREATE", {**announce, "guild_id": str(alice.guild.id)})
+    await mira.slash("mod settings", announce_channel=announce)
+    number = await post_pending(alice, "Approved, then hidden at once.")
+    queued = await asyncio.wait_for(fake.channel_posts.get(), 5)
+    otto = await moderator(fake, alice.guild, "otto")
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_answer_to_mira(sent: Any) -> None:
+        if int(sent.payload["member"]["user"]["id"]) == mira.id:
+            held.set()
+            await release.wait()
+
+    fake.before_answering = slow_answer_to_mira  # the approval is written; its answer not yet heard
+    try:
+        approving = asyncio.create_task(mira.click(queued, "Approve"))
+        await asyncio.wait_for(held.wait(), 5)
+        await otto.slash("mod hide", id=str(number), reason="Spoilers after all")
+        release.set()
+        await approving
+    finally:
+        fake.before_answering = None
+        release.set()
+    await asyncio.sleep(0.5)  # the approval's announcement, if it were made
+
+    def shown_in_announcements() -> list[str]:
+        return [
+            str(message.get("embeds"))
+            for message in fake.messages.values()
+            if message["channel_id"] == announce["id"] and message.get("embeds")
+        ]
+
+    assert not any("Approved, then hidden at once." in shown for shown in shown_in_announcements())
+    # Nor is the moderator told, after "approved", that the impression does not exist.
+    assert not any(f"No impression #{number}" in str(message.get("embeds")) for message in fake.messages.values())
