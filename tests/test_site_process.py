@@ -35,7 +35,7 @@ def alive(pid: int) -> bool:
     """A process that exists and is not a zombie (an orphan's parent may be slow to reap it)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone before the open, or between the open and the read
         return False
     return state != "Z"
 
@@ -50,8 +50,16 @@ async def gone(pid: int, within_s: float) -> bool:
 def descendants(pid: int) -> set[int]:
     """Every process `pid` started, and theirs (the site, its chart worker, an index build, trackers)."""
     found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in map(int, (task / "children").read_text().split()):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except (FileNotFoundError, ProcessLookupError):  # it ended while we looked
+        return found
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for child in map(int, children):
             found |= {child} | descendants(child)
     return found
 
