@@ -348,11 +348,14 @@ def _children_rss_mb(pid: int, site: bool) -> float:
     """The memory of the bot's public site process (`site`), or of its other children (the chart worker
     and its pool's resource tracker)."""
     children = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return sum(
-        rss_mb(child)
-        for child in children
-        if (b"bot.web" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")) == site
-    )
+    total = 0.0
+    for child in children:
+        try:  # a child may end while it is read (ProcessLookupError once its file is open)
+            if (b"bot.web" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")) == site:
+                total += rss_mb(child)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 def _kind_rows(figures: Figures) -> list[Row]:
