@@ -75,6 +75,33 @@ def peek(database: Path | str) -> Iterator[Any]:
         conn.close()
 
 
+def audit_count(database: Path | str, action: str, target_id: int) -> int:
+    """How many times `action` was audited for this target: one decision, one entry."""
+    with peek(database) as conn:
+        found = conn.execute("SELECT count(*) FROM audit_log WHERE action = ? AND target_id = ?", (action, target_id))
+        return int(found.fetchone()[0])
+
+
+@contextlib.asynccontextmanager
+async def answers_withheld(fake: FakeDiscord, member: Member) -> AsyncIterator[asyncio.Event]:
+    """While inside, the fake Discord takes `member`'s answers (the message exists) but the bot does not
+    hear so yet: a slow Discord at an exact moment. The event is set once an answer is held; leaving
+    lets them all through."""
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(sent: Any) -> None:
+        if int(sent.payload["member"]["user"]["id"]) == member.id:
+            held.set()
+            await release.wait()
+
+    fake.before_answering = hold
+    try:
+        yield held
+    finally:
+        fake.before_answering = None
+        release.set()
+
+
 def fingerprint(database: Path | str) -> str:
     """A digest of every row of every table of a bot's database (either backend): equal before and
     after, nothing was written."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from typing import Any
 
 import pytest
 
 from bot.client import ReviewBot
 from tests.approval_helpers import post_pending, status_of
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import join, moderator, new_guild
+from tests.harness import answers_withheld, join, moderator, new_guild
 
 pytestmark = pytest.mark.both_backends
 
@@ -173,23 +172,11 @@ async def test_an_impression_hidden_just_after_its_approval_is_not_announced_and
     number = await post_pending(alice, "Approved, then hidden at once.")
     queued = await asyncio.wait_for(fake.channel_posts.get(), 5)
     otto = await moderator(fake, alice.guild, "otto")
-    held, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_answer_to_mira(sent: Any) -> None:
-        if int(sent.payload["member"]["user"]["id"]) == mira.id:
-            held.set()
-            await release.wait()
-
-    fake.before_answering = slow_answer_to_mira  # the approval is written; its answer not yet heard
-    try:
+    async with answers_withheld(fake, mira) as held:  # the approval is written; its answer not yet heard
         approving = asyncio.create_task(mira.click(queued, "Approve"))
         await asyncio.wait_for(held.wait(), 5)
         await otto.slash("mod hide", id=str(number), reason="Spoilers after all")
-        release.set()
-        await approving
-    finally:
-        fake.before_answering = None
-        release.set()
+    await approving
     await asyncio.sleep(0.5)  # the approval's announcement, if it were made
 
     def shown_in_announcements() -> list[str]:

@@ -14,7 +14,7 @@ from bot.client import ReviewBot
 from bot.models import CATEGORIES, CATEGORY_FIELDS
 from bot.render.text import display_width
 from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
-from tests.harness import join, moderator, new_guild, peek
+from tests.harness import answers_withheld, join, moderator, new_guild, peek
 from tests.markdown_model import live_masked_links, problems
 
 pytestmark = pytest.mark.both_backends
@@ -178,25 +178,13 @@ async def test_a_hide_while_the_bot_is_still_recording_a_public_card_withdraws_t
 ) -> None:
     number = (await posted(alice, "Readable until hidden.")).impression_id
     bob = join(fake, alice.guild, "bob")
-    held, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_answer_to_bob(sent: Any) -> None:
-        if int(sent.payload["member"]["user"]["id"]) == bob.id:
-            held.set()
-            await release.wait()
-
     # Bob's card is in the channel, but the bot has not heard so yet, so it has not recorded it.
-    fake.before_answering = slow_answer_to_bob
-    try:
+    async with answers_withheld(fake, bob) as held:
         showing = asyncio.create_task(bob.slash("impression show", id=str(number)))
         await asyncio.wait_for(held.wait(), 5)
         await mira.slash("mod hide", id=str(number), reason="spoilers")
         await asyncio.sleep(0.3)  # the hide's refresh reads the bot's posts before Bob's card is recorded
-        release.set()
-        card = (await showing).message
-    finally:
-        fake.before_answering = None
-        release.set()
+    card = (await showing).message
     await eventually(lambda: not fake.messages[int(card["id"])].get("embeds"))
     assert fake.messages[int(card["id"])]["content"] == f"*Impression #{number} is no longer available.*"
 

@@ -10,7 +10,7 @@ from bot.client import ReviewBot
 from bot.models import CatalogEntry
 from bot.store.catalog import CatalogWriter
 from tests.fakediscord import FakeDiscord, Member, Reply
-from tests.harness import join, moderator, new_guild, peek
+from tests.harness import audit_count, join, moderator, new_guild, peek
 
 pytestmark = pytest.mark.both_backends
 
@@ -164,10 +164,7 @@ async def test_two_confirmations_of_one_delete_at_once_delete_it_once(
         done, refused = sorted(texts, key=lambda text: text != f"Impression #{number} was deleted.")
         assert done == f"Impression #{number} was deleted.", texts
         assert refused in (f"Impression #{number} was already deleted.", f"No impression #{number} in this server.")
-        with peek(bot.settings.database) as conn:
-            deletes = conn.execute(
-                "SELECT count(*) FROM audit_log WHERE action = 'impression.delete' AND target_id = ?", (number,)
-            ).fetchone()[0]
+        deletes = audit_count(bot.settings.database, "impression.delete", number)
         assert deletes == 1, f"round {round_number}: {texts}"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
-from tests.harness import join, moderator, new_guild, peek
+from tests.harness import audit_count, join, moderator, new_guild, peek
 
 pytestmark = pytest.mark.both_backends
 
@@ -207,10 +207,8 @@ async def test_two_moderators_hiding_at_once_hide_once_and_tell_the_author_once(
         )
         refused = [reply for reply in replies if "already hidden" in reply.text]
         assert len(refused) == 1 and refused[0].ephemeral, [reply.text for reply in replies]
+        hides = audit_count(bot.settings.database, "impression.hide", number)
         with peek(bot.settings.database) as conn:
-            hides = conn.execute(
-                "SELECT count(*) FROM audit_log WHERE action = 'impression.hide' AND target_id = ?", (number,)
-            ).fetchone()[0]
             notices = conn.execute(
                 "SELECT count(*) FROM member_notices WHERE user_id = ? AND text LIKE ?", (author.id, f"%#{number}:%")
             ).fetchone()[0]

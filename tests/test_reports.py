@@ -8,7 +8,7 @@ import pytest
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, Member, Reply
-from tests.harness import join, peek
+from tests.harness import audit_count, join, peek
 
 pytestmark = pytest.mark.both_backends
 
@@ -74,10 +74,7 @@ async def test_hiding_a_reported_impression_no_longer_shown_only_closes_its_repo
             return [row[0] for row in found]
 
     def hides() -> int:
-        with peek(bot.settings.database) as conn:
-            found = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'impression.hide' AND target_id = ?",
-                                 (number,))  # fmt: skip
-            return int(found.fetchone()[0])
+        return audit_count(bot.settings.database, "impression.hide", number)
 
     notices, hidden = told_alice(), hides()
     closed = await mira.click(queue, "Hide impression")

@@ -3,15 +3,29 @@ what a page shows and hides, escaping, privacy, isolation between servers, and H
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDict
 
+from bot.bench.__main__ import fill_impressions
 from bot.client import ReviewBot
+from bot.config import load_settings
+from bot.models import CatalogEntry, Scores
+from bot.render.chart_worker import ChartWorker
+from bot.services.charts import ChartService
+from bot.services.web import WebService
+from bot.store import Store
+from bot.store.posting import Draft, PostPolicy
+from bot.web.app import make_app
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import PLAIN_PERMISSIONS, free_port, join, moderator, new_guild, peek, running_bot_on
 
@@ -219,8 +233,6 @@ async def test_the_feed_stays_well_formed_xml_whatever_characters_the_text_holds
 ) -> None:
     """XML 1.0 has no place for most control characters (a vertical tab, an escape, U+FFFF): one of them
     in one impression or name would make the whole feed unreadable to every feed reader."""
-    from xml.etree import ElementTree
-
     slug = await publish(mira)
     odd = "".join(chr(code) for code in range(1, 32)) + "\x7f\ufffe\uffff"
     member = join(fake, guild, "Tab\x0bby" + odd[:5], PLAIN_PERMISSIONS)
@@ -253,6 +265,19 @@ async def test_a_reviewer_page_names_no_user_id_and_disappears_when_they_opt_out
     assert ">Erin<" not in (await get(f"{site}{slug}/"))[1]
 
 
+@contextlib.asynccontextmanager
+async def site_in_process(database: Path, address: str) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """The site's app on `database`, served in this process (aiohttp's test server), its links from `address`."""
+    store = await Store.open(database)
+    try:
+        await store.moderation.update_settings(1, 99, {"public_slug": "club"})
+        app = make_app(WebService(store.web, store.state), ChartService(store.charts, ChartWorker(5)), address)
+        async with TestClient(TestServer(app)) as client:
+            yield client
+    finally:
+        await store.close()
+
+
 @pytest.mark.parametrize(
     ("environment", "address"),
     [
@@ -266,72 +291,39 @@ async def test_feed_and_sitemap_links_come_from_the_settings_never_from_the_requ
 ) -> None:
     """Absolute links start with PUBLIC_BASE_URL (its path once), else the site's own address: a request's
     Host header is whatever the asker wrote, and a feed kept by a proxy would send every reader there."""
-    from aiohttp.test_utils import TestClient, TestServer
-
-    from bot.config import load_settings
-    from bot.models import CatalogEntry, Scores
-    from bot.render.chart_worker import ChartWorker
-    from bot.services.charts import ChartService
-    from bot.services.web import WebService
-    from bot.store import Store
-    from bot.store.posting import Draft, PostPolicy
-    from bot.web.app import make_app
-
     settings = load_settings({"DISCORD_TOKEN": "t", **environment}, env_file=None)
-    store = await Store.open(tmp_path / "site.sqlite3")
+    database = tmp_path / "site.sqlite3"
+    store = await Store.open(database)
     try:
-        await store.moderation.update_settings(1, 99, {"public_slug": "club"})
         series_id = await store.curation.add(CatalogEntry(title="Fixture Linked", sources=[]), 1, None)
         draft = Draft(series_id, 7, "Ann", "completed", None, "Linked from afar.", False, Scores(overall=8))
         await store.impressions.add(1, draft, "form-1", PostPolicy(exempt=True, default_limit=5))
-        app = make_app(WebService(store.web, store.state), ChartService(store.charts, ChartWorker(5)),
-                       settings.site_address)  # fmt: skip
-        async with TestClient(TestServer(app)) as client:
-            for path in ("/sitemap.xml", "/club/sitemap.xml", "/club/feed.atom", f"/club/series/{series_id}/feed.atom"):
-                response = await client.get(path, headers={"Host": "evil.example"})
-                body = await response.text()
-                assert response.status == 200, path
-                assert "evil.example" not in body, path
-                links = re.findall(r'(?:<loc>|href=")([^<"]+)', body)
-                assert links and all(link.startswith(f"{address}/club/") for link in links), (path, links)
-            robots = await (await client.get("/robots.txt", headers={"Host": "evil.example"})).text()
-            assert f"Sitemap: {address}/sitemap.xml" in robots
     finally:
         await store.close()
+    async with site_in_process(database, settings.site_address) as client:
+        for path in ("/sitemap.xml", "/club/sitemap.xml", "/club/feed.atom", f"/club/series/{series_id}/feed.atom"):
+            response = await client.get(path, headers={"Host": "evil.example"})
+            body = await response.text()
+            assert response.status == 200, path
+            assert "evil.example" not in body, path
+            links = re.findall(r'(?:<loc>|href=")([^<"]+)', body)
+            assert links and all(link.startswith(f"{address}/club/") for link in links), (path, links)
+        robots = await (await client.get("/robots.txt", headers={"Host": "evil.example"})).text()
+        assert f"Sitemap: {address}/sitemap.xml" in robots
 
 
 async def test_a_servers_sitemap_lists_every_series_it_reviewed_past_a_thousand(
     tmp_path: Path, seeded_database: Path
 ) -> None:
     """The sitemap stopped at each server's 1,000 most recently reviewed series; the rest were never listed."""
-    import shutil
-    from xml.etree import ElementTree
-
-    from aiohttp.test_utils import TestClient, TestServer
-
-    from bot.bench.__main__ import fill_impressions
-    from bot.render.chart_worker import ChartWorker
-    from bot.services.charts import ChartService
-    from bot.services.web import WebService
-    from bot.store import Store
-    from bot.web.app import make_app
-
     database = tmp_path / "many.sqlite3"
     shutil.copy(seeded_database, database)
     with peek(database) as conn:
         series_ids = [row[0] for row in conn.execute("SELECT id FROM series ORDER BY id LIMIT 1200")]
     assert len(series_ids) == 1200
     fill_impressions(database, 1, 1200, 1, dict.fromkeys(series_ids, 1), 1)
-    store = await Store.open(database)
-    try:
-        await store.moderation.update_settings(1, 99, {"public_slug": "club"})
-        app = make_app(
-            WebService(store.web, store.state), ChartService(store.charts, ChartWorker(5)), "https://x.example"
-        )
-        async with TestClient(TestServer(app)) as client:
-            body = await (await client.get("/club/sitemap.xml")).read()
-    finally:
-        await store.close()
+    async with site_in_process(database, "https://x.example") as client:
+        body = await (await client.get("/club/sitemap.xml")).read()
     listed = [loc.text for loc in ElementTree.fromstring(body).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert listed[0] == "https://x.example/club/"
     assert sorted(listed[1:]) == sorted(f"https://x.example/club/series/{n}" for n in series_ids)
