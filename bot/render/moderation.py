@@ -118,7 +118,7 @@ def render_report_decision(report: Report, found: str, moderator: discord.abc.Us
         return f"Report #{report.id}: dismissed by {moderator.mention}."
     if found == "published":
         return f"Report #{report.id}: the impression is hidden by {moderator.mention}."
-    gone = NO_LONGER_SHOWN.get(found, "no longer shown")
+    gone = NO_LONGER_SHOWN.get(found, "withdrawn")
     return f"Report #{report.id}: impression #{report.impression_id} was already {gone}; closed by {moderator.mention}."
 
 
