@@ -4,6 +4,7 @@ what a page shows and hides, escaping, privacy, isolation between servers, and H
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -138,20 +139,54 @@ async def test_hostile_text_and_names_are_shown_as_text(
     assert 'href="javascript:' not in page
 
 
-async def test_a_member_who_opts_out_is_a_member_on_the_web(
+async def crawl(site: str, slug: str) -> dict[str, str]:
+    """Every page of a published server that the site links to, from its index, its feeds and the sitemaps,
+    followed the way a search engine or a feed reader would: path → body."""
+    bodies: dict[str, str] = {}
+    waiting = [f"{slug}/", f"{slug}/feed.atom", "/sitemap.xml", f"{slug}/sitemap.xml"]
+    while waiting:
+        path = waiting.pop()
+        if path in bodies:
+            continue
+        status, body, _ = await get(site + path)
+        assert status == 200, path
+        bodies[path] = body
+        for link in re.findall(r'(?:href="|<loc>)([^"<#]+)', body):
+            link = html.unescape(link).removeprefix("https://reviews.example")
+            if link.startswith("?"):  # the pager's links
+                link = path.split("?")[0] + link
+            if link.startswith("/") and not link.startswith("/static/") and not link.endswith(".png"):
+                waiting.append(link)
+    return bodies
+
+
+async def test_a_member_who_opts_out_is_named_on_no_page_of_the_site(
     site: str, fake: FakeDiscord, guild: FakeGuild, mira: Member
 ) -> None:
+    """Every path a name reaches on the site (series pages and their ratings table, the index, reviewer
+    pages, both feeds, the sitemaps), crawled from the index as a search engine would."""
     slug = await publish(mira)
-    dana = join(fake, guild, "dana", PLAIN_PERMISSIONS)
-    number = await post(dana, "Great opening.", overall=9)
-    reply = await dana.slash("impression privacy", named=False)
+    quillon = join(fake, guild, "Quillon", PLAIN_PERMISSIONS)
+    number = await post(quillon, "Great opening.", overall=9)
+    await post(join(fake, guild, "Other", PLAIN_PERMISSIONS), "Slow start.", overall=5)
+    [their_page] = [
+        p for p, body in (await crawl(site, slug)).items() if "/reviewer/" in p and "Great opening." in body
+    ]
+    token = their_page.rsplit("/", 1)[1]
+
+    reply = await quillon.slash("impression privacy", named=False)
     assert reply.ephemeral and "A member" in reply.text
-    series_id = (await dana.autocomplete("impression post", "series", "metallic rouge"))[0]["value"]
-    _, page, _ = await get(f"{site}{slug}/series/{str(series_id).removeprefix('series:')}")
-    assert "dana" not in page.lower() and "A member" in page and f'id="{number}"' in page
-    await dana.slash("impression privacy", named=True)
-    _, page, _ = await get(f"{site}{slug}/series/{str(series_id).removeprefix('series:')}")
-    assert "dana" in page.lower()
+    pages = await crawl(site, slug)
+    assert any(f'id="{number}"' in body and "A member" in body for body in pages.values())
+    assert any("Great opening." in body for path, body in pages.items() if path.endswith("feed.atom"))
+    named = [path for path, body in pages.items() if "quillon" in body.lower() or token in body]
+    assert named == [], f"an opted-out member is named or linked on {named}"
+    assert (await get(site + their_page))[0] == 404
+
+    await quillon.slash("impression privacy", named=True)
+    pages = await crawl(site, slug)
+    assert their_page in pages
+    assert all("Quillon" in pages[path] for path in (f"{slug}/", f"{slug}/feed.atom", their_page))
 
 
 async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceback(
