@@ -136,6 +136,65 @@ async def test_what_is_not_published_is_never_shown_to_the_channel(
         assert shown.ephemeral and shown.embed["footer"]["text"].endswith("Hidden")
 
 
+UNSEEN = "Zorvath's unseen words."
+
+
+async def unpublished(how: str, fake: FakeDiscord, mira: Member) -> tuple[Member, int]:
+    """An impression of Metallic Rouge by Zorvath that is not published, for the reason `how`."""
+    zorvath = join(fake, mira.guild, "Zorvath")
+    if how in ("pending", "rejected"):
+        await mira.slash("mod settings", approval=True)
+    number = (await posted(zorvath, UNSEEN, overall=1, music=1)).impression_id
+    if how == "rejected":
+        form = await mira.click(await mira.slash("mod queue"), "Reject")
+        await mira.submit(form, text="off topic")
+    elif how == "hidden":
+        await mira.slash("mod hide", id=str(number), reason="spoilers")
+    elif how == "deleted":
+        await zorvath.click(await zorvath.slash("impression delete", id=str(number)), "Delete")
+    return zorvath, number
+
+
+async def everything_a_member_reads(member: Member, author: Member) -> list[str]:
+    """What `member` is shown of Metallic Rouge and of this server on every path that reads impressions:
+    the card, every page of its impressions (all, and `author`'s), the suggestions of impressions,
+    the season, the bot's numbers, their own impressions."""
+    rouge_ref = await rouge(member)
+    seen = [(await member.slash("series lookup", title=rouge_ref)).text]
+    for options in ({}, {"sort": "lowest"}, {"reviewer": str(author.id)}):
+        page = await member.slash("series impressions", title=rouge_ref, **options)
+        for _ in range(10):
+            seen.append(page.text)
+            if not any(c.get("label") == "Next" and not c.get("disabled") for c in page.components):
+                break
+            page = await member.click(page, "Next")
+    for typed in ("", "Zorvath", "unseen"):
+        seen += [f"{c['name']} = {c['value']}" for c in await member.autocomplete("impression show", "id", typed)]
+    seen.append((await member.slash("season", year=2024, season="Winter")).text)
+    seen.append((await member.slash("about")).text)
+    seen.append((await member.slash("impression mine")).text)
+    return seen
+
+
+@pytest.mark.parametrize("how", ["pending", "rejected", "hidden", "deleted"])
+async def test_an_impression_not_published_reaches_no_other_member_on_any_path(
+    fake: FakeDiscord, alice: Member, mira: Member, how: str
+) -> None:
+    await posted(mira, "Mira's published view.", overall=8)
+    zorvath, number = await unpublished(how, fake, mira)
+    bob = join(fake, alice.guild, "bob")
+
+    seen = await everything_a_member_reads(bob, zorvath)
+
+    assert any("Mira's published view." in text for text in seen), "the walk reaches the published one"
+    leaked = [text for text in seen if "Zorvath" in text or "unseen words" in text or f"#{number}" in text]
+    assert leaked == [], f"a {how} impression reached another member"
+    assert any("1 impression" in text and "Metallic Rouge" in text for text in seen), "the season counts one"
+    assert any("1 here" in text for text in seen), "the bot's numbers count one here"
+    refused = await bob.slash("impression show", id=str(number))
+    assert refused.ephemeral and refused.text.startswith(f"No impression #{number}")
+
+
 def recorded_posts(bot: ReviewBot, impression_id: int) -> int:
     with peek(bot.settings.database) as conn:
         found = conn.execute("SELECT count(*) FROM impression_posts WHERE impression_id = ?", (impression_id,))
