@@ -224,6 +224,26 @@ def join(
     return Member(fake=fake, guild=guild, user=user, permissions=permissions)
 
 
+UNPUBLISHED = ("pending", "rejected", "hidden", "deleted")  # every way an impression is not published
+
+
+async def post_unpublished(how: str, mod: Member, author: Member, text: str) -> int:
+    """An impression of Metallic Rouge (the whole series) by `author`, left not published for the reason
+    `how` (for pending and rejected, `mod` turns approval on first)."""
+    if how in ("pending", "rejected"):
+        await mod.slash("mod settings", approval=True)
+    [rouge, *_] = await author.autocomplete("impression post", "series", "metallic rouge")
+    form = await author.slash("impression post", series=rouge["value"], scope="completed", overall=1)
+    number = (await author.submit(form, text=text)).impression_id
+    if how == "rejected":
+        await mod.submit(await mod.click(await mod.slash("mod queue"), "Reject"), text="off topic")
+    elif how == "hidden":
+        await mod.slash("mod hide", id=str(number), reason="spoilers")
+    elif how == "deleted":
+        await author.click(await author.slash("impression delete", id=str(number)), "Delete")
+    return number
+
+
 @contextlib.asynccontextmanager
 async def served_locally(app: web.Application) -> AsyncIterator[str]:
     """An aiohttp app on a free port of 127.0.0.1 (a fake AniList, a release server); its base URL."""

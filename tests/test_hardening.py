@@ -14,7 +14,7 @@ from bot.client import ReviewBot
 from bot.models import CATEGORIES, CATEGORY_FIELDS
 from bot.render.text import display_width
 from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
-from tests.harness import answers_withheld, join, moderator, new_guild, peek
+from tests.harness import UNPUBLISHED, answers_withheld, join, moderator, new_guild, peek, post_unpublished
 from tests.markdown_model import live_masked_links, problems
 
 pytestmark = pytest.mark.both_backends
@@ -139,22 +139,6 @@ async def test_what_is_not_published_is_never_shown_to_the_channel(
 UNSEEN = "Zorvath's unseen words."
 
 
-async def unpublished(how: str, fake: FakeDiscord, mira: Member) -> tuple[Member, int]:
-    """An impression of Metallic Rouge by Zorvath that is not published, for the reason `how`."""
-    zorvath = join(fake, mira.guild, "Zorvath")
-    if how in ("pending", "rejected"):
-        await mira.slash("mod settings", approval=True)
-    number = (await posted(zorvath, UNSEEN, overall=1, music=1)).impression_id
-    if how == "rejected":
-        form = await mira.click(await mira.slash("mod queue"), "Reject")
-        await mira.submit(form, text="off topic")
-    elif how == "hidden":
-        await mira.slash("mod hide", id=str(number), reason="spoilers")
-    elif how == "deleted":
-        await zorvath.click(await zorvath.slash("impression delete", id=str(number)), "Delete")
-    return zorvath, number
-
-
 async def everything_a_member_reads(member: Member, author: Member) -> list[str]:
     """What `member` is shown of Metallic Rouge and of this server on every path that reads impressions:
     the card, every page of its impressions (all, and `author`'s), the suggestions of impressions,
@@ -176,12 +160,13 @@ async def everything_a_member_reads(member: Member, author: Member) -> list[str]
     return seen
 
 
-@pytest.mark.parametrize("how", ["pending", "rejected", "hidden", "deleted"])
+@pytest.mark.parametrize("how", UNPUBLISHED)
 async def test_an_impression_not_published_reaches_no_other_member_on_any_path(
     fake: FakeDiscord, alice: Member, mira: Member, how: str
 ) -> None:
     await posted(mira, "Mira's published view.", overall=8)
-    zorvath, number = await unpublished(how, fake, mira)
+    zorvath = join(fake, alice.guild, "Zorvath")
+    number = await post_unpublished(how, mira, zorvath, UNSEEN)
     bob = join(fake, alice.guild, "bob")
 
     seen = await everything_a_member_reads(bob, zorvath)

@@ -28,7 +28,17 @@ from bot.store import Store
 from bot.store.posting import Draft, PostPolicy
 from bot.web.app import make_app
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, free_port, join, moderator, new_guild, peek, running_bot_on
+from tests.harness import (
+    PLAIN_PERMISSIONS,
+    UNPUBLISHED,
+    free_port,
+    join,
+    moderator,
+    new_guild,
+    peek,
+    post_unpublished,
+    running_bot_on,
+)
 
 pytestmark = pytest.mark.both_backends
 
@@ -141,7 +151,8 @@ async def test_hostile_text_and_names_are_shown_as_text(
 
 async def crawl(site: str, slug: str) -> dict[str, str]:
     """Every page of a published server that the site links to, from its index, its feeds and the sitemaps,
-    followed the way a search engine or a feed reader would: path → body."""
+    followed the way a search engine or a feed reader would: path → body (the sitemap index's links to
+    other servers are not followed)."""
     bodies: dict[str, str] = {}
     waiting = [f"{slug}/", f"{slug}/feed.atom", "/sitemap.xml", f"{slug}/sitemap.xml"]
     while waiting:
@@ -155,7 +166,7 @@ async def crawl(site: str, slug: str) -> dict[str, str]:
             link = html.unescape(link).removeprefix("https://reviews.example")
             if link.startswith("?"):  # the pager's links
                 link = path.split("?")[0] + link
-            if link.startswith("/") and not link.startswith("/static/") and not link.endswith(".png"):
+            if link.startswith(f"{slug}/") and not link.endswith(".png"):  # this server's pages only
                 waiting.append(link)
     return bodies
 
@@ -187,6 +198,27 @@ async def test_a_member_who_opts_out_is_named_on_no_page_of_the_site(
     pages = await crawl(site, slug)
     assert their_page in pages
     assert all("Quillon" in pages[path] for path in (f"{slug}/", f"{slug}/feed.atom", their_page))
+
+
+@pytest.mark.parametrize("how", UNPUBLISHED)
+async def test_an_impression_not_published_is_on_no_page_of_the_site(
+    site: str, fake: FakeDiscord, guild: FakeGuild, mira: Member, how: str
+) -> None:
+    slug = await publish(mira)
+    for n in range(3):
+        await post(join(fake, guild, f"reader{n}", PLAIN_PERMISSIONS), f"Published view {n}.", overall=7)
+    zorvath = join(fake, guild, "Zorvath", PLAIN_PERMISSIONS)
+    await post(zorvath, "Zorvath's published words.", overall=7)  # so Zorvath has a reviewer page
+    number = await post_unpublished(how, mira, zorvath, "Zorvath's unseen words.")
+
+    pages = await crawl(site, slug)
+
+    assert any("Published view 2." in body for path, body in pages.items() if path.endswith("feed.atom"))
+    assert any("Overall 7.0 · 4 reviewers" in body for body in pages.values())
+    [zorvaths_page] = [body for path, body in pages.items() if "/reviewer/" in path and "Zorvath" in body]
+    assert "Zorvath's published words." in html.unescape(zorvaths_page) and "1 impression ·" in zorvaths_page
+    shown = [path for path, body in pages.items() if "unseen words" in body or f'id="{number}"' in body]
+    assert shown == [], f"a {how} impression is on {shown}"
 
 
 async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceback(
