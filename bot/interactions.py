@@ -11,6 +11,7 @@ from discord import app_commands
 
 from bot.failures import handle_interaction_error, release_response
 from bot.models import Impression, Series
+from bot.parsing import is_blank
 from bot.permissions import PRIVILEGED, REFUSALS, Level, LevelRefused
 from bot.render import TEXT_INPUT_ID
 from bot.render.impressions import render_impression_card, render_withdrawn
@@ -110,7 +111,9 @@ async def actor_of(interaction: discord.Interaction) -> Actor:
         return cached
     guild_id = guild_of(interaction)
     is_moderator = await moderates(services_of(interaction), interaction.user, guild_id)
-    actor = Actor(interaction.user.id, interaction.user.display_name, is_moderator, guild_id)
+    # A name of fillers or zero-width spaces shows as nothing on a card: the username then (never blank).
+    name = interaction.user.display_name
+    actor = Actor(interaction.user.id, interaction.user.name if is_blank(name) else name, is_moderator, guild_id)
     interaction.extras["actor"] = actor
     return actor
 

@@ -34,6 +34,28 @@ def stored_id(text: str) -> int | None:
     return number_below(text, INT64.stop)
 
 
+_NONCHARACTERS = frozenset("\ufffe\uffff")  # never text (XML cannot hold them either)
+# Letters and symbols that show nothing: the fillers members type for a "blank" name or message (the
+# Hangul fillers, the blank braille pattern) and the variation selectors, which only change what precedes.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800") | frozenset(map(chr, range(0xFE00, 0xFE10)))
+
+
+def is_invisible(char: str) -> bool:
+    """Control, format (zero-width, bidi overrides and isolates), lone surrogate and noncharacters."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs") or char in _NONCHARACTERS
+
+
+def is_blank(text: str) -> bool:
+    """Whether nothing of `text` would show: only spaces, invisible characters and blank fillers. Such text
+    passed every `strip()` as a title, an impression or a reason, and showed as nothing at all."""
+    return all(char.isspace() or char in _BLANK or is_invisible(char) for char in text)
+
+
+def shown_text(value: object) -> str | None:
+    """`value` without its surrounding spaces, when it is a string that shows something (see `is_blank`)."""
+    return value.strip() if isinstance(value, str) and not is_blank(value) else None
+
+
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Where JSON text can hold either: as an escape ("\u0000", "\ud800"), or a surrogate as itself. (An
 # escaped backslash before "u" also matches: then the document is walked for nothing.)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.client import ReviewBot
 from bot.models import SERIES_EPISODES_MAX
-from bot.services.catalog_import import ImportError_, download, import_offline_database
+from bot.services.catalog_import import ImportError_, download, entry_from_offline, import_offline_database
 from tests.cli import query, run_tool
 from tests.fakediscord import Member
 from tests.harness import served_locally
@@ -223,3 +223,12 @@ def test_no_entry_a_dataset_holds_stops_the_import(database: Path, entries: list
     assert episodes <= SERIES_EPISODES_MAX and ids < 2**63
     for (title,) in query(database, "SELECT title FROM series"):
         assert "\x00" not in title and title.encode("utf-8")
+
+
+def test_a_dataset_title_or_name_that_shows_nothing_is_no_title_or_name() -> None:
+    with pytest.raises(ValueError, match="no title"):
+        entry_from_offline({"sources": ["https://anidb.net/anime/1"], "title": "\u200b\u3164 "})
+    entry = entry_from_offline(
+        {"sources": ["https://anidb.net/anime/1"], "title": "Real", "synonyms": ["\u2800", "Alias"]}
+    )
+    assert entry.synonyms == ["Alias"]

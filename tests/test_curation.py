@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.client import ReviewBot
+from bot.services.curation import parse_curation_form
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import join, moderator, peek
 
@@ -240,3 +241,23 @@ def test_a_submitted_form_is_merged_three_ways(
     changed = {key: s for key, t, n, s in zip(keys, then, now, sent, strict=True) if s not in (t, n)}
     assert found.changes == {key: s for key, s in changed.items() if then[keys.index(key)] == now[keys.index(key)]}
     assert found.conflicts == tuple(key for key in changed if then[keys.index(key)] != now[keys.index(key)])
+
+
+def test_blank_texts_lines_and_items_of_the_curation_form_are_left_out() -> None:
+    """Zero-width spaces and fillers show nothing: as a synopsis they are none, as a keyword no keyword."""
+    read = parse_curation_form(
+        {
+            "synopsis": "\u3164 \u200b",
+            "synopsis_credit": "\u2800",
+            "keywords": "mecha, \u200b, space",
+            "notables": "Animation - BONES\n\u2060\u3164\n",
+            "links": "\u200b\nSite | https://example.org",
+        }
+    )
+    assert read == {
+        "synopsis": None,
+        "synopsis_credit": None,
+        "keywords": ["mecha", "space"],
+        "notables": ["Animation - BONES"],
+        "links": [{"label": "Site", "url": "https://example.org"}],
+    }

@@ -109,6 +109,21 @@ async def test_hostile_text_stays_inert_on_every_path_it_reaches(
         assert_inert((await alice.slash("impression show", id=typed)).message)
 
 
+async def test_a_member_whose_name_shows_nothing_is_named_by_their_username(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member
+) -> None:
+    """A display name of Hangul fillers and zero-width spaces (a common "invisible name") showed as an
+    empty row of the ratings table and "'s impression" on the card."""
+    ghost = join(fake, alice.guild, "ghostfox")
+    ghost.user["global_name"] = "\u3164\u200b\u3164"
+    card = await posted(ghost, "Who wrote this?", overall=6)
+    assert card.embed["author"]["name"] == "ghostfox's impression"
+    series_card = await alice.slash("series lookup", title=await rouge(alice))
+    table = next(f["value"] for f in series_card.embed["fields"] if f["name"].startswith("Ratings"))
+    assert any(line.endswith(f"ghostfox #{card.impression_id}") for line in table.splitlines()), table
+    assert rows(bot, "SELECT author_name FROM impressions WHERE id = ?", card.impression_id) == [("ghostfox",)]
+
+
 async def test_curated_texts_are_shown_inert_on_the_card(fake: FakeDiscord, alice: Member) -> None:
     owner = join(fake, alice.guild, "owner", user=fake.owner_user)
     added = await owner.slash("series add", title="Fixture Hostile [x](http://evil) Show")

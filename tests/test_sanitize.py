@@ -9,9 +9,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Average, Impression, Link, Ratings, ReviewerRow, Scores, Series
-from bot.parsing import read_json, storable
+from bot.parsing import is_blank, is_invisible, read_json, storable
 from bot.render.impressions import TABLE_WIDTH, render_impression_card, render_ratings_table
-from bot.render.text import ZERO_WIDTH_SPACE, cell, display_width, is_invisible, md, plain
+from bot.render.text import ZERO_WIDTH_SPACE, cell, display_width, md, plain
 from tests.markdown_model import ESCAPED, LINE_BLOCK, live, live_masked_links, problems, unescape
 
 # What must never stay live, written out here rather than taken from the sanitizer under test.
@@ -72,6 +72,29 @@ def test_a_cell_has_its_exact_width_and_cannot_close_the_block(text: str, width:
     assert display_width(shown) == width
     assert "`" not in shown and "\n" not in shown
     assert not any(is_invisible(c) for c in shown)
+
+
+# What shows nothing though the sanitizer keeps it (written out here, not taken from the code under test):
+# the Hangul fillers and the blank braille pattern members type for "empty" names, the variation
+# selectors, and the zero-width joiner (kept to hold emoji together).
+SHOWS_NOTHING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u200d" + "".join(map(chr, range(0xFE00, 0xFE10))))
+BLANKISH = st.text(
+    alphabet=st.one_of(
+        st.sampled_from([*SHOWS_NOTHING, " ", "\n", "\t", "\u200b", "\u200e", "\u202e", "\u2060", "\ufeff", "\x00"]),
+        st.characters(),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(BLANKISH)
+@example("\u200b\u2060\u3164 \ufe0f")
+@example("\u3164x")
+def test_a_text_is_blank_exactly_when_nothing_of_it_would_show(text: str) -> None:
+    """Blank text (refused as an impression, a reason or a title) is text the sanitizer shows as nothing."""
+    shown = plain(text, 1_000)
+    assert is_blank(text) == all(c.isspace() or c in SHOWS_NOTHING for c in shown), repr(text)
 
 
 def _impression(text: str, author: str, spoiler: bool, scores: Scores) -> Impression:

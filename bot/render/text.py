@@ -25,6 +25,8 @@ import unicodedata
 
 from wcwidth import wcwidth
 
+from bot.parsing import is_invisible
+
 # Characters Discord's markdown gives a meaning anywhere in a line: the escape itself, emphasis,
 # underline, strike, code, spoilers, masked links, and mentions or timestamps (<@…>, <t:…>).
 INLINE_MARKDOWN = frozenset("\\*_~`|[]<")
@@ -35,14 +37,6 @@ _NUMBERED_LIST_DOT = re.compile(r"(?m)^[ \t]*\d+(\.)")
 _MASS_MENTION = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 ZERO_WIDTH_SPACE = "\u200b"
 ELLIPSIS = "…"
-
-
-_NONCHARACTERS = frozenset("\ufffe\uffff")  # never text (XML cannot hold them either)
-
-
-def is_invisible(char: str) -> bool:
-    """Control, format (zero-width, bidi overrides and isolates), lone surrogate and noncharacters."""
-    return unicodedata.category(char) in ("Cc", "Cf", "Cs") or char in _NONCHARACTERS
 
 
 def visible(text: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.models import SERIES_EPISODES_MAX, Series
-from bot.parsing import EARLIEST, LATEST, link_url, read_json
+from bot.parsing import EARLIEST, LATEST, link_url, read_json, shown_text
 from bot.services.airing import MAX_EPISODES
 from bot.store.catalog import Enrichment
 
@@ -59,7 +59,7 @@ def clean_description(raw: str | None) -> str | None:
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if len(text) > MAX_SYNOPSIS:
         text = text[: MAX_SYNOPSIS - 1].rsplit(" ", 1)[0] + "…"
-    return text or None
+    return shown_text(text)
 
 
 class AniListClient:
@@ -105,7 +105,8 @@ class AniListClient:
 
 
 def _text(value: object, limit: int) -> str | None:
-    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+    text = shown_text(value)
+    return text[:limit] if text else None
 
 
 def _object(media: dict[str, Any], key: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.parsing import EARLIEST, LATEST, link_url
+from bot.parsing import EARLIEST, LATEST, link_url, shown_text
 from bot.services.airing import JST
 
 FORMATS = {"tv": "TV", "movie": "Movie", "ova": "OVA", "web": "ONA"}
@@ -39,7 +39,7 @@ def tokyo_date(instant: object) -> str | None:
 
 
 def _strings(value: object) -> list[str]:
-    return [item for item in value if isinstance(item, str) and item.strip()] if isinstance(value, list) else []
+    return [item for item in value if shown_text(item)] if isinstance(value, list) else []
 
 
 def _object(value: object) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def english_title(item: dict[str, Any]) -> str | None:
 
 def bangumi_row(item: object) -> list[Any]:
     """One `items[]` element as a bundle row (COLUMNS, romaji still empty); ValueError when unusable."""
-    if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item["title"].strip():
+    if not isinstance(item, dict) or not shown_text(item.get("title")):
         raise ValueError("an item without a title")
     english = english_title(item)
     original = item["title"].strip()

@@ -21,7 +21,7 @@ import aiohttp
 from tqdm import tqdm
 
 from bot.models import SERIES_EPISODES_MAX, CatalogEntry
-from bot.parsing import NotUtf8, read_json
+from bot.parsing import NotUtf8, read_json, shown_text
 from bot.services.airing import JST, parse_broadcast
 from bot.services.title_index import is_unspaced_script
 from bot.store.backfill import STARTER_BACKFILL_KEY, CatalogBackfill
@@ -133,16 +133,12 @@ def backfill_starter_catalog(database: Path | str) -> int | None:
 # -- anime-offline-database ----------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def _strings(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
         raise ValueError("expected a list of strings")
-    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
+    return [text for text in map(shown_text, value) if text]
 
 
 def entry_from_offline(item: Any) -> CatalogEntry:
@@ -152,7 +148,7 @@ def entry_from_offline(item: Any) -> CatalogEntry:
     sources = [s for s in _strings(item.get("sources")) if s.startswith(("https://", "http://"))]
     if not sources:
         raise ValueError("no usable sources")
-    title = _text(item.get("title"))
+    title = shown_text(item.get("title"))
     if title is None:
         raise ValueError("no title")
     episodes = item.get("episodes")
@@ -177,7 +173,7 @@ def entry_from_offline(item: Any) -> CatalogEntry:
         year=year,
         studios=_strings(item.get("studios")),
         keywords=_strings(item.get("tags"))[:MAX_KEYWORDS],
-        picture=_text(item.get("picture")),
+        picture=shown_text(item.get("picture")),
     )
 
 

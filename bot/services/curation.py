@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import SERIES_EPISODES_MAX, CatalogEntry, Series
-from bot.parsing import EARLIEST, LATEST, link_url
+from bot.parsing import EARLIEST, LATEST, is_blank, link_url, shown_text
 from bot.services.impressions import Actor
 from bot.services.search import SeriesSearch
 from bot.store.catalog import CatalogStore
@@ -23,7 +23,7 @@ def parse_links(text: str) -> list[dict[str, str]]:
     """One link per line: `Label | https://…`."""
     links = []
     for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+        if is_blank(line):
             continue
         match = _LINK.match(line)
         if match is None:
@@ -75,8 +75,8 @@ class CurationService:
 
     @staticmethod
     def _check_facts(title: str | None, kind: str | None, episodes: int | None) -> None:
-        if title is not None and not 1 <= len(title.strip()) <= 200:
-            raise InvalidInput("A title has 1 to 200 characters.")
+        if title is not None and (is_blank(title) or len(title.strip()) > 200):
+            raise InvalidInput("A title has 1 to 200 characters, and something in it that shows.")
         if kind is not None and kind not in FORMATS:
             raise InvalidInput(f"The format is one of {', '.join(FORMATS)}.")
         if episodes is not None and not 1 <= episodes <= SERIES_EPISODES_MAX:
@@ -153,10 +153,10 @@ class CurationService:
 def parse_curation_form(raw: dict[str, str]) -> dict[str, Any]:
     """The curation form's texts (those it was given: the changed ones), as the fields the catalog stores."""
     readers: dict[str, Callable[[str], Any]] = {
-        "synopsis": lambda text: text.strip() or None,
-        "synopsis_credit": lambda text: text.strip() or None,
-        "keywords": lambda text: [k.strip() for k in text.split(",") if k.strip()][:20],
-        "notables": lambda text: [n.strip() for n in text.splitlines() if n.strip()][:10],
+        "synopsis": shown_text,
+        "synopsis_credit": shown_text,
+        "keywords": lambda text: [k for k in map(shown_text, text.split(",")) if k][:20],
+        "notables": lambda text: [n for n in map(shown_text, text.splitlines()) if n][:10],
         "links": parse_links,
     }
     return {key: read(raw[key]) for key, read in readers.items() if key in raw}

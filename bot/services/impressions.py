@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import CATEGORY_FIELDS, IMPRESSION_TEXT_MAX, Impression, Scores, Series, SeriesFacts
-from bot.parsing import is_number
+from bot.parsing import is_blank, is_number
 from bot.services.impression_ids import Plan, new_nonce
 from bot.services.series import parse_series_ref
 from bot.store.catalog import CatalogStore
@@ -87,7 +87,7 @@ def check_scores(scores: Scores) -> None:
 
 def check_text(text: str) -> str:
     stripped = text.strip()
-    if not stripped:
+    if is_blank(stripped):  # also a text of zero-width spaces or fillers: it would show as nothing
         raise InvalidInput("Your impression is empty. Write what you thought of the episodes you watched.")
     if len(stripped) > IMPRESSION_TEXT_MAX:
         raise InvalidInput(

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import Impression
+from bot.parsing import is_blank
 from bot.services.impressions import Actor, parse_impression_ref
 from bot.store.export import export_guild
 from bot.store.impressions import ImpressionStore
@@ -41,7 +42,7 @@ class BanTarget:
 
 def check_reason(reason: str | None, *, required: bool = True) -> str | None:
     text = (reason or "").strip()
-    if not text:
+    if is_blank(text):
         if required:
             raise InvalidInput("Give a reason: the member is told it, and it goes into the audit log.")
         return None
