@@ -97,6 +97,27 @@ def test_a_text_is_blank_exactly_when_nothing_of_it_would_show(text: str) -> Non
     assert is_blank(text) == all(c.isspace() or c in SHOWS_NOTHING for c in shown), repr(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(HOSTILE, BLANKISH, CJK_NAMES),
+    st.one_of(st.none(), st.integers(1900, 2100)),
+    st.sampled_from([None, "TV", "Movie", "OVA", "ONA", "Special"]),
+    st.one_of(st.none(), HOSTILE, BLANKISH),
+)
+@example("\u200b", None, None, None)
+@example("\u3164", None, None, "\u200b")
+def test_a_suggestion_always_has_a_name_discord_takes_and_a_member_can_read(
+    title: str, year: int | None, kind: str | None, matched: str | None
+) -> None:
+    """Discord refuses a whole autocomplete answer over one choice named with nothing (1 to 100 characters)."""
+    from bot.models import SeriesLabel
+    from bot.render.series import render_choice_name
+    from bot.services.series import Suggestion
+
+    name = render_choice_name(Suggestion(SeriesLabel(4772, title, year, kind), matched))
+    assert 1 <= len(name) <= 100 and not is_blank(name), repr(name)
+
+
 def _impression(text: str, author: str, spoiler: bool, scores: Scores) -> Impression:
     return Impression(
         id=628, guild_id=1, series_id=4772, author_id=2, author_name=author, scope="episodes",

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.models import Ratings, Series
-from bot.parsing import link_url
+from bot.parsing import is_blank, link_url
 from bot.render import COLOUR_CARD, kept_views, persistent_view
 from bot.render.charts import render_charts_button
 from bot.render.errors import render_user_error
@@ -73,7 +73,10 @@ def render_choice_name(suggestion: Suggestion) -> str:
     label = suggestion.label
     suffix = describe_label(label.year, label.format)
     title = plain(label.title, CHOICE_MAX)
-    also = f" · {plain(suggestion.matched_name, CHOICE_MAX)}" if suggestion.matched_name else ""
+    if is_blank(title):  # stored before such titles were refused: an empty choice fails the whole answer
+        title = series_ref(label.series_id)
+    matched = suggestion.matched_name
+    also = f" · {plain(matched, CHOICE_MAX)}" if matched and not is_blank(matched) else ""
     budget = CHOICE_MAX - len(suffix) - 1
     if also and len(title) + len(also) > budget:
         also = plain(also, max(0, budget - len(title))) if budget - len(title) > 8 else ""
