@@ -117,6 +117,27 @@ def fingerprint(database: Path | str) -> str:
     return digest.hexdigest()
 
 
+def guild_fingerprint(database: Path | str, guild_id: int) -> str:
+    """A digest of one server's rows, in every table that has a guild_id column (either backend)."""
+    digest = hashlib.blake2b(digest_size=16)
+    with peek(database) as conn:
+        if isinstance(database, str):
+            listed = (
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND column_name = 'guild_id' ORDER BY table_name"
+            )
+        else:
+            listed = (
+                "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' "
+                "AND c.name = 'guild_id' ORDER BY m.name"
+            )
+        for (table,) in conn.execute(listed).fetchall():
+            found = conn.execute(f"SELECT * FROM {table} WHERE guild_id = ?", (guild_id,)).fetchall()
+            rows = sorted(repr(tuple(row)) for row in found)
+            digest.update(f"{table}:{len(rows)}:".encode() + "\n".join(rows).encode())
+    return digest.hexdigest()
+
+
 @contextlib.contextmanager
 def seeded_postgresql(request: pytest.FixtureRequest) -> Iterator[str]:
     """The address of a fresh PostgreSQL database holding the schema and the starter catalog (copied

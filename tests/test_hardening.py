@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import logging
 import re
@@ -14,7 +15,16 @@ from bot.client import ReviewBot
 from bot.models import CATEGORIES, CATEGORY_FIELDS
 from bot.render.text import display_width
 from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, FakeDiscord, FakeGuild, Member, Reply
-from tests.harness import UNPUBLISHED, answers_withheld, join, moderator, new_guild, peek, post_unpublished
+from tests.harness import (
+    UNPUBLISHED,
+    answers_withheld,
+    guild_fingerprint,
+    join,
+    moderator,
+    new_guild,
+    peek,
+    post_unpublished,
+)
 from tests.markdown_model import live_masked_links, problems
 
 pytestmark = pytest.mark.both_backends
@@ -330,6 +340,57 @@ async def test_a_forged_reject_of_another_servers_impression_opens_no_form(
         reply = await mira.click(forged, label)
         assert reply.callback_type == 4 and reply.ephemeral and "No " in reply.text, label
     assert rows(bot, "SELECT status FROM impressions WHERE id = ?", theirs) == [("pending",)]
+
+
+async def test_a_moderator_of_another_server_changes_nothing_here_whatever_they_name(
+    bot: ReviewBot, fake: FakeDiscord, alice: Member, mira: Member
+) -> None:
+    """Here: a featured impression, a hidden one, a pending one, an open report, a ban of a member both
+    servers share, a watched series with this server's schedule. Another server's moderator names all of it
+    (numbers typed, this server's buttons forged) and does the same to their own server's (the same series,
+    the same member): every row of this server stays as it was. Each write's own guild filter is what
+    keeps it so; removing one passed every test before this one."""
+    guild = alice.guild
+    rouge_ref = await rouge(alice)
+    shown = (await posted(alice, "Featured here.")).impression_id
+    await mira.slash("mod feature", id=str(shown))
+    hidden = (await posted(join(fake, guild, "bob"), "Hidden here.")).impression_id
+    await mira.slash("mod hide", id=str(hidden), reason="spoilers")
+    carol = join(fake, guild, "carol")
+    await carol.submit(
+        await carol.context_menu("Report impression", (await alice.slash("impression show", id=str(shown))).message),
+        text="Off topic.",
+    )
+    reports = copy.deepcopy((await mira.slash("mod reports")).message)
+    await mira.slash("watch schedule", series=rouge_ref, date="2024-01-10", time="01:25")
+    await mira.slash("watch add", series=rouge_ref)
+    shared = fake.make_user("shared")
+    await mira.slash("mod ban", member=join(fake, guild, "shared", user=shared), reason="flooding")
+    await mira.slash("mod settings", approval=True)
+    pending = (await posted(join(fake, guild, "dave"), "Waiting here.")).impression_id
+    queue = copy.deepcopy((await mira.slash("mod queue")).message)
+
+    elsewhere = await new_guild(fake, bot, "Elsewhere")
+    theirs = await moderator(fake, elsewhere, "theirs")
+    their_member = join(fake, elsewhere, "shared", user=shared)
+    await theirs.slash("mod ban", member=their_member, reason="theirs to lift")
+    await theirs.slash("watch schedule", series=rouge_ref, date="2024-01-11", time="02:00")
+    await theirs.slash("watch add", series=rouge_ref)
+    before = guild_fingerprint(bot.settings.database, guild.id)
+
+    for number in (shown, hidden, pending):
+        for command in ("mod hide", "mod restore", "mod feature", "mod unfeature"):
+            options = {"reason": "not yours"} if command == "mod hide" else {}
+            refused = await theirs.slash(command, id=str(number), **options)
+            assert refused.ephemeral and refused.text.startswith(f"No impression #{number}"), (command, refused.text)
+    for message, labels in ((reports, ("Hide impression", "Dismiss")), (queue, ("Approve",))):
+        for label in labels:
+            assert (await theirs.click(message, label)).ephemeral, label
+    await theirs.slash("mod unban", member=their_member)  # their own ban, of the member this server banned too
+    await theirs.slash("watch remove", series=rouge_ref)  # their own watch, of the series this server watches
+    await theirs.slash("watch schedule", series=rouge_ref, reset=True)  # their own schedule of it
+
+    assert guild_fingerprint(bot.settings.database, guild.id) == before
 
 
 # -- D. redelivery and repeats ------------------------------------------------------------------------
