@@ -391,6 +391,9 @@ async def test_a_moderator_of_another_server_changes_nothing_here_whatever_they_
     await theirs.slash("watch schedule", series=rouge_ref, reset=True)  # their own schedule of it
 
     assert guild_fingerprint(bot.settings.database, guild.id) == before
+    for table in ("reviewer_bans", "watches", "guild_schedules"):  # while their own are gone
+        assert rows(bot, f"SELECT count(*) FROM {table} WHERE guild_id = ?", elsewhere.id) == [(0,)], table
+        assert rows(bot, f"SELECT count(*) FROM {table} WHERE guild_id = ?", guild.id) == [(1,)], table
 
 
 # -- D. redelivery and repeats ------------------------------------------------------------------------
