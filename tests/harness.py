@@ -102,38 +102,23 @@ async def answers_withheld(fake: FakeDiscord, member: Member) -> AsyncIterator[a
         release.set()
 
 
-def fingerprint(database: Path | str) -> str:
+def fingerprint(database: Path | str, guild_id: int | None = None) -> str:
     """A digest of every row of every table of a bot's database (either backend): equal before and
-    after, nothing was written."""
+    after, nothing was written. With `guild_id`: that server's rows, in every table with a guild_id column."""
     digest = hashlib.blake2b(digest_size=16)
     with peek(database) as conn:
         if isinstance(database, str):
-            listed = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-        else:
-            listed = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        for (table,) in conn.execute(listed).fetchall():
-            rows = sorted(repr(tuple(row)) for row in conn.execute(f"SELECT * FROM {table}").fetchall())
-            digest.update(f"{table}:{len(rows)}:".encode() + "\n".join(rows).encode())
-    return digest.hexdigest()
-
-
-def guild_fingerprint(database: Path | str, guild_id: int) -> str:
-    """A digest of one server's rows, in every table that has a guild_id column (either backend)."""
-    digest = hashlib.blake2b(digest_size=16)
-    with peek(database) as conn:
-        if isinstance(database, str):
-            listed = (
-                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
-                "AND column_name = 'guild_id' ORDER BY table_name"
+            listed = "SELECT tablename FROM pg_tables t WHERE schemaname = 'public'"
+            of_guilds = (
+                " AND EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = 'public' "
+                "AND c.table_name = t.tablename AND c.column_name = 'guild_id')"
             )
         else:
-            listed = (
-                "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' "
-                "AND c.name = 'guild_id' ORDER BY m.name"
-            )
-        for (table,) in conn.execute(listed).fetchall():
-            found = conn.execute(f"SELECT * FROM {table} WHERE guild_id = ?", (guild_id,)).fetchall()
-            rows = sorted(repr(tuple(row)) for row in found)
+            listed = "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+            of_guilds = " AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'guild_id')"
+        where, params = ("", ()) if guild_id is None else (" WHERE guild_id = ?", (guild_id,))
+        for (table,) in conn.execute(listed + ("" if guild_id is None else of_guilds) + " ORDER BY 1").fetchall():
+            rows = sorted(repr(tuple(row)) for row in conn.execute(f"SELECT * FROM {table}{where}", params).fetchall())
             digest.update(f"{table}:{len(rows)}:".encode() + "\n".join(rows).encode())
     return digest.hexdigest()
 

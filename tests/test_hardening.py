@@ -18,7 +18,7 @@ from tests.fakediscord import MANAGE_GUILD, MANAGE_MESSAGES, PLAIN_PERMISSIONS, 
 from tests.harness import (
     UNPUBLISHED,
     answers_withheld,
-    guild_fingerprint,
+    fingerprint,
     join,
     moderator,
     new_guild,
@@ -376,7 +376,7 @@ async def test_a_moderator_of_another_server_changes_nothing_here_whatever_they_
     await theirs.slash("mod ban", member=their_member, reason="theirs to lift")
     await theirs.slash("watch schedule", series=rouge_ref, date="2024-01-11", time="02:00")
     await theirs.slash("watch add", series=rouge_ref)
-    before = guild_fingerprint(bot.settings.database, guild.id)
+    before = fingerprint(bot.settings.database, guild.id)
 
     for number in (shown, hidden, pending):
         for command in ("mod hide", "mod restore", "mod feature", "mod unfeature"):
@@ -390,7 +390,7 @@ async def test_a_moderator_of_another_server_changes_nothing_here_whatever_they_
     await theirs.slash("watch remove", series=rouge_ref)  # their own watch, of the series this server watches
     await theirs.slash("watch schedule", series=rouge_ref, reset=True)  # their own schedule of it
 
-    assert guild_fingerprint(bot.settings.database, guild.id) == before
+    assert fingerprint(bot.settings.database, guild.id) == before
     for table in ("reviewer_bans", "watches", "guild_schedules"):  # while their own are gone
         assert rows(bot, f"SELECT count(*) FROM {table} WHERE guild_id = ?", elsewhere.id) == [(0,)], table
         assert rows(bot, f"SELECT count(*) FROM {table} WHERE guild_id = ?", guild.id) == [(1,)], table
