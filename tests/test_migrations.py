@@ -47,6 +47,22 @@ async def test_an_empty_database_gets_the_whole_schema_in_wal_mode(database_path
     assert _user_version(database_path) == len(bundled_migrations())
 
 
+async def test_both_connections_that_write_commit_durably(database_path: Path) -> None:
+    """A member's post (the group-commit writer) and a moderator's action (the transaction writer) each
+    reach the disk before they are answered: synchronous FULL (2) in WAL mode, foreign keys kept."""
+    store = await Store.open(database_path)
+    pragmas = ("journal_mode", "synchronous", "foreign_keys")
+    try:
+        posting = await store.db.write(
+            lambda conn: tuple(conn.execute(f"PRAGMA {name}").fetchone()[0] for name in pragmas)
+        )
+        async with store.db.transaction() as conn:
+            acting = tuple([(await (await conn.execute(f"PRAGMA {name}")).fetchone())[0] for name in pragmas])
+    finally:
+        await store.close()
+    assert posting == acting == ("wal", 2, 1)
+
+
 async def test_reopening_keeps_rows_and_reapplies_nothing(database_path: Path) -> None:
     store = await Store.open(database_path)
     async with store.db.transaction() as conn:
