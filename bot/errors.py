@@ -29,6 +29,13 @@ class UserFacingError(Exception):
         return self.template.format(*(quote(value) for value in self.untrusted))
 
 
+# Who may not: one sentence per level, the same from the declared check (bot/permissions.py) and from
+# the service's own.
+ONLY_MODERATORS = "Only moderators (Manage Messages or Manage Server in this server, or its mod role) can do that."
+ONLY_CURATORS = "Only curators can change the catalog (the bot's owners, or moderators of a curator server)."
+ONLY_OWNERS = "Only the bot's owners (OWNER_IDS) can do that."
+
+
 class NotFound(UserFacingError):
     pass
 

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.errors import ONLY_CURATORS, ONLY_MODERATORS, ONLY_OWNERS
+
 LEVEL_KEY = "level"
 T = TypeVar("T")
 
@@ -36,11 +38,7 @@ class Level(StrEnum):
 
 PRIVILEGED = frozenset({Level.MODERATOR, Level.CURATOR, Level.OWNER})
 
-REFUSALS = {
-    Level.MODERATOR: "Only moderators (Manage Messages or Manage Server in this server, or its mod role) can do that.",
-    Level.CURATOR: "Only curators can change the catalog (the bot's owners, or moderators of a curator server).",
-    Level.OWNER: "Only the bot's owners (OWNER_IDS) can do that.",
-}
+REFUSALS = {Level.MODERATOR: ONLY_MODERATORS, Level.CURATOR: ONLY_CURATORS, Level.OWNER: ONLY_OWNERS}
 
 
 class LevelRefused(app_commands.CheckFailure):

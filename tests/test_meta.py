@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -13,7 +14,9 @@ from discord import app_commands
 
 from bot.client import ReviewBot
 from bot.config import load_settings
+from bot.errors import PermissionDenied
 from bot.permissions import PRIVILEGED, REFUSALS, Level, level_of
+from bot.services.impressions import Actor
 from tests.fakediscord import FakeDiscord, Member
 from tests.harness import fingerprint
 
@@ -152,6 +155,70 @@ async def test_everything_declares_a_level_and_a_plain_member_is_refused_every_p
     assert fingerprint(bot.settings.database) == before, "a refused member changed the database"
     # The /mod group alone has 14 subcommands; all of them, /mod queue and /mod export included, are here.
     assert {"/mod queue", "/mod export", "/admin sync", "/series merge", "button RejectButton"} <= set(refused)
+
+
+# Who each is meant for, written out apart from the declarations they hold: the walk above reads the
+# declared level, so a command declared for members by mistake would leave the walk and pass it (a
+# service's own check then refuses it, in the same sentence for curators). A new command counts as a
+# members' one unless named here; a new button or form must be added below.
+CURATORS_COMMANDS = {"series add", "series edit", "series merge"}
+AUTHORS_COMMANDS = {"impression edit", "impression delete"}  # anyone starts them; the service checks the author
+BUTTONS_MEANT = {
+    "ApproveButton": Level.MODERATOR, "RejectButton": Level.MODERATOR, "DismissReport": Level.MODERATOR,
+    "HideReported": Level.MODERATOR, "EditInsteadButton": Level.AUTHOR, "SeriesChartButton": Level.MEMBER,
+    "MemberChartButton": Level.MEMBER, "EpisodePostButton": Level.MEMBER, "PagerButton": Level.MEMBER,
+    "SeriesImpressionsButton": Level.MEMBER, "SeriesPostButton": Level.MEMBER, "SeriesPick": Level.MEMBER,
+}  # fmt: skip
+FORMS_MEANT = {
+    "reject_form": Level.MODERATOR, "curation_form": Level.CURATOR, "edit_form": Level.AUTHOR,
+    "post_form": Level.MEMBER, "quick_form": Level.MEMBER, "report_form": Level.MEMBER,
+}  # fmt: skip
+
+
+def level_meant(path: str) -> Level:
+    group = path.split()[0]
+    if group == "admin":
+        return Level.OWNER
+    if group in ("mod", "watch"):
+        return Level.MODERATOR
+    if path in CURATORS_COMMANDS:
+        return Level.CURATOR
+    return Level.AUTHOR if path in AUTHORS_COMMANDS else Level.MEMBER
+
+
+async def test_every_command_button_and_form_declares_the_level_it_is_meant_for(bot: ReviewBot) -> None:
+    declared = {
+        command.qualified_name: level_of(command)
+        for command in bot.tree.walk_commands()
+        if isinstance(command, app_commands.Command)
+    }
+    assert declared == {path: level_meant(path) for path in declared}
+    [menu] = bot.tree.get_commands(type=discord.AppCommandType.message)
+    assert level_of(menu) is Level.MEMBER  # type: ignore[arg-type]
+    assert {item.__name__: getattr(item, "level", None) for item in bot.persistent_items} == BUTTONS_MEANT
+    assert {route.handler.__name__: route.level for route in bot.form_routes} == FORMS_MEANT
+
+
+async def test_every_moderator_and_curator_service_refuses_a_plain_member_before_reading_anything(
+    bot: ReviewBot, alice: Member
+) -> None:
+    """The second line: each service method that acts for someone (the actor its first argument) checks
+    them itself, whatever else it is given, in the first line's sentence; reporting is for every member."""
+    plain = Actor(int(alice.user["id"]), "alice", is_moderator=False, guild_id=alice.guild.id)
+    members_own = {"report", "is_curator", "require_curator"}
+    tried = []
+    for service in (bot.services.moderation, bot.services.watches, bot.services.curation):
+        for name, method in inspect.getmembers(service, inspect.iscoroutinefunction):
+            parameters = list(inspect.signature(method).parameters)
+            if name.startswith("_") or name in members_own or parameters[:1] != ["actor"]:
+                continue
+            trips = bot.store.db.round_trips
+            with pytest.raises(PermissionDenied) as refused:
+                await method(plain, *[None] * (len(parameters) - 1))
+            assert str(refused.value) in REFUSALS.values(), (name, str(refused.value))
+            assert bot.store.db.round_trips == trips, f"{name} read before it refused"
+            tried.append(name)
+    assert len(tried) >= 20, tried  # the walk still finds them (moderation 14, watches 4, curation 4)
 
 
 async def test_the_meta_test_catches_a_command_without_a_level(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.errors import ONLY_CURATORS, InvalidInput, NotFound, PermissionDenied
 from bot.models import SERIES_EPISODES_MAX, CatalogEntry, Series
 from bot.parsing import EARLIEST, LATEST, is_blank, link_url, shown_text
 from bot.services.impressions import Actor
@@ -69,9 +69,7 @@ class CurationService:
     def require_curator(self, actor: Actor) -> None:
         if self.is_curator(actor):
             return
-        raise PermissionDenied(
-            "Only curators can change the catalog (the bot's owners, or moderators of a curator server)."
-        )
+        raise PermissionDenied(ONLY_CURATORS)
 
     @staticmethod
     def _check_facts(title: str | None, kind: str | None, episodes: int | None) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.errors import ONLY_MODERATORS, InvalidInput, NotFound, PermissionDenied
 from bot.models import Impression
 from bot.parsing import is_blank
 from bot.services.impressions import Actor, parse_impression_ref
@@ -76,7 +76,7 @@ class ModerationService:
     def require_moderator(actor: Actor) -> None:
         # default_permissions only hides commands in the client; this is the check that counts.
         if not actor.is_moderator:
-            raise PermissionDenied("Only moderators (Manage Messages, or the server's mod role) can do that.")
+            raise PermissionDenied(ONLY_MODERATORS)
 
     async def settings_for_check(self, guild_id: int) -> GuildSettings:
         """Settings read for a permission check (no actor check: nothing is shown)."""
