@@ -31,6 +31,7 @@ from tests.fakediscord import FakeDiscord, FakeGuild, Member
 from tests.harness import (
     PLAIN_PERMISSIONS,
     UNPUBLISHED,
+    fingerprint,
     free_port,
     join,
     moderator,
@@ -39,6 +40,8 @@ from tests.harness import (
     post_unpublished,
     running_bot_on,
 )
+from tests.test_charts import picture
+from tests.test_hardening import everything_a_member_reads
 
 pytestmark = pytest.mark.both_backends
 
@@ -261,6 +264,98 @@ async def test_other_servers_unknown_paths_and_writes_get_a_page_never_a_traceba
             assert response.status == 200
         async with session.post(f"{site}{slug}/", data="x") as response:
             assert response.status == 405 and response.headers["Allow"] == "GET, HEAD"
+
+
+async def test_another_servers_data_reaches_no_one_here_on_any_path(
+    site: str, bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    """Another server holds data of every kind, some of it about a member both servers share: published,
+    pending and waiting-edited impressions, a report, a ban and a site opt-out of the shared member, a
+    watch on its own schedule, its own settings. Here, members and moderators read everything they can,
+    in Discord and on the site; the shared member posts, reads and charts their own here. Nothing of the
+    other server shows or counts here, its numbers typed here find nothing, and none of its rows change.
+    (Most of these reads are kept apart by one `guild_id = ?` each; removing one passed the tests before.)"""
+    rouge_ref = await rouge(alice)
+    shared = fake.make_user("Samwise")
+    elsewhere = await new_guild(fake, bot, "Elsewhere")
+    theirs = await moderator(fake, elsewhere, "theirs")
+    sam_there, quorvex = join(fake, elsewhere, "Samwise", user=shared), join(fake, elsewhere, "Quorvex")
+    await publish(theirs)
+    there = [await post(quorvex, "Quorvex's elsewhere words.", overall=1)]
+    there.append(await post(sam_there, "The shared member's elsewhere words.", overall=1))
+    there.append(await post(join(fake, elsewhere, "Ysolde"), "Ysolde's elsewhere words.", overall=1))  # 3: ranked
+    await theirs.slash("mod settings", approval=True)
+    edit = await quorvex.slash("impression edit", id=str(there[0]))
+    await quorvex.submit(edit, text="Quorvex's edited elsewhere words.")
+    there.append(await post(join(fake, elsewhere, "Zed"), "Zed's pending elsewhere words.", overall=1))
+    reporter = join(fake, elsewhere, "reporter")
+    card = (await reporter.slash("impression show", id=str(there[0]))).message
+    await reporter.submit(await reporter.context_menu("Report impression", card), text="Elsewhere report.")
+    await theirs.slash("mod ban", member=sam_there, reason="An elsewhere ban.")
+    await sam_there.slash("impression privacy", named=False)
+    await theirs.slash("watch schedule", series=rouge_ref, date="2024-01-11", time="02:00")
+    await theirs.slash("watch add", series=rouge_ref)
+    their_rows = fingerprint(bot.settings.database, elsewhere.id)
+
+    slug = await publish(mira)
+    await mira.slash("mod settings", post_limit=2)  # the shared member's post there must not count here
+    sam = join(fake, guild, "Samwise", user=shared)
+    await post(alice, "Alice's view here.", overall=8)
+    bob = join(fake, guild, "bob")
+    await post(bob, "Bob's view here.", overall=7)  # three reviewers: the series is ranked on the index
+    mine = [await post(sam, "A shared member's view here.", overall=6)]  # not banned, nothing to edit instead
+    second = await sam.slash("impression post", series=rouge_ref, scope="episodes", episodes=2, overall=6)
+    mine.append((await sam.submit(second, text="A shared member's second view here.")).impression_id)
+    assert all(isinstance(number, int) for number in mine), "the other server's ban or posts stopped a post here"
+
+    seen = await everything_a_member_reads(bob, quorvex)
+    page = await sam.slash("impression mine")
+    for _ in range(5):  # every page of their own
+        seen.append(page.text)
+        if not any(c.get("label") == "Next" and not c.get("disabled") for c in page.components):
+            break
+        page = await sam.click(page, "Next")
+    for command in ("impression show", "impression edit", "impression delete"):  # the last two: their own
+        seen += [f"{c['name']} = {c['value']}" for c in await sam.autocomplete(command, "id", "")]
+    _, chart = picture(await sam.click(await sam.slash("impression mine"), "My scores chart"))
+    _, series_chart = picture(await alice.slash("series charts", title=rouge_ref))
+    seen += [chart, series_chart]
+    for command in ("mod queue", "mod reports", "mod log"):
+        seen.append((await mira.slash(command)).text)
+    watched = (await mira.slash("watch list")).text
+    seen.append(watched)
+    [export] = (await mira.slash("mod export")).last["files"]
+    seen.append(str(export["content"]))
+    pages = await crawl(site, slug)
+    seen += [body for path, body in pages.items() if path != "/sitemap.xml"]  # (that one lists every server)
+
+    leaked = [
+        text[:300]
+        for text in seen
+        if re.search(rf"elsewhere|Quorvex|Zed|Ysolde|{elsewhere.id}", text, re.IGNORECASE)
+        or any(re.search(rf'#{number}\b|id="{number}"|"id": {number}\b', text) for number in there)
+    ]
+    assert leaked == [], "the other server's data showed here"
+    # What is counted here counts this server's alone (the other's scores are all 1s): the shared member's
+    # own and the server's averages, the series chart, the season (one line), the site's index (one link
+    # to the series in each list).
+    assert "Overall 6.0 (1)" in chart and "averages of the same series: Overall 7.0 (3)" in chart, chart
+    assert "Overall 7.0 (3)" in series_chart, series_chart
+    [season] = [text for text in seen if "**Metallic Rouge**" in text and "Winter 2024" in text]
+    assert season.count("**Metallic Rouge**") == 1 and "Overall 7.0 (3) · 4 impressions" in season, season
+    series_id = rouge_ref.removeprefix("series:")
+    assert pages[f"{slug}/"].count(f'/series/{series_id}"') == 2, "recently reviewed and best rated, once each"
+    assert "Samwise" in pages[f"{slug}/series/{series_id}"], "opted out there, named here"  # (not in a text)
+    assert "Metallic Rouge" not in watched, "the other server's watch is not listed here"
+
+    for member, command in ((alice, "impression show"), (sam, "impression edit"), (sam, "impression delete")):
+        for number in there[:2]:
+            refused = await member.slash(command, id=str(number))
+            assert refused.ephemeral and f"#{number}" in refused.text and "No " in refused.text, refused.text
+    await sam.slash("impression privacy", named=True)  # named here: still not named there
+    banned = await mira.slash("mod ban", member=sam, reason="Banned here too.")  # banned there, not here yet
+    assert "is banned from reviewing" in banned.text and "already" not in banned.text, banned.text
+    assert fingerprint(bot.settings.database, elsewhere.id) == their_rows
 
 
 async def test_feeds_sitemap_best_rated_and_the_charts_image(
