@@ -25,7 +25,7 @@ from bot.store import Store
 from bot.store.catalog import CatalogWriter
 from bot.store.watches import Watch
 from tests.fakediscord import FakeDiscord, FakeGuild, Member
-from tests.harness import PLAIN_PERMISSIONS, join, moderator, new_guild, peek, running_bot
+from tests.harness import PLAIN_PERMISSIONS, fingerprint, join, moderator, new_guild, peek, running_bot
 from tests.markdown_model import problems
 
 pytestmark = pytest.mark.both_backends
@@ -215,6 +215,51 @@ async def test_the_prompt_counts_the_impressions_of_its_episode_as_they_come(
     assert await refresh(bot, "2024-01-17T16:34:00") == 1
     assert message["content"].endswith("\n**1 impression after episode 2 · average Overall 8.0**")
     assert await refresh(bot, "2024-01-25T16:35:00") == 0  # a week after it aired, the prompt is left as it is
+
+
+async def test_two_servers_watching_one_series_keep_their_own_prompts_counts_and_watches(
+    bot: ReviewBot, fake: FakeDiscord, guild: FakeGuild, alice: Member, mira: Member
+) -> None:
+    """Each prompt is its own server's message and counts its own server's impressions, and a server that
+    loses its channel stops its own watch alone. (Those writes name a prompt by server, series and
+    episode: without the server, one server's post, count or stop went into the other's row too.)"""
+    channel = fake.add_channel(guild, "episodes")
+    await fake.dispatch("CHANNEL_CREATE", {**channel, "guild_id": str(guild.id)})
+    await mira.slash("watch add", series=await rouge(mira), channel=channel)
+    elsewhere = await new_guild(fake, bot, "Elsewhere")
+    theirs = await moderator(fake, elsewhere, "theirs")
+    await theirs.slash("watch add", series=await rouge(theirs))
+    drain(fake)
+    await announce(bot, "2024-01-17T16:30:00")
+    posts = drain(fake)  # (other tests' servers were prompted for this episode before)
+    [ours] = [post for post in posts if post["channel_id"] == channel["id"]]
+    [their_prompt] = [post for post in posts if int(post["channel_id"]) == elsewhere.text_channel_id]
+    with peek(bot.settings.database) as conn:
+        recorded = conn.execute(
+            "SELECT guild_id, channel_id, message_id FROM episode_prompts WHERE guild_id IN (?, ?)",
+            (guild.id, elsewhere.id),
+        ).fetchall()
+    assert sorted((int(g), str(c), str(m)) for g, c, m in recorded) == sorted(
+        [(guild.id, channel["id"], ours["id"]), (elsewhere.id, their_prompt["channel_id"], their_prompt["id"])]
+    )
+
+    their_rows = fingerprint(bot.settings.database, elsewhere.id)
+    form = await alice.slash("impression post", series=await rouge(alice), scope="episodes", episodes=2, overall=8)
+    await alice.submit(form, text="Episode two here.")
+    await refresh(bot, "2024-01-17T16:32:00")
+    assert fake.messages[int(ours["id"])]["content"].endswith("**1 impression after episode 2 · average Overall 8.0**")
+    assert "impression" not in fake.messages[int(their_prompt["id"])]["content"].split("\n")[-1]
+    assert fingerprint(bot.settings.database, elsewhere.id) == their_rows
+
+    await fake.dispatch("CHANNEL_DELETE", {**channel, "guild_id": str(guild.id)})
+    await asyncio.sleep(0.05)
+    await announce(bot, "2024-01-24T16:30:00")
+    watching = (int(channel["id"]), elsewhere.text_channel_id)  # (other tests' servers watch it too)
+    assert [int(post["channel_id"]) for post in drain(fake) if int(post["channel_id"]) in watching] == [
+        elsewhere.text_channel_id
+    ]
+    assert "stopped" in (await mira.slash("watch list")).embed["description"]
+    assert "stopped" not in (await theirs.slash("watch list")).embed["description"]
 
 
 async def test_a_lost_channel_stops_its_watch_and_tells_the_moderator_once(
