@@ -164,6 +164,17 @@ async def test_what_is_not_published_is_never_shown_to_the_channel(
 UNSEEN = "Zorvath's unseen words."
 
 
+async def every_page(member: Member, page: Reply) -> list[str]:
+    """The text of each page of a paged answer, turned with Next as a member does (ten at most)."""
+    texts = []
+    for _ in range(10):
+        texts.append(page.text)
+        if not any(c.get("label") == "Next" and not c.get("disabled") for c in page.components):
+            break
+        page = await member.click(page, "Next")
+    return texts
+
+
 async def everything_a_member_reads(member: Member, author: Member) -> list[str]:
     """What `member` is shown of Metallic Rouge and of this server on every path that reads impressions:
     the card, every page of its impressions (all, and `author`'s), the suggestions of impressions,
@@ -171,12 +182,7 @@ async def everything_a_member_reads(member: Member, author: Member) -> list[str]
     rouge_ref = await rouge(member)
     seen = [(await member.slash("series lookup", title=rouge_ref)).text]
     for options in ({}, {"sort": "lowest"}, {"reviewer": str(author.id)}):
-        page = await member.slash("series impressions", title=rouge_ref, **options)
-        for _ in range(10):
-            seen.append(page.text)
-            if not any(c.get("label") == "Next" and not c.get("disabled") for c in page.components):
-                break
-            page = await member.click(page, "Next")
+        seen += await every_page(member, await member.slash("series impressions", title=rouge_ref, **options))
     for typed in ("", "Zorvath", "unseen"):
         seen += [f"{c['name']} = {c['value']}" for c in await member.autocomplete("impression show", "id", typed)]
     seen.append((await member.slash("season", year=2024, season="Winter")).text)
