@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bot.client import ReviewBot
-from tests.fakediscord import MANAGE_GUILD, FakeDiscord, FakeGuild, Member
+from tests.fakediscord import ADMINISTRATOR, MANAGE_GUILD, FakeDiscord, FakeGuild, Member
 from tests.harness import join
 
 
@@ -17,7 +17,7 @@ async def test_an_owner_syncs_the_commands(fake: FakeDiscord, guild: FakeGuild) 
 
 
 async def test_a_server_admin_who_is_not_an_owner_cannot_sync(fake: FakeDiscord, guild: FakeGuild) -> None:
-    admin = join(fake, guild, "admin", MANAGE_GUILD | (1 << 3))
+    admin = join(fake, guild, "admin", MANAGE_GUILD | ADMINISTRATOR)
     puts = fake.command_puts
 
     reply = await admin.slash("admin sync", scope="global")

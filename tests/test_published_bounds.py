@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
-from tests.fakediscord import MANAGE_GUILD, FakeDiscord, Member
+from tests.fakediscord import ADMINISTRATOR, MANAGE_GUILD, FakeDiscord, Member
 from tests.harness import fingerprint, join
 
 pytestmark = pytest.mark.both_backends
@@ -54,7 +54,7 @@ def forgeries(option: dict[str, Any]) -> Iterator[Any]:
 
 async def test_every_published_bound_is_kept_on_receipt(bot: ReviewBot, fake: FakeDiscord, mira: Member) -> None:
     # An owner who moderates: every level lets them through, so what refuses a value is its bound.
-    owner = join(fake, mira.guild, "owner", MANAGE_GUILD | (1 << 3), user=fake.owner_user)
+    owner = join(fake, mira.guild, "owner", MANAGE_GUILD | ADMINISTRATOR, user=fake.owner_user)
     checked = 0
     before = fingerprint(bot.settings.database)
     for path, options in leaves(fake.commands_for(owner.guild.id)):

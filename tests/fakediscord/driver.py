@@ -22,6 +22,7 @@ SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, M
 PLAIN_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use commands
 MANAGE_MESSAGES = 1 << 13
 MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
 
 
 def _walk_components(components: list[Json]) -> list[Json]:
