@@ -370,8 +370,8 @@ def _kind_rows(figures: Figures) -> list[Row]:
             (f"{name}: no-op bot", f"p50 {percentile(noop, 0.5):.2f} ms, p99 {percentile(noop, 0.99):.2f} ms", "", ""),
             (
                 f"{name}: added, median of {PAIRS} pairs",
-                f"p50 +{added50:.2f} ms ({percentile(real, 0.5) / percentile(noop, 0.5):.2f}×), "
-                f"p99 +{added99:.2f} ms ({percentile(real, 0.99) / percentile(noop, 0.99):.2f}×)",
+                f"p50 {added50:+.2f} ms ({percentile(real, 0.5) / percentile(noop, 0.5):.2f}×), "
+                f"p99 {added99:+.2f} ms ({percentile(real, 0.99) / percentile(noop, 0.99):.2f}×)",
                 "p50 ≤ +0.3 ms, p99 ≤ +1.0 ms",
                 verdict(added50 <= 0.3 and added99 <= 1.0),
             ),

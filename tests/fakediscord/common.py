@@ -40,7 +40,7 @@ class SentInteraction:
     original_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     edited: bool = False
-    answered_at: float | None = None  # monotonic time of the first callback, for latency figures
+    answered_at: float | None = None  # monotonic: when the first callback arrived (unread), for latency
     probed: object = None  # what FakeDiscord.probe_at_answer returned when it was answered
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
