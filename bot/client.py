@@ -34,6 +34,7 @@ from bot.permissions import (
     LevelRefused,
     OptionRefused,
     level_of,
+    option_values,
     published_bounds_problem,
 )
 from bot.render.errors import render_user_error, user_error_text
@@ -85,7 +86,7 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
         if level is None:
             raise LevelRefused("This command declares no permission level, so it does not run.")
         await require_level(interaction, level)
-        problem = published_bounds_problem(interaction.command, interaction.namespace)
+        problem = published_bounds_problem(interaction.command, option_values(interaction.data or {}))
         if problem is not None:
             raise OptionRefused(f"{problem} Nothing was changed.")
         return True

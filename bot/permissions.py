@@ -13,7 +13,7 @@ The declaration is the first line of defence; every service still checks again (
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from re import Match, Pattern
@@ -50,10 +50,24 @@ class OptionRefused(app_commands.CheckFailure):
     replayed interaction need not, and discord.py does not check on receipt)."""
 
 
-def published_bounds_problem(command: object, namespace: app_commands.Namespace) -> str | None:
+SUBCOMMAND_TYPES = (1, 2)  # a subcommand and a group of them: options that hold the command's own options
+
+
+def option_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values an application command's interaction gives its options, by name, read from the
+    interaction's data (below its subcommand and group). The level check runs before discord.py builds
+    its namespace, which it then builds again: reading the data costs a few µs where a namespace built
+    for the check cost 20."""
+    options = data.get("options") or []
+    while len(options) == 1 and options[0].get("type") in SUBCOMMAND_TYPES:
+        options = options[0].get("options") or []
+    return {option["name"]: option.get("value") for option in options if "name" in option}
+
+
+def published_bounds_problem(command: object, values: Mapping[str, Any]) -> str | None:
     """A sentence when an option's value breaks its published choices, range or length; None when all keep."""
     for parameter in getattr(command, "parameters", []):
-        value = getattr(namespace, parameter.display_name, None)
+        value = values.get(parameter.display_name)
         if value is None:
             continue
         name = parameter.display_name
