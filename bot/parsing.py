@@ -21,10 +21,14 @@ def is_number(text: str) -> bool:
 
 def number_below(text: str, end: int) -> int | None:
     """`text` as a whole number from 0 to `end` - 1, else None. Its length is looked at before int():
-    int() refuses more than 4,300 digits with a ValueError (a setting of 5,000 digits was a traceback)."""
-    if not is_number(text) or len(text) > len(str(end)):
+    int() refuses more than 4,300 digits with a ValueError (a setting of 5,000 digits was a traceback).
+    Leading zeros are not digits that count ("08080" is a port)."""
+    if not is_number(text):
         return None
-    value = int(text)
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(end)):
+        return None
+    value = int(digits)
     return value if value < end else None
 
 

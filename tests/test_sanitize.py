@@ -332,8 +332,12 @@ def test_a_series_card_carries_only_its_own_markup(fields: dict[str, object]) ->
 @example("9" * 5000, 2**64)  # more digits than int() reads: refused before int() is asked
 @example("65535", 65536)
 @example("65536", 65536)
+@example("00", 1)
+@example("0" * 5000 + "7", 8)
 def test_number_below_reads_ascii_digits_below_the_end_and_nothing_else(text: str, end: int) -> None:
     from bot.parsing import number_below
 
-    expected = int(text) if text.isascii() and text.isdigit() and len(text) < 4300 and int(text) < end else None
+    digits = text.lstrip("0") or "0"  # leading zeros are no digits that count: "007" is 7
+    readable = text.isascii() and text.isdigit() and len(digits) < 4300
+    expected = int(digits) if readable and int(digits) < end else None
     assert number_below(text, end) == expected
