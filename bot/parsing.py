@@ -82,7 +82,31 @@ def storable(value: Any) -> Any:
     there) and a lone surrogate (half of a UTF-16 pair, which JSON can spell as "\\ud800") read as
     U+FFFD, as a decoder reads bytes that are not UTF-8 (neither SQLite nor PostgreSQL can encode it:
     a catalog title holding one stopped `catalog import` with a traceback). Applied where text comes
-    in: interactions (bot.client) and JSON from outside (`read_json`)."""
+    in: interactions (bot.client) and JSON from outside (`read_json`). Nearly always there is nothing to
+    change: then `value` itself comes back, found in one pass that builds nothing (rebuilding every dict
+    of an interaction's data was 17 µs of each interaction, the pass is 6)."""
+    return _rebuilt_storable(value) if _holds_unstorable(value) else value
+
+
+def _holds_unstorable(value: Any) -> bool:
+    """Whether any string in `value` (however deep in lists and dicts) is not storable as it is."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str:
+            if not is_storable(item):
+                return True
+        elif kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif isinstance(item, str | list | dict):  # their subclasses, never from JSON: the long way
+            return True
+    return False
+
+
+def _rebuilt_storable(value: Any) -> Any:
     if isinstance(value, str):
         if "\x00" in value:
             value = value.replace("\x00", "")
@@ -90,9 +114,9 @@ def storable(value: Any) -> Any:
             value = _LONE_SURROGATE.sub("\ufffd", value)
         return value
     if isinstance(value, list):
-        return [storable(item) for item in value]
+        return [_rebuilt_storable(item) for item in value]
     if isinstance(value, dict):
-        return {key: storable(item) for key, item in value.items()}
+        return {key: _rebuilt_storable(item) for key, item in value.items()}
     return value
 
 
