@@ -42,10 +42,19 @@ def _today() -> datetime:
 
 async def _show_card(interaction: discord.Interaction, series_id: int, *, private: bool, replace: bool) -> None:
     bot = bot_of(interaction)
-    card, ratings = await bot.services.series.card(guild_of(interaction), series_id)
+
+    async def defer() -> None:  # AniList is asked: the card may come after Discord's 3 s
+        await interaction.response.defer(ephemeral=private, thinking=not replace)
+
+    card, ratings = await bot.services.series.card(guild_of(interaction), series_id, before_asking=defer)
     embed = render_series_card(card, ratings, _today().date())
     view = render_series_buttons(card.series, await _web_page(interaction, card.series.id))
-    if replace:
+    if interaction.response.is_done():
+        if replace:
+            await interaction.edit_original_response(content=None, embed=embed, view=view)
+        else:
+            await interaction.followup.send(embed=embed, view=view, ephemeral=private)
+    elif replace:
         await interaction.response.edit_message(content=None, embed=embed, view=view)
     else:
         await interaction.response.send_message(embed=embed, view=view, ephemeral=private)

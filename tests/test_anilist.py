@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -143,6 +144,32 @@ async def test_a_slow_anilist_delays_a_lookup_only_up_to_its_timeout(anilist: Fa
     assert card["title"] == "BOCCHI THE ROCK!"
     assert "Summary courtesy" not in (card.get("description") or "")
     assert elapsed < 1.5, f"the lookup took {elapsed:.2f} s with a 0.5 s AniList timeout"
+
+
+async def test_a_lookup_that_asks_anilist_answers_within_discords_3_s_however_long_saving_takes(
+    bot: ReviewBot, anilist: FakeAniList, alice: Member
+) -> None:
+    """Asking AniList, then saving its answer (which waits for a catalog write in progress: an import in
+    another process) can outlast the 3 s Discord waits for an interaction's first answer, after which
+    the answer is refused and the member sees "the application did not respond". A lookup that asks
+    AniList defers first; the card follows."""
+    with sqlite3.connect(bot.settings.database) as conn:
+        (series_id,) = conn.execute("SELECT id FROM series WHERE enriched_at IS NULL ORDER BY id DESC").fetchone()
+    importer = sqlite3.connect(bot.settings.database, isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")  # another writer holds the database for 3.5 s
+    asyncio.get_running_loop().call_later(3.5, importer.execute, "COMMIT")
+    try:
+        reply = await alice.slash("series lookup", title=f"series:{series_id}")
+    finally:
+        await asyncio.sleep(3.6)
+        importer.close()
+
+    assert anilist.requests, "AniList was asked"
+    assert reply.callback_type == 5, "the lookup deferred before asking AniList"
+    assert reply.embed["footer"]["text"].startswith(f"series:{series_id}")
+    assert not reply.ephemeral
+    with sqlite3.connect(bot.settings.database) as conn:
+        assert conn.execute("SELECT enriched_at FROM series WHERE id = ?", (series_id,)).fetchone()[0] is not None
 
 
 @pytest.mark.parametrize("mode", ["error", "deep"])

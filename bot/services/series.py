@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -123,9 +124,14 @@ class SeriesService:
             series_id = resolution.best.series_id
         return await self.find(series_id)
 
-    async def card(self, guild_id: int, series_id: int) -> tuple[SeriesCard, Ratings]:
+    async def card(
+        self, guild_id: int, series_id: int, *, before_asking: Callable[[], Awaitable[None]] | None = None
+    ) -> tuple[SeriesCard, Ratings]:
         """A series card and this server's ratings, in one trip to the database (credits ride along
-        when their copy here is stale; AniList enrichment, when on, adds its own the first time)."""
+        when their copy here is stale; AniList enrichment, when on, adds its own the first time).
+        `before_asking` is awaited before AniList is: what comes then (its answer, up to ANILIST_TIMEOUT,
+        then saving it, which waits for a catalog write in progress) can outlast the 3 s Discord waits for
+        an interaction's first answer, so a command defers its answer there."""
         now = time.monotonic()
         stale = self._credits is None or now - self._credits[0] > CREDITS_TTL_S
         data = await self._cards.read(guild_id, series_id, TABLE_REVIEWERS, credits=stale)
@@ -135,14 +141,16 @@ class SeriesService:
             self._credits = (now, {key.removeprefix("credit:"): value for key, value in data.credits.items()})
         series = data.series
         if self._anilist is not None and _due_for_enrichment(series, datetime.now(UTC)):
-            series = await self._enrich(series)
+            series = await self._enrich(series, before_asking)
         return SeriesCard(series=series, credits=list(await self.credits())), data.ratings
 
-    async def _enrich(self, series: Series) -> Series:
+    async def _enrich(self, series: Series, before_asking: Callable[[], Awaitable[None]] | None) -> Series:
         assert self._anilist is not None
         failed_at = self._enrich_failed_at.get(series.id)
         if failed_at is not None and time.monotonic() - failed_at < ENRICH_RETRY_S:
             return series
+        if before_asking is not None:
+            await before_asking()
         try:
             enrichment = await self._anilist.fetch(series)
         except AniListUnavailable as error:
