@@ -172,6 +172,23 @@ async def test_a_lookup_that_asks_anilist_answers_within_discords_3_s_however_lo
         assert conn.execute("SELECT enriched_at FROM series WHERE id = ?", (series_id,)).fetchone()[0] is not None
 
 
+async def test_a_series_picked_from_the_list_while_anilist_is_asked_replaces_the_list(
+    anilist: FakeAniList, alice: Member
+) -> None:
+    """The pick list's answer defers too (an update of the list's message), then the card replaces it."""
+    listed = await alice.slash("series lookup", title="hunter x hunter")
+    [select] = [c for c in listed.components if c["type"] == 3]
+    choice = select["options"][0]["value"]
+
+    picked = await alice.choose(listed, select["custom_id"], choice)
+
+    assert anilist.requests, "AniList was asked"
+    assert picked.callback_type == 6, "the pick deferred (an update of the list) before asking AniList"
+    card = alice.fake.messages[listed.sent.original_id]
+    assert card["embeds"][0]["footer"]["text"].startswith(f"series:{choice}")
+    assert not [c for row in card["components"] for c in row.get("components", []) if c["type"] == 3]
+
+
 @pytest.mark.parametrize("mode", ["error", "deep"])
 async def test_a_failed_series_is_not_asked_again_at_once(anilist: FakeAniList, alice: Member, mode: str) -> None:
     """An AniList that fails (or answers JSON nested deeper than a parser goes, which raised RecursionError
