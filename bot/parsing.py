@@ -84,25 +84,29 @@ def storable(value: Any) -> Any:
     a catalog title holding one stopped `catalog import` with a traceback). Applied where text comes
     in: interactions (bot.client) and JSON from outside (`read_json`). Nearly always there is nothing to
     change: then `value` itself comes back, found in one pass that builds nothing (rebuilding every dict
-    of an interaction's data was 17 µs of each interaction, the pass is 6)."""
+    of an interaction's data and member took 8.6 µs of each interaction, the pass takes 3.9)."""
     return _rebuilt_storable(value) if _holds_unstorable(value) else value
 
 
 def _holds_unstorable(value: Any) -> bool:
-    """Whether any string in `value` (however deep in lists and dicts) is not storable as it is."""
+    """Whether any string in `value` (however deep in lists and dicts) is not storable as it is
+    (`is_storable`, written out: a call per string cost as much as rebuilding the value)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return not is_storable(value) if kind is str else isinstance(value, str | list | dict)
+    search = _LONE_SURROGATE.search
     pending = [value]
     while pending:
-        item = pending.pop()
-        kind = type(item)
-        if kind is str:
-            if not is_storable(item):
-                return True
-        elif kind is dict:
-            pending.extend(item.values())
-        elif kind is list:
-            pending.extend(item)
-        elif isinstance(item, str | list | dict):  # their subclasses, never from JSON: the long way
-            return True
+        container = pending.pop()
+        for item in container.values() if type(container) is dict else container:
+            kind = type(item)
+            if kind is str:
+                if "\x00" in item or (not item.isascii() and search(item) is not None):
+                    return True
+            elif kind is dict or kind is list:
+                pending.append(item)
+            elif item is not None and kind is not int and kind is not bool and isinstance(item, str | list | dict):
+                return True  # a subclass of one, never from JSON: the long way
     return False
 
 
