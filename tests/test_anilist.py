@@ -157,11 +157,17 @@ async def test_a_lookup_that_asks_anilist_answers_within_discords_3_s_however_lo
         (series_id,) = conn.execute("SELECT id FROM series WHERE enriched_at IS NULL ORDER BY id DESC").fetchone()
     importer = sqlite3.connect(bot.settings.database, isolation_level=None)
     importer.execute("BEGIN IMMEDIATE")  # another writer holds the database for 3.5 s
-    asyncio.get_running_loop().call_later(3.5, importer.execute, "COMMIT")
+    released = asyncio.Event()
+
+    def release() -> None:
+        importer.execute("COMMIT")
+        released.set()
+
+    asyncio.get_running_loop().call_later(3.5, release)
     try:
         reply = await alice.slash("series lookup", title=f"series:{series_id}")
     finally:
-        await asyncio.sleep(3.6)
+        await released.wait()
         importer.close()
 
     assert anilist.requests, "AniList was asked"
