@@ -20,6 +20,13 @@ PUBLIC_THINKING = "public_thinking"  # interaction.extras key: a public deferral
 ANSWERED = "answered"  # interaction.extras key: the command had answered when it completed
 
 
+async def defer_thinking(interaction: discord.Interaction, *, private: bool) -> None:
+    """Answer "thinking…" now and the rest later. A public deferral is marked (PUBLIC_THINKING), so an
+    error before its follow-up goes to the member alone; clear the mark just before that follow-up."""
+    await interaction.response.defer(ephemeral=private, thinking=True)
+    interaction.extras[PUBLIC_THINKING] = not private
+
+
 def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFacingError | None:
     """A sentence for the errors discord.py raises before a command runs, or None if it is a bug."""
     if isinstance(error, app_commands.NoPrivateMessage):

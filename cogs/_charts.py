@@ -11,7 +11,7 @@ from typing import Self
 import discord
 
 from bot.errors import NotFound
-from bot.failures import PUBLIC_THINKING
+from bot.failures import PUBLIC_THINKING, defer_thinking
 from bot.interactions import PersistentButton, bot_of, guild_of
 from bot.permissions import Level
 from bot.render.charts import (
@@ -28,8 +28,7 @@ from bot.render.charts import (
 
 
 async def send_series_chart(interaction: discord.Interaction, series_id: int, *, private: bool) -> None:
-    await interaction.response.defer(ephemeral=private, thinking=True)
-    interaction.extras[PUBLIC_THINKING] = not private  # an error then must not land in the public message
+    await defer_thinking(interaction, private=private)
     chart = await bot_of(interaction).services.charts.series(guild_of(interaction), series_id)
     if not chart.data.reviewers:
         raise NotFound("No impressions of {} in this server yet, so there is no chart.", chart.data.title)

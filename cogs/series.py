@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot import models
 from bot.client import ReviewBot
 from bot.errors import EditConflict, PermissionDenied
-from bot.failures import reply_ephemeral
+from bot.failures import PUBLIC_THINKING, defer_thinking, reply_ephemeral
 from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, guild_of, series_choices
 from bot.pages import send_pages
 from bot.parsing import stored_id
@@ -44,12 +44,16 @@ async def _show_card(interaction: discord.Interaction, series_id: int, *, privat
     bot = bot_of(interaction)
 
     async def defer() -> None:  # AniList is asked: the card may come after Discord's 3 s
-        await interaction.response.defer(ephemeral=private, thinking=not replace)
+        if replace:
+            await interaction.response.defer()  # the list's message is updated later
+        else:
+            await defer_thinking(interaction, private=private)
 
     card, ratings = await bot.services.series.card(guild_of(interaction), series_id, before_asking=defer)
     embed = render_series_card(card, ratings, _today().date())
     view = render_series_buttons(card.series, await _web_page(interaction, card.series.id))
     if interaction.response.is_done():
+        interaction.extras[PUBLIC_THINKING] = False
         if replace:
             await interaction.edit_original_response(content=None, embed=embed, view=view)
         else:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.client import ReviewBot
 from bot.services.watches import schedule_of
-from tests.fakediscord import FakeDiscord, Member
+from tests.fakediscord import FakeDiscord, Member, driver
 from tests.harness import running_bot, served_locally
 from tests.markdown_model import problems
 
@@ -176,6 +176,27 @@ async def test_a_lookup_that_asks_anilist_answers_within_discords_3_s_however_lo
     assert not reply.ephemeral
     with sqlite3.connect(bot.settings.database) as conn:
         assert conn.execute("SELECT enriched_at FROM series WHERE id = ?", (series_id,)).fetchone()[0] is not None
+
+
+async def test_a_failure_after_the_lookups_public_deferral_is_told_to_the_member_alone(
+    bot: ReviewBot, anilist: FakeAniList, alice: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saving AniList's answer fails after the public "thinking…" (another writer holds the database past
+    the 5 s a write waits): the error goes to the member alone and the public message does not stay."""
+    monkeypatch.setattr(driver, "REPLY_TIMEOUT_S", 20.0)  # the write gives up after 5 s
+    with sqlite3.connect(bot.settings.database) as conn:
+        (series_id,) = conn.execute("SELECT id FROM series WHERE enriched_at IS NULL ORDER BY id").fetchone()
+    importer = sqlite3.connect(bot.settings.database, isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")
+    try:
+        failed = await alice.slash("series lookup", title=f"series:{series_id}")
+    finally:
+        importer.execute("COMMIT")
+        importer.close()
+
+    assert failed.callback_type == 5
+    assert failed.ephemeral and "Something went wrong" in failed.text, failed.text
+    assert failed.message.get("deleted"), "the public 'thinking…' message does not stay behind"
 
 
 async def test_a_series_picked_from_the_list_while_anilist_is_asked_replaces_the_list(
