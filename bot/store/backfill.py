@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.models import CatalogEntry
 from bot.store.catalog import CatalogWriter, series_names
-from bot.store.connection import begin_catalog_write
 
 STARTER_BACKFILL_KEY = "backfill:starter-step11"
 
@@ -19,7 +18,7 @@ class CatalogBackfill(CatalogWriter):
     def backfill_starter(self, entries: Iterable[CatalogEntry]) -> int | None:
         """How many series gained a schedule or names; None when this database had it done before."""
         conn = self._conn
-        begin_catalog_write(conn)
+        self._begin()
         try:
             if conn.execute("SELECT 1 FROM catalog_meta WHERE key = ?", (STARTER_BACKFILL_KEY,)).fetchone():
                 conn.execute("ROLLBACK")
@@ -28,7 +27,7 @@ class CatalogBackfill(CatalogWriter):
             conn.execute("INSERT INTO catalog_meta (key, value) VALUES (?, ?)", (STARTER_BACKFILL_KEY, str(changed)))
             if changed:
                 self._bump_revision()
-            conn.execute("COMMIT")
+            self._commit()
         except BaseException:
             conn.execute("ROLLBACK")
             raise
