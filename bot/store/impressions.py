@@ -83,9 +83,10 @@ class ImpressionStore:
         self._db = db
 
     async def refusal(self, guild_id: int, draft: Draft, policy: PostPolicy) -> Refusal | None:
-        """Would a post like `draft` be refused now? Asked before the member writes the text."""
+        """Would a post like `draft` be refused now? Asked before the member writes the text: a read, so
+        opening the form never waits for another writer (the post checks again as it is written)."""
         now = utc_now()
-        return await self._db.write(lambda conn: refusal_of(conn, guild_id, draft, policy, now))
+        return await self._db.read(lambda conn: refusal_of(conn, guild_id, draft, policy, now), quick=True)
 
     async def add(
         self, guild_id: int, draft: Draft, submission_key: str, policy: PostPolicy
