@@ -25,6 +25,7 @@ from bot.collector import QuietCollector
 from bot.config import ConfigError, Settings, load_settings
 from bot.log_writer import LogWriter
 from bot.store import Database, SchemaTooNewError
+from bot.store.connection import BUSY_TIMEOUT_MS, is_busy
 from bot.store.preflight import DatabaseUnusable, check_database_path
 
 log = logging.getLogger("bot")
@@ -53,6 +54,12 @@ def one_sentence(tool: Callable[..., int]) -> Callable[..., int]:
         except SchemaTooNewError as error:
             return _fail(str(error), 1)
         except sqlite3.DatabaseError as error:
+            if is_busy(error):
+                return _fail(
+                    f"Another process held the database's writer for more than {BUSY_TIMEOUT_MS // 1000} s "
+                    "(another import or restore?); try again once it is done.",
+                    1,
+                )
             return _fail(f"The database cannot be used: {error}.", 1)
         except FileExistsError as error:
             return _fail(f"{error.filename} exists already; give a new name so nothing is overwritten.", 1)

@@ -20,10 +20,10 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import health
+from bot import answers, health
 from bot.config import Settings, SyncMode
 from bot.errors import UserFacingError
-from bot.failures import ANSWERED, answer_unreadable, handle_interaction_error, release_response, reply_ephemeral
+from bot.failures import answer_unreadable, handle_interaction_error, release_response, reply_ephemeral
 from bot.interactions import require_level
 from bot.pages import PagerButton
 from bot.parsing import storable
@@ -95,9 +95,9 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
         # discord.py's one path for commands, menus and keystrokes; a failure raises on to on_error, which
         # answers and then releases the response itself.
         await super()._call(interaction)
-        # The completion event's listeners were scheduled inside the call and have not run yet: what
-        # they need from the response is kept as it is released.
-        interaction.extras[ANSWERED] = release_response(interaction)
+        # The completion event's listeners were scheduled inside the call and have not run yet; whether
+        # the command answered stays known to them (`answers.answered`).
+        release_response(interaction)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         try:
@@ -419,6 +419,7 @@ class ReviewBot(commands.Bot):
             return
         if event_name == "interaction":
             self.last_interaction_at = time.monotonic()
+            answers.watch(args[0])  # dispatched as it arrives, before its handler has run
         if (
             event_name == "interaction"
             and args[0].type in TREE_INTERACTIONS

@@ -11,20 +11,19 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot import answers
 from bot.errors import UserFacingError
 from bot.permissions import LevelRefused, OptionRefused
 from bot.render.errors import render_internal_error, render_user_error
+from bot.store.connection import is_busy
 
 log = logging.getLogger("bot.client")
-PUBLIC_THINKING = "public_thinking"  # interaction.extras key: a public deferral not followed up yet
-ANSWERED = "answered"  # interaction.extras key: the command had answered when it completed
 
 
-async def defer_thinking(interaction: discord.Interaction, *, private: bool) -> None:
-    """Answer "thinking…" now and the rest later. A public deferral is marked (PUBLIC_THINKING), so an
-    error before its follow-up goes to the member alone; clear the mark just before that follow-up."""
-    await interaction.response.defer(ephemeral=private, thinking=True)
-    interaction.extras[PUBLIC_THINKING] = not private
+DATABASE_BUSY = (
+    "The database is busy with other work (an import or a restore, perhaps), so nothing was changed. "
+    "Please try again in a minute."
+)
 
 
 def describe_check_failure(error: app_commands.AppCommandError) -> str | UserFacingError | None:
@@ -50,14 +49,9 @@ async def reply_ephemeral(
     if interaction.type is discord.InteractionType.autocomplete:
         return  # an autocomplete cannot carry a message; the member simply sees no choices
     try:
-        if interaction.extras.pop(PUBLIC_THINKING, False):
-            # A public "thinking…" message would become the error itself, for everyone to see: Discord
-            # keeps a deferral's visibility. Gone first, the error goes to the member alone.
-            await interaction.delete_original_response()
-        if interaction.response.is_done():
-            await interaction.followup.send(embed=embed, file=file, ephemeral=True)
-        else:
-            await interaction.response.send_message(embed=embed, file=file, ephemeral=True)
+        # After a public "thinking…", `send` takes it away first: it would become the error itself, for
+        # everyone to see (Discord keeps a deferral's visibility).
+        await answers.send(interaction, embed=embed, file=file, ephemeral=True)
     except discord.HTTPException:
         log.warning("Could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
 
@@ -67,6 +61,11 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Exce
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, UserFacingError):
         await reply_ephemeral(interaction, render_user_error(original))
+        return
+    if is_busy(original):
+        # Another process held SQLite's one writer longer than a write waits (BUSY_TIMEOUT_MS): not a bug.
+        log.warning("Interaction %s: the database stayed busy with another writer; nothing was changed", interaction.id)
+        await reply_ephemeral(interaction, render_user_error(DATABASE_BUSY))
         return
     if isinstance(original, app_commands.AppCommandError):
         sentence = describe_check_failure(original)
@@ -107,16 +106,14 @@ async def answer_unreadable(http: discord.http.HTTPClient, data: dict[str, Any],
         log.warning("Could not answer the unreadable interaction %s", data["id"], exc_info=True)
 
 
-def release_response(interaction: discord.Interaction[Any]) -> bool:
-    """Breaks the cycle between a finished interaction and its response object; says whether it was answered.
+def release_response(interaction: discord.Interaction[Any]) -> None:
+    """Breaks the cycle between a finished interaction and its response object, and stops its clock.
 
     discord.py's `Interaction` and its `InteractionResponse` refer to each other, so every interaction,
     with its member, user, namespace and payload, outlived its answer until a full collection found it:
     14 objects an interaction, 12,000 in the one collection a quick `bench e2e` burst set off. Released,
     reference counting frees it as soon as the last task holding it ends.
     """
-    response: discord.InteractionResponse[Any] | None = getattr(interaction, "_cs_response", None)
-    if response is None:
-        return False  # never asked for, or released already
-    del interaction._cs_response  # type: ignore[attr-defined]
-    return response.is_done()
+    answers.stop_watching(interaction)
+    if getattr(interaction, "_cs_response", None) is not None:  # (not asked for, or released already)
+        del interaction._cs_response  # type: ignore[attr-defined]

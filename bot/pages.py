@@ -13,6 +13,7 @@ from typing import Self
 
 import discord
 
+from bot import answers
 from bot.errors import InvalidInput, PermissionDenied
 from bot.interactions import PersistentButton, actor_of, guild_of, record_public_post, services_of
 from bot.models import Impression
@@ -146,13 +147,17 @@ async def send_pages(
     """Answer with the first page of a list and its pager, or `empty` (privately) when there is none."""
     shown = await SOURCES[source](interaction, max(0, page), args)
     if shown is None:
-        await interaction.response.send_message(empty, ephemeral=True)
+        await answers.send(interaction, empty, ephemeral=True)
         return
-    answer = await interaction.response.send_message(
-        shown.content, embeds=shown.embeds, view=_view(source, interaction.user.id, args, shown), ephemeral=ephemeral
+    answer = await answers.send(
+        interaction,
+        shown.content,
+        embeds=shown.embeds,
+        view=_view(source, interaction.user.id, args, shown),
+        ephemeral=ephemeral,
     )
-    if not ephemeral and shown.impression is not None and answer.message_id and interaction.channel_id:
-        channel_id, message_id = interaction.channel_id, answer.message_id
+    if not ephemeral and shown.impression is not None and answer and interaction.channel_id:
+        channel_id, message_id = interaction.channel_id, answer
         await record_public_post(interaction.client, shown.impression, channel_id, message_id, "page")
 
 
@@ -179,12 +184,15 @@ class PagerButton(PersistentButton, template=PAGER_TEMPLATE):
             shown = await SOURCES[self.source](interaction, 0, self.args)
         public = interaction.message is not None and not interaction.message.flags.ephemeral
         if shown is None:
-            await interaction.response.edit_message(content="There is nothing left to show.", embeds=[], view=None)
+            await answers.update(interaction, content="There is nothing left to show.", embeds=[], view=None)
             if public and interaction.message is not None:
                 await services_of(interaction).impressions.forget_post(interaction.message.id)
             return
-        await interaction.response.edit_message(
-            content=shown.content, embeds=shown.embeds, view=_view(self.source, self.owner_id, self.args, shown)
+        await answers.update(
+            interaction,
+            content=shown.content,
+            embeds=shown.embeds,
+            view=_view(self.source, self.owner_id, self.args, shown),
         )
         if public and interaction.message is not None and shown.impression is not None:
             await record_public_post(interaction.client, shown.impression, interaction.message.channel.id,

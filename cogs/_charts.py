@@ -10,8 +10,8 @@ from typing import Self
 
 import discord
 
+from bot import answers
 from bot.errors import NotFound
-from bot.failures import PUBLIC_THINKING, defer_thinking
 from bot.interactions import PersistentButton, bot_of, guild_of
 from bot.permissions import Level
 from bot.render.charts import (
@@ -28,25 +28,24 @@ from bot.render.charts import (
 
 
 async def send_series_chart(interaction: discord.Interaction, series_id: int, *, private: bool) -> None:
-    await defer_thinking(interaction, private=private)
+    await answers.defer(interaction, private=private)
     chart = await bot_of(interaction).services.charts.series(guild_of(interaction), series_id)
     if not chart.data.reviewers:
         raise NotFound("No impressions of {} in this server yet, so there is no chart.", chart.data.title)
-    interaction.extras[PUBLIC_THINKING] = False
     name = f"series-{chart.data.series_id}.png"
     picture = discord.File(io.BytesIO(chart.png), filename=name, description=describe_series_chart(chart.data))
-    await interaction.followup.send(embed=render_series_chart_embed(chart.data, name), file=picture, ephemeral=private)
+    await answers.send(interaction, embed=render_series_chart_embed(chart.data, name), file=picture, ephemeral=private)
 
 
 async def send_member_chart(interaction: discord.Interaction) -> None:
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await answers.defer(interaction, private=True)
     chart = await bot_of(interaction).services.charts.member(guild_of(interaction), interaction.user.id)
     if not chart.data.series:
-        await interaction.followup.send(embed=render_no_member_chart(), ephemeral=True)
+        await answers.send(interaction, embed=render_no_member_chart(), ephemeral=True)
         return
     name = "my-scores.png"
     picture = discord.File(io.BytesIO(chart.png), filename=name, description=describe_member_chart(chart.data))
-    await interaction.followup.send(embed=render_member_chart_embed(chart.data, name), file=picture, ephemeral=True)
+    await answers.send(interaction, embed=render_member_chart_embed(chart.data, name), file=picture, ephemeral=True)
 
 
 class SeriesChartButton(PersistentButton, template=SERIES_CHART_TEMPLATE):

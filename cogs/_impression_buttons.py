@@ -10,6 +10,7 @@ from typing import Self
 
 import discord
 
+from bot import answers
 from bot.errors import InvalidInput
 from bot.interactions import (
     PersistentButton,
@@ -93,7 +94,7 @@ class SeriesPostButton(SeriesCardButton, template=SERIES_POST_TEMPLATE):
             scope_known=False,
         )
         custom_id = f"imp:quick:{series.id}:{new_nonce()}"
-        await interaction.response.send_modal(render_quick_modal(custom_id, f"Impression: {series.title}"))
+        await answers.open_modal(interaction, render_quick_modal(custom_id, f"Impression: {series.title}"))
 
 
 class EditInsteadButton(PersistentButton, template=r"imp:offer:(?P<rest>[\w:-]{1,90})"):
@@ -117,6 +118,6 @@ class EditInsteadButton(PersistentButton, template=r"imp:offer:(?P<rest>[\w:-]{1
         # Only the author may edit: checked before the form opens, and again when it is sent.
         current = await bot.services.impressions.editable(await actor_of(interaction), str(offer.impression_id))
         custom_id = encode_edit(current.id, offer.scope, offer.episodes_watched, offer.score_changes, offer.spoiler)
-        await interaction.response.send_modal(
-            render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
+        await answers.open_modal(
+            interaction, render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
         )

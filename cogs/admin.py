@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import answers
 from bot.client import ReviewBot
 from bot.config import SyncMode
 from bot.errors import PermissionDenied
@@ -26,9 +27,9 @@ class Admin(commands.Cog):
         # Checked here, not with default_permissions: those only hide the command in the client.
         if not await self.bot.is_owner(interaction.user):
             raise PermissionDenied("Only the bot's owners (OWNER_IDS) can sync commands.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await answers.defer(interaction, private=True)
         synced = await self.bot.sync_commands(SyncMode(scope))
-        await interaction.followup.send(f"Synced {len(synced)} commands ({scope}).", ephemeral=True)
+        await answers.send(interaction, f"Synced {len(synced)} commands ({scope}).", ephemeral=True)
 
     @commands.command(name="sync")
     @commands.is_owner()

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import answers
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
 from bot.interactions import (
@@ -114,12 +115,14 @@ class Impressions(commands.Cog):
             # Offer the edit with the scores given here, so nothing the member chose is lost.
             given = {f: v for f, v in zip(CATEGORY_FIELDS, scores.values(), strict=True) if v is not None}
             offer = encode_offer(encode_edit(duplicate.impression_id, scope, episodes, given, spoiler or None))
-            await interaction.response.send_message(
-                embed=render_user_error(duplicate), view=render_offer_button(offer, duplicate.impression_id),
+            await answers.send(
+                interaction,
+                embed=render_user_error(duplicate),
+                view=render_offer_button(offer, duplicate.impression_id),
                 ephemeral=True,
-            )  # fmt: skip
+            )
             return
-        await interaction.response.send_modal(render_impression_modal(encode_plan(plan), f"Impression: {found.title}"))
+        await answers.open_modal(interaction, render_impression_modal(encode_plan(plan), f"Impression: {found.title}"))
 
     @post.autocomplete("series")
     async def post_series(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -130,7 +133,8 @@ class Impressions(commands.Cog):
             impression, created = await self.service.post(await actor_of(interaction), plan, text)
         except DuplicateImpression as duplicate:
             offer = encode_offer(encode_edit(duplicate.impression_id, plan.scope, plan.episodes_watched, {}, None))
-            await interaction.response.send_message(
+            await answers.send(
+                interaction,
                 embeds=[render_user_error(duplicate), render_unsaved_text(text)],
                 view=render_offer_button(offer, duplicate.impression_id),
                 ephemeral=True,
@@ -138,13 +142,14 @@ class Impressions(commands.Cog):
             return
         series = await self.bot.services.series.find(impression.series_id)
         if not created:
-            await interaction.response.send_message(
-                f"This form was already sent: it is impression #{impression.id}.", ephemeral=True
+            await answers.send(
+                interaction, f"This form was already sent: it is impression #{impression.id}.", ephemeral=True
             )
             return
         card = render_impression_card(impression, series)
         if impression.status == "pending":
-            await interaction.response.send_message(
+            await answers.send(
+                interaction,
                 "Thanks! Moderators review impressions here before they are shown; you will see it once approved.",
                 embed=card,
                 ephemeral=True,
@@ -159,8 +164,8 @@ class Impressions(commands.Cog):
                 view=render_queue_buttons(impression.id),
             )
             return
-        answer = await interaction.response.send_message(embed=card)
-        await record_public_card(interaction, answer.message_id, impression)
+        answer = await answers.send(interaction, embed=card)
+        await record_public_card(interaction, answer, impression)
         await announce_impression(interaction, impression, series)
 
     # -- forms, answered from their custom_id alone (routes registered in setup) -----------------------
@@ -193,7 +198,8 @@ class Impressions(commands.Cog):
         if revision.outcome == "held":
             assert revision.edit_id is not None
             proposed = revision.impression
-            await interaction.response.send_message(
+            await answers.send(
+                interaction,
                 f"Thanks! Moderators review edits here: until they approve this one, impression "
                 f"#{proposed.id} stays as it was.",
                 embed=render_impression_card(proposed, series),
@@ -207,8 +213,11 @@ class Impressions(commands.Cog):
             )  # fmt: skip
             return
         updated = revision.impression
-        await interaction.response.send_message(
-            f"Impression #{updated.id} is updated.", embed=render_impression_card(updated, series), ephemeral=True
+        await answers.send(
+            interaction,
+            f"Impression #{updated.id} is updated.",
+            embed=render_impression_card(updated, series),
+            ephemeral=True,
         )
         await refresh_public_posts(self.bot, updated.guild_id, updated.id)
 
@@ -260,8 +269,8 @@ class Impressions(commands.Cog):
         if episodes is not None and episodes < 1:
             raise InvalidInput("Episodes watched starts at 1.")
         custom_id = encode_edit(current.id, scope, episodes, changes, spoiler)
-        await interaction.response.send_modal(
-            render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
+        await answers.open_modal(
+            interaction, render_impression_modal(custom_id, f"Edit impression #{current.id}", current.text)
         )
 
     @edit.autocomplete("id")
@@ -278,10 +287,11 @@ class Impressions(commands.Cog):
 
         async def confirmed(click: discord.Interaction) -> None:
             await self.service.delete(actor, target.id)
-            await click.response.edit_message(content=f"Impression #{target.id} was deleted.", embed=None, view=None)
+            await answers.update(click, content=f"Impression #{target.id} was deleted.", embed=None, view=None)
             await refresh_public_posts(self.bot, actor.guild_id, target.id)
 
-        await interaction.response.send_message(
+        await answers.send(
+            interaction,
             embed=render_delete_prompt(target, series),
             view=ConfirmView(interaction.user.id, confirmed),
             ephemeral=True,
@@ -299,11 +309,9 @@ class Impressions(commands.Cog):
         impression, series = await self.service.find(actor.guild_id, id, actor)
         # What is not published is only ever shown to its author or a moderator, never to the channel.
         public = not private and impression.status == "published"
-        answer = await interaction.response.send_message(
-            embed=render_impression_card(impression, series), ephemeral=not public
-        )
+        answer = await answers.send(interaction, embed=render_impression_card(impression, series), ephemeral=not public)
         if public:
-            await record_public_card(interaction, answer.message_id, impression)
+            await record_public_card(interaction, answer, impression)
 
     @show.autocomplete("id")
     async def show_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -314,7 +322,7 @@ class Impressions(commands.Cog):
     @app_commands.describe(named='Show your name on the web (off: your impressions read "A member")')
     async def privacy(self, interaction: discord.Interaction, named: bool) -> None:
         await self.bot.services.web.set_named(await actor_of(interaction), named)
-        await interaction.response.send_message(render_privacy(named), ephemeral=True)
+        await answers.send(interaction, render_privacy(named), ephemeral=True)
 
     @requires(Level.MEMBER)
     @impression.command(name="mine", description="Browse your impressions, newest first.")

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import answers
 from bot.client import ReviewBot
 from bot.permissions import Level, requires
 from bot.render.about import render_about
@@ -25,7 +26,7 @@ class Meta(commands.Cog):
         info = await self.about_service.describe(
             guild_id=interaction.guild_id, now=datetime.now(UTC), latency_s=self.bot.latency
         )
-        await interaction.response.send_message(embed=render_about(info))
+        await answers.send(interaction, embed=render_about(info))
 
 
 async def setup(bot: ReviewBot) -> None:

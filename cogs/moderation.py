@@ -11,9 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import answers
 from bot.client import ReviewBot
 from bot.errors import InvalidInput, NotFound
-from bot.failures import ANSWERED
 from bot.interactions import (
     PersistentButton,
     actor_of,
@@ -96,14 +96,14 @@ class Moderation(commands.Cog):
             changes["public_slug"] = public_slug(interaction.guild.name, interaction.guild.id) if public_site else None
         settings = await self.service.update_settings(await actor_of(interaction), changes)
         site = self.bot.settings.public_base_url
-        await interaction.response.send_message(embed=render_settings(settings, site), ephemeral=True)
+        await answers.send(interaction, embed=render_settings(settings, site), ephemeral=True)
 
     @mod.command(name="hide", description="Hide an impression; its author is told the reason.")
     @app_commands.describe(id="The impression (628 or series:4772#628)", reason="Why (the author sees this)")
     async def hide(self, interaction: discord.Interaction, id: str, reason: str) -> None:
         actor = await actor_of(interaction)
         number = await self.service.hide(actor, id, reason)
-        await interaction.response.send_message(f"Impression #{number} is hidden.", ephemeral=True)
+        await answers.send(interaction, f"Impression #{number} is hidden.", ephemeral=True)
         await refresh_public_posts(self.bot, actor.guild_id, number)
 
     @mod.command(name="restore", description="Show a hidden impression again.")
@@ -111,20 +111,20 @@ class Moderation(commands.Cog):
     async def restore(self, interaction: discord.Interaction, id: str) -> None:
         actor = await actor_of(interaction)
         number = await self.service.restore(actor, id)
-        await interaction.response.send_message(f"Impression #{number} is visible again.", ephemeral=True)
+        await answers.send(interaction, f"Impression #{number} is visible again.", ephemeral=True)
         await refresh_public_posts(self.bot, actor.guild_id, number)
 
     @mod.command(name="feature", description="Feature an impression: it is shown first on the series card.")
     @app_commands.describe(id="The impression (628 or series:4772#628)")
     async def feature(self, interaction: discord.Interaction, id: str) -> None:
         number = await self.service.feature(await actor_of(interaction), id, True)
-        await interaction.response.send_message(f"Impression #{number} is featured.", ephemeral=True)
+        await answers.send(interaction, f"Impression #{number} is featured.", ephemeral=True)
 
     @mod.command(name="unfeature", description="Stop featuring an impression.")
     @app_commands.describe(id="The impression (628 or series:4772#628)")
     async def unfeature(self, interaction: discord.Interaction, id: str) -> None:
         number = await self.service.feature(await actor_of(interaction), id, False)
-        await interaction.response.send_message(f"Impression #{number} is no longer featured.", ephemeral=True)
+        await answers.send(interaction, f"Impression #{number} is no longer featured.", ephemeral=True)
 
     @mod.command(name="ban", description="Stop a member from posting, editing or reporting impressions here.")
     @app_commands.describe(member="Who", reason="Why (kept in the audit log)", duration="How long: 30m, 12h, 7d, 2w")
@@ -136,19 +136,20 @@ class Moderation(commands.Cog):
         result = await self.service.ban(actor, target, reason, duration)
         ending = "" if result.until is None else f" until {discord.utils.format_dt(result.until, 'f')}"
         if not result.banned_now:
-            await interaction.response.send_message(
+            await answers.send(
+                interaction,
                 f"{member.mention} is already banned from reviewing{ending}; nothing was changed. "
                 "Unban them first to change the ban.",
                 ephemeral=True,
             )
             return
-        await interaction.response.send_message(f"{member.mention} is banned from reviewing{ending}.", ephemeral=True)
+        await answers.send(interaction, f"{member.mention} is banned from reviewing{ending}.", ephemeral=True)
 
     @mod.command(name="unban", description="Let a banned member post impressions again.")
     @app_commands.describe(member="Who")
     async def unban(self, interaction: discord.Interaction, member: discord.Member) -> None:
         await self.service.unban(await actor_of(interaction), member.id)
-        await interaction.response.send_message(f"{member.mention} may review again.", ephemeral=True)
+        await answers.send(interaction, f"{member.mention} may review again.", ephemeral=True)
 
     @mod.command(name="log", description="The audit trail: who did what, when and why.")
     @app_commands.describe(
@@ -174,7 +175,8 @@ class Moderation(commands.Cog):
         data = await self.service.export(actor, self.bot.settings.database)
         if len(data) > MAX_ATTACHMENT:
             raise InvalidInput("The export is too large for Discord; ask the operator for `python -m bot export`.")
-        await interaction.response.send_message(
+        await answers.send(
+            interaction,
             "This server's data:",
             file=discord.File(io.BytesIO(data), filename=f"export-{actor.guild_id}.json"),
             ephemeral=True,
@@ -192,11 +194,11 @@ class Moderation(commands.Cog):
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
         """Notices (an impression hidden, with the reason) reach a member the next time they use the bot."""
-        if interaction.guild_id is None or not interaction.extras.get(ANSWERED, False):
+        if interaction.guild_id is None or not answers.answered(interaction):
             return
         notices = await self.service.take_notices(interaction.guild_id, interaction.user.id)
         if notices:
-            await interaction.followup.send(embed=render_notices(notices), ephemeral=True)
+            await answers.send(interaction, embed=render_notices(notices), ephemeral=True)
 
 
 def _kind(edit_flag: str | None) -> QueueKind:
@@ -217,12 +219,10 @@ async def decide(
             else f" {discord.utils.format_dt(datetime.fromisoformat(decision.decided_at), 'R')}"
         )
         who = "" if decision.actor_id is None else f" by <@{decision.actor_id}>"
-        await interaction.response.send_message(
-            f"{what} was already decided: {decision.status}{who}{when}.", ephemeral=True
-        )
+        await answers.send(interaction, f"{what} was already decided: {decision.status}{who}{when}.", ephemeral=True)
         return
     verdict = "approved" if approve else "rejected"
-    await interaction.response.edit_message(content=f"{what} was {verdict} by {interaction.user.mention}.", view=None)
+    await answers.update(interaction, content=f"{what} was {verdict} by {interaction.user.mention}.", view=None)
     if approve and kind == "impression":
         try:  # as everyone sees it: hidden or deleted since the approval, there is nothing to announce
             impression, series = await bot.services.impressions.find(actor.guild_id, str(impression_id))
@@ -266,7 +266,7 @@ class RejectButton(PersistentButton, template=REJECT_TEMPLATE):
         await bot.services.moderation.require_pending(await actor_of(interaction), self.kind, self.item_id)
         flag = "e" if self.kind == "edit" else ""
         title = f"Reject the edit #{self.item_id}" if self.kind == "edit" else f"Reject impression #{self.item_id}"
-        await interaction.response.send_modal(render_reason_modal(f"mod:rejectform:{flag}{self.item_id}", title))
+        await answers.open_modal(interaction, render_reason_modal(f"mod:rejectform:{flag}{self.item_id}", title))
 
 
 REJECT_FORM = r"mod:rejectform:(?P<edit>e?)(?P<id>\d{1,18})"

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import answers
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
 from bot.interactions import (
@@ -64,17 +65,15 @@ class Reports(commands.Cog):
         # Checked before the form opens (ban, visibility), and again when it is sent.
         await self.bot.services.impressions.find(guild_of(interaction), str(impression_id))
         await self.bot.services.moderation.require_may_report(guild_of(interaction), interaction.user.id)
-        await interaction.response.send_modal(
-            render_reason_modal(f"rep:form:{impression_id}", f"Report impression #{impression_id}")
+        await answers.open_modal(
+            interaction, render_reason_modal(f"rep:form:{impression_id}", f"Report impression #{impression_id}")
         )
 
     async def report_form(self, interaction: discord.Interaction, match: re.Match[str]) -> None:
         impression_id = int(match["id"])
         actor = await actor_of(interaction)
         report_id = await self.bot.services.moderation.report(actor, impression_id, form_text(interaction))
-        await interaction.response.send_message(
-            f"Thank you: report #{report_id} is with the moderators.", ephemeral=True
-        )
+        await answers.send(interaction, f"Thank you: report #{report_id} is with the moderators.", ephemeral=True)
         settings = await self.bot.services.moderation.settings_for_check(actor.guild_id)
         impression, series = await self.bot.services.impressions.find(actor.guild_id, str(impression_id))
         await post_card(
@@ -93,11 +92,13 @@ async def resolve(interaction: discord.Interaction, report_id: int, *, hide: boo
             if report.resolved_at is None
             else f" {discord.utils.format_dt(discord.utils.parse_time(report.resolved_at), 'R')}"
         )
-        await interaction.response.send_message(
-            f"Report #{report_id} was already {report.status} by <@{report.resolved_by}>{when}.", ephemeral=True
+        await answers.send(
+            interaction,
+            f"Report #{report_id} was already {report.status} by <@{report.resolved_by}>{when}.",
+            ephemeral=True,
         )
         return
-    await interaction.response.edit_message(content=render_report_decision(report, found, interaction.user), view=None)
+    await answers.update(interaction, content=render_report_decision(report, found, interaction.user), view=None)
     if hide and found == "published":
         await refresh_public_posts(bot, actor.guild_id, report.impression_id)
 

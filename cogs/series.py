@@ -10,10 +10,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import models
+from bot import answers, models
 from bot.client import ReviewBot
 from bot.errors import EditConflict, PermissionDenied
-from bot.failures import PUBLIC_THINKING, defer_thinking, reply_ephemeral
+from bot.failures import reply_ephemeral
 from bot.interactions import GuardedCallback, actor_of, bot_of, form_values, guild_of, series_choices
 from bot.pages import send_pages
 from bot.parsing import stored_id
@@ -45,29 +45,23 @@ async def _show_card(interaction: discord.Interaction, series_id: int, *, privat
 
     async def defer() -> None:  # AniList is asked: the card may come after Discord's 3 s
         if replace:
-            await interaction.response.defer()  # the list's message is updated later
+            await answers.defer_update(interaction)  # the list's message is updated later
         else:
-            await defer_thinking(interaction, private=private)
+            await answers.defer(interaction, private=private)
 
     card, ratings = await bot.services.series.card(guild_of(interaction), series_id, before_asking=defer)
     embed = render_series_card(card, ratings, _today().date())
     view = render_series_buttons(card.series, await _web_page(interaction, card.series.id))
-    if interaction.response.is_done():
-        interaction.extras[PUBLIC_THINKING] = False
-        if replace:
-            await interaction.edit_original_response(content=None, embed=embed, view=view)
-        else:
-            await interaction.followup.send(embed=embed, view=view, ephemeral=private)
-    elif replace:
-        await interaction.response.edit_message(content=None, embed=embed, view=view)
+    if replace:
+        await answers.update(interaction, content=None, embed=embed, view=view)
     else:
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=private)
+        await answers.send(interaction, embed=embed, view=view, ephemeral=private)
 
 
 async def _defer_rebuild(interaction: discord.Interaction) -> None:
     """A curator's change answers after the lookup index is rebuilt (so they find it at once): seconds for
     a large catalog, more than Discord waits for an answer, so the answer is deferred first."""
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await answers.defer(interaction, private=True)
 
 
 async def _web_page(interaction: discord.Interaction, series_id: int) -> str | None:
@@ -135,13 +129,14 @@ class Series(commands.Cog):
         if resolution.best is not None:
             await _show_card(interaction, resolution.best.series_id, private=private, replace=False)
         elif resolution.candidates:
-            await interaction.response.send_message(
+            await answers.send(
+                interaction,
                 embed=render_pick_prompt(title, len(suggestions)),
                 view=render_pick_view(SeriesPick(interaction.user.id, pick_options(suggestions))),
                 ephemeral=private,
             )
         else:
-            await interaction.response.send_message(embed=render_no_match(title, suggestions), ephemeral=True)
+            await answers.send(interaction, embed=render_no_match(title, suggestions), ephemeral=True)
 
     @requires(Level.MEMBER)
     @series.command(name="impressions", description="Browse the impressions of a series, one per page.")
@@ -188,7 +183,7 @@ class Series(commands.Cog):
     ) -> None:
         await _defer_rebuild(interaction)
         series = await self.bot.services.curation.add(await actor_of(interaction), title, format, episodes, premiered)
-        await interaction.followup.send(f"Added {series_ref(series.id)}.", ephemeral=True)
+        await answers.send(interaction, f"Added {series_ref(series.id)}.", ephemeral=True)
 
     @requires(Level.CURATOR)
     @series.command(name="edit", description="Fix a series' data (curators); without options, edit its texts.")
@@ -212,11 +207,11 @@ class Series(commands.Cog):
         given = {"title": new_title, "format": format, "episodes": episodes, "premiered": premiered}
         changes = {key: value for key, value in given.items() if value is not None}
         if not changes:
-            await interaction.response.send_modal(render_curation_modal(series))
+            await answers.open_modal(interaction, render_curation_modal(series))
             return
         await _defer_rebuild(interaction)
         series = await self.bot.services.curation.edit(actor, series.id, changes)
-        await interaction.followup.send(f"Updated {series_ref(series.id)}.", ephemeral=True)
+        await answers.send(interaction, f"Updated {series_ref(series.id)}.", ephemeral=True)
 
     @requires(Level.CURATOR)
     @series.command(name="merge", description="Merge a duplicate into the series it duplicates (curators).")
@@ -228,7 +223,8 @@ class Series(commands.Cog):
         new = parse_series_ref(into) or (await self.service.find_ref(into)).id
         await _defer_rebuild(interaction)
         survivor, moved = await self.bot.services.curation.merge(actor, old, new)
-        await interaction.followup.send(
+        await answers.send(
+            interaction,
             f"Merged series:{old} into {series_ref(survivor.id)}; {moved} impressions moved. "
             f"series:{old} now opens {md(survivor.title, 300, newlines=False)}.",
             ephemeral=True,
@@ -262,7 +258,7 @@ class Series(commands.Cog):
         series = await self.service.find(int(match["id"]))
         try:
             if not decide(series):  # nothing changed, a conflict or a bad line: told before any deferral
-                await interaction.response.send_message(f"Nothing changed in {series_ref(series.id)}.", ephemeral=True)
+                await answers.send(interaction, f"Nothing changed in {series_ref(series.id)}.", ephemeral=True)
                 return
             await _defer_rebuild(interaction)
             series = await curation.edit_with(actor, series.id, decide)
@@ -270,7 +266,7 @@ class Series(commands.Cog):
             embed, typed = render_edit_conflict(series, conflict.fields, submitted)
             await reply_ephemeral(interaction, embed, typed)
             return
-        await interaction.followup.send(f"Updated {series_ref(series.id)}.", ephemeral=True)
+        await answers.send(interaction, f"Updated {series_ref(series.id)}.", ephemeral=True)
 
 
 async def setup(bot: ReviewBot) -> None:

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot import answers
 from bot.client import ReviewBot
 from bot.errors import InvalidInput
 from bot.interactions import PersistentButton, actor_of, bot_of, series_choices
@@ -58,7 +59,7 @@ class EpisodePostButton(PersistentButton, template=EPISODE_POST_TEMPLATE):
             await actor_of(interaction), series_ref(self.series_id), "episodes", self.episode, Scores(), False
         )
         title = f"Episode {self.episode}: {series.title}"
-        await interaction.response.send_modal(render_impression_modal(encode_plan(plan), title))
+        await answers.open_modal(interaction, render_impression_modal(encode_plan(plan), title))
 
 
 class Watch(commands.Cog):
@@ -84,7 +85,7 @@ class Watch(commands.Cog):
             raise InvalidInput("Name the channel the prompts go to.")
         found, schedule = await self.service.add(await actor_of(interaction), series, target)
         text = render_watch_added(found.title, target, schedule, datetime.now(UTC))
-        await interaction.response.send_message(text, ephemeral=True)
+        await answers.send(interaction, text, ephemeral=True)
 
     @requires(Level.MODERATOR)
     @watch.command(name="schedule", description="Set this server's own airing schedule of a series, or reset it.")
@@ -115,20 +116,20 @@ class Watch(commands.Cog):
             aired = parse_airing(date, time, now.astimezone(JST).date())
         found, schedule = await self.service.set_schedule(await actor_of(interaction), series, aired, episode, episodes)
         text = render_schedule_set(found.title, schedule, now, reset)
-        await interaction.response.send_message(text, ephemeral=True)
+        await answers.send(interaction, text, ephemeral=True)
 
     @requires(Level.MODERATOR)
     @watch.command(name="remove", description="Stop the episode prompts of a series.")
     @app_commands.describe(series="The series (start typing its name)")
     async def remove(self, interaction: discord.Interaction, series: str) -> None:
         found = await self.service.remove(await actor_of(interaction), series)
-        await interaction.response.send_message(render_watch_removed(found.title), ephemeral=True)
+        await answers.send(interaction, render_watch_removed(found.title), ephemeral=True)
 
     @requires(Level.MODERATOR)
     @watch.command(name="list", description="The series this server watches, and when their next episode airs.")
     async def listing(self, interaction: discord.Interaction) -> None:
         watched = await self.service.watched(await actor_of(interaction))
-        await interaction.response.send_message(embed=render_watch_list(watched, datetime.now(UTC)), ephemeral=True)
+        await answers.send(interaction, embed=render_watch_list(watched, datetime.now(UTC)), ephemeral=True)
 
     @add.autocomplete("series")
     @remove.autocomplete("series")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,18 @@ async def test_a_missing_catalog_file_and_an_unusable_database(database: Path, t
     assert "is not a file" in failure(status, output)
     status, output = await cli(tmp_path, "catalog", "import", str(FIXTURE), "--no-progress")
     assert "is a folder" in failure(status, output, expected=2)
+
+
+async def test_an_import_while_another_process_holds_the_database_is_one_sentence(database: Path) -> None:
+    """Another writer (a restore, say) holds the database past the 5 s a write waits."""
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        status, output = await cli(database, "catalog", "import", str(FIXTURE), "--no-progress")
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert "Another process held the database's writer for more than 5 s" in failure(status, output)
 
 
 # -- backup and export never overwrite; every failure one sentence ---------------------------------------

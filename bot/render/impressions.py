@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import discord
 
+from bot import answers
 from bot.failures import handle_interaction_error, release_response
 from bot.models import CATEGORIES, Average, Impression, Ratings, ReviewerRow, Scores, Series
 from bot.parsing import link_url
@@ -210,7 +211,7 @@ class ConfirmView(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message("Only the member who asked can answer this.", ephemeral=True)
+            await answers.send(interaction, "Only the member who asked can answer this.", ephemeral=True)
             release_response(interaction)
             return False
         return True
@@ -224,7 +225,7 @@ class ConfirmView(discord.ui.View):
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]) -> None:
         self.stop()
-        await interaction.response.edit_message(content="Nothing was deleted.", embed=None, view=None)
+        await answers.update(interaction, content="Nothing was deleted.", embed=None, view=None)
         release_response(interaction)
 
     async def on_error(

@@ -15,6 +15,7 @@ from bot.services.anilist import AniListClient, AniListUnavailable
 from bot.services.search import Match, Resolution, SeriesSearch, normalize, resolve
 from bot.store.cards import CardStore
 from bot.store.catalog import CatalogStore
+from bot.store.connection import is_busy
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,17 @@ class SeriesService:
             log.info("AniList enrichment of series %s skipped: %s", series.id, error)
             return series
         self._enrich_failed_at.pop(series.id, None)
-        if await self._catalog.save_enrichment(series.id, enrichment, "anilist"):
+        try:
+            saved = await self._catalog.save_enrichment(series.id, enrichment, "anilist")
+        except Exception as error:
+            if not is_busy(error):
+                raise
+            # Another process holds the database (an import, a restore): the card as the catalog has it
+            # now, and AniList asked again later, rather than no card.
+            self._enrich_failed_at[series.id] = time.monotonic()
+            log.info("AniList enrichment of series %s not saved: the database is busy", series.id)
+            return series
+        if saved:
             self._search.names_added()
         return await self.find(series.id)
 

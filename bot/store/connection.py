@@ -14,6 +14,15 @@ BUSY_TIMEOUT_MS = 5000
 Location = Path | str  # an SQLite file, or a postgresql:// address (DATABASE_URL)
 
 
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite giving up on a lock another connection held past BUSY_TIMEOUT_MS (an
+    import, a restore, the `sqlite3` shell): the machine's state, not a bug, and nothing was written."""
+    return isinstance(error, sqlite3.OperationalError) and error.sqlite_errorcode & 0xFF in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
+
+
 def is_postgresql(location: Location) -> bool:
     """Whether `location` is a PostgreSQL address (else an SQLite file)."""
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
