@@ -4,10 +4,10 @@ Discord refuses a first answer that comes later than 3 s after the interaction, 
 application did not respond" even when everything they asked for was done. What a command waits for
 before answering is usually a millisecond of SQLite, but not always: another process holding SQLite's one
 writer (a restore, an import, the `sqlite3` shell), a row another PostgreSQL client has locked, a slow
-disk's fsync. So each interaction is watched from its arrival (`watch`, called by `ReviewBot.dispatch`):
-one not answered after ANSWER_WITHIN_S is deferred, and the answer that comes later is sent as its
-follow-up. For that, code never calls discord.py's `interaction.response` or `followup` itself
-(tests/test_answers.py reads the source for it), but `send`, `update`, `open_modal`, `defer` and
+disk's fsync. So each interaction is watched from its arrival (`AnswerClock.watch`, called by
+`ReviewBot.dispatch`): one not answered after ANSWER_WITHIN_S is deferred, and the answer that comes later
+is sent as its follow-up. For that, code never calls discord.py's `interaction.response` or `followup`
+itself (tests/test_answers.py reads the source for it), but `send`, `update`, `open_modal`, `defer` and
 `defer_update` below, which know whether a deferral went first and what it looked like.
 
 Visibility: Discord gives the first follow-up of a "thinking…" deferral the deferral's visibility, whatever
@@ -45,35 +45,71 @@ class Deferral(enum.Enum):
 class _Turn:
     """Where one interaction's answer stands."""
 
-    timer: asyncio.TimerHandle | None = None
+    waiting: dict[int, Any] | None = None  # the clock's, while it watches this interaction
     claimed: bool = False  # an answer (or a deferral) has been started
     answered: bool = False  # Discord has a first answer (so what follows is a follow-up or an edit)
     late: asyncio.Task[None] | None = None  # the deferral started because the deadline passed
     deferred: Deferral | None = None  # a deferral not followed up yet (UPDATE stays: later sends are new)
 
+    def stop_watching(self, interaction_id: int) -> None:
+        if self.waiting is not None:
+            self.waiting.pop(interaction_id, None)
+            self.waiting = None
 
-def watch(interaction: discord.Interaction[Any]) -> None:
-    """Start the interaction's clock: unanswered after ANSWER_WITHIN_S, it is deferred. Keystrokes
-    (autocomplete) cannot be deferred, and only ever read memory."""
-    if interaction.type is discord.InteractionType.autocomplete:
-        return
-    turn = _Turn()
-    turn.timer = asyncio.get_running_loop().call_later(ANSWER_WITHIN_S, _deadline, interaction, turn)
-    interaction.extras[_TURN] = turn
+
+class AnswerClock:
+    """Watches each interaction from its arrival until its first answer; one still unanswered after
+    `within_s` is deferred. One timer for all, checking every SWEEP_S while any interaction waits (a
+    timer each cost 3–5 µs per interaction to set and cancel; this, a dict entry)."""
+
+    SWEEP_S = 0.1
+
+    def __init__(self, within_s: float = ANSWER_WITHIN_S) -> None:
+        self.within_s = within_s
+        # Interactions by id, in order of arrival, with when they arrived (the loop's clock).
+        self._waiting: dict[int, tuple[float, discord.Interaction[Any]]] = {}
+        self._sweep: asyncio.TimerHandle | None = None
+
+    def watch(self, interaction: discord.Interaction[Any]) -> None:
+        """Start the interaction's clock. Keystrokes (autocomplete) cannot be deferred, and only ever
+        read memory."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return
+        loop = asyncio.get_running_loop()
+        interaction.extras[_TURN] = _Turn(self._waiting)
+        self._waiting[interaction.id] = (loop.time(), interaction)
+        if self._sweep is None:
+            self._sweep = loop.call_later(self.SWEEP_S, self._defer_the_late)
+
+    def _defer_the_late(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() - self.within_s
+        for interaction_id, (arrived, interaction) in list(self._waiting.items()):
+            if arrived > due:
+                break  # (in order of arrival: the rest came later)
+            turn: _Turn = interaction.extras[_TURN]
+            turn.stop_watching(interaction_id)
+            defer_late(interaction, turn)
+        self._sweep = loop.call_later(self.SWEEP_S, self._defer_the_late) if self._waiting else None
+
+    def stop(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        self._waiting.clear()
 
 
 def stop_watching(interaction: discord.Interaction[Any]) -> None:
     """The interaction is finished with: its clock stops (and no longer holds it in memory)."""
     turn: _Turn | None = interaction.extras.get(_TURN)
-    if turn is not None and turn.timer is not None:
-        turn.timer.cancel()
-        turn.timer = None
+    if turn is not None:
+        turn.stop_watching(interaction.id)
 
 
-def _deadline(interaction: discord.Interaction[Any], turn: _Turn) -> None:
-    turn.timer = None
+def defer_late(interaction: discord.Interaction[Any], turn: _Turn) -> None:
+    """The deadline passed: defer, unless an answer is already on its way."""
     if turn.claimed:
-        return  # an answer is on its way
+        return
     turn.claimed = True
     turn.late = asyncio.get_running_loop().create_task(_defer_late(interaction, turn))
 
@@ -88,7 +124,7 @@ async def _defer_late(interaction: discord.Interaction[Any], turn: _Turn) -> Non
         log.warning("Could not defer interaction %s in time: %s", interaction.id, error)
         return
     turn.answered, turn.deferred = True, kind
-    log.info("Interaction %s was not answered within %.1f s: deferred", interaction.id, ANSWER_WITHIN_S)
+    log.info("Interaction %s was not answered in time: deferred", interaction.id)
 
 
 async def _take_turn(interaction: discord.Interaction[Any]) -> _Turn:
@@ -96,9 +132,7 @@ async def _take_turn(interaction: discord.Interaction[Any]) -> _Turn:
     turn: _Turn | None = interaction.extras.get(_TURN)
     if turn is None:  # an interaction nobody watched (it arrived some other way): answered as it comes
         turn = interaction.extras[_TURN] = _Turn()
-    if turn.timer is not None:
-        turn.timer.cancel()
-        turn.timer = None
+    turn.stop_watching(interaction.id)
     if turn.late is not None:
         late, turn.late = turn.late, None
         await late

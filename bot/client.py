@@ -138,6 +138,7 @@ class ReviewBot(commands.Bot):
         self.own_prefixes: set[str] = set(OWN_COMPONENT_PREFIXES)  # and every dynamic item's namespace
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
         self._answering: set[asyncio.Task[None]] = set()  # answers to interactions discord.py could not read
+        self.answer_clock = answers.AnswerClock()  # defers what is not answered in time
         self._heartbeat: asyncio.Task[None] | None = None
         self._index_build: asyncio.Task[None] | None = None
         self._backfill: asyncio.Task[None] | None = None
@@ -419,7 +420,7 @@ class ReviewBot(commands.Bot):
             return
         if event_name == "interaction":
             self.last_interaction_at = time.monotonic()
-            answers.watch(args[0])  # dispatched as it arrives, before its handler has run
+            self.answer_clock.watch(args[0])  # dispatched as it arrives, before its handler has run
         if (
             event_name == "interaction"
             and args[0].type in TREE_INTERACTIONS
@@ -439,6 +440,7 @@ class ReviewBot(commands.Bot):
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             self._heartbeat = None
+        self.answer_clock.stop()
         health.stop(health.heartbeat_path(self.settings.database_path))
         if self._site is not None:
             site, self._site = self._site, None

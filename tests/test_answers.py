@@ -3,7 +3,7 @@
 A write waits for SQLite's one writer, which another process may hold for seconds (a restore, an import,
 the `sqlite3` shell); past 3 s Discord refuses the answer (the fake does too: a test fails on it) and
 the member sees "The application did not respond", though what they asked for was done. Unanswered after
-`answers.ANSWER_WITHIN_S`, an interaction is deferred and its answer follows; every answer goes through
+`answers.ANSWER_WITHIN_S` (2 s), an interaction is deferred and its answer follows; every answer goes through
 bot/answers.py, which the first test holds to.
 """
 
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
+import gc
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -135,12 +137,29 @@ async def test_a_write_that_waits_longer_than_sqlite_does_is_told_in_one_sentenc
         assert conn.execute("SELECT count(*) FROM web_privacy").fetchone() == before
 
 
-async def test_a_form_that_takes_too_long_to_prepare_is_refused_in_one_sentence(
-    alice: Member, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@contextlib.contextmanager
+def deferred_as_they_arrive(bot: ReviewBot) -> Iterator[None]:
+    """Every interaction deferred as it arrives, before its handler runs: the clock's own deferral, taken
+    at once instead of 2 s later."""
+    clock = bot.answer_clock
+    watch = clock.watch
+
+    def watch_and_defer_at_once(interaction: discord.Interaction) -> None:
+        watch(interaction)
+        turn = interaction.extras.get(answers._TURN)
+        if turn is not None:
+            turn.stop_watching(interaction.id)
+            answers.defer_late(interaction, turn)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "watch", watch_and_defer_at_once)
+        yield
+
+
+async def test_a_form_that_takes_too_long_to_prepare_is_refused_in_one_sentence(bot: ReviewBot, alice: Member) -> None:
     """Only a first answer can open a form: deferred, the member is told instead (nothing was written)."""
-    monkeypatch.setattr(answers, "ANSWER_WITHIN_S", 0.0)  # deferred before the form is ready
-    reply = await alice.slash("impression post", series="series:1", scope="completed", overall=7)
+    with deferred_as_they_arrive(bot):
+        reply = await alice.slash("impression post", series="series:1", scope="completed", overall=7)
     assert reply.callback_type == 5 and reply.ephemeral
     assert "took too long to prepare" in reply.text
 
@@ -167,18 +186,7 @@ async def a_members_evening(fake: FakeDiscord, bot: ReviewBot, server: str, defe
         shown.append(seen(reply))
         return reply
 
-    watch = answers.watch
-
-    def watch_and_defer_at_once(interaction: discord.Interaction) -> None:
-        watch(interaction)
-        turn = interaction.extras.get(answers._TURN)
-        if turn is not None:
-            turn.timer.cancel()
-            answers._deadline(interaction, turn)
-
-    with pytest.MonkeyPatch.context() as patch:
-        if defer_first:
-            patch.setattr(answers, "watch", watch_and_defer_at_once)
+    with deferred_as_they_arrive(bot) if defer_first else contextlib.nullcontext():
         number = (await step(await member.submit(forms[0], text="A quiet evening."))).impression_id
         await step(await member.submit(forms[1], text="Another quiet evening."))
         await step(await member.slash("series lookup", title="series:2"))
@@ -230,3 +238,30 @@ async def test_a_notice_after_a_deferred_public_answer_is_a_message_of_its_own(
     assert not chart.message["flags"] & 64 and chart.message["attachments"], "the chart stays, public"
     [notice] = chart.followups
     assert notice["flags"] & 64 and "Wrong series" in notice["embeds"][0]["description"]
+
+
+async def test_deferred_interactions_are_freed_at_once_not_left_for_the_collector(
+    bot: ReviewBot, alice: Member
+) -> None:
+    """A late deferral's task refers to the interaction, which keeps its turn: the answer that follows
+    lets go of it, so a deferred interaction is freed by reference counting like any other."""
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept in gc.garbage, to be looked at
+    try:
+        with deferred_as_they_arrive(bot):
+            card = await alice.slash("series lookup", title="series:1")
+            await alice.click(card, "Impressions")
+            refused = await alice.slash("mod hide", id="1", reason="Not a moderator")
+            missing = await alice.slash("impression show", id="999999")
+            form = await alice.slash("impression post", series="series:1", scope="completed")
+        answered = await alice.slash("series lookup", title="series:1")  # and one answered at once
+        await asyncio.sleep(0.1)  # the completion listeners run after the answer
+        gc.collect()
+        left = [kind.__name__ for kind in map(type, gc.garbage) if issubclass(kind, discord.Interaction)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert {reply.callback_type for reply in (card, refused, missing, form)} == {5}
+    assert answered.callback_type == 4
+    assert left == []
+    assert not bot.answer_clock._waiting, "the clock lets go of each interaction once it is answered"
