@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import shutil
 import socket
@@ -261,3 +262,20 @@ async def served_locally(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def interactions_left_for_the_collector() -> AsyncIterator[list[str]]:
+    """Fills the list it gives with the discord.py interactions the block left in reference cycles, found
+    by a full collection after it (and after the completion listeners that run after each answer)."""
+    left: list[str] = []
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept in gc.garbage, to be looked at
+    try:
+        yield left
+        await asyncio.sleep(0.1)
+        gc.collect()
+        left += [kind.__name__ for kind in map(type, gc.garbage) if issubclass(kind, discord.Interaction)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()

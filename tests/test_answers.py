@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
-import gc
 import logging
 import re
 import sqlite3
@@ -28,7 +27,7 @@ from bot.client import ReviewBot
 from bot.failures import DATABASE_BUSY
 from tests.approval_helpers import post_pending
 from tests.fakediscord import FakeDiscord, Member, Reply, driver
-from tests.harness import join, moderator, new_guild, peek
+from tests.harness import interactions_left_for_the_collector, join, moderator, new_guild, peek
 
 ROOT = Path(__file__).resolve().parent.parent
 # discord.py's ways to answer an interaction; only bot/answers.py may use them.
@@ -245,9 +244,7 @@ async def test_deferred_interactions_are_freed_at_once_not_left_for_the_collecto
 ) -> None:
     """A late deferral's task refers to the interaction, which keeps its turn: the answer that follows
     lets go of it, so a deferred interaction is freed by reference counting like any other."""
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept in gc.garbage, to be looked at
-    try:
+    async with interactions_left_for_the_collector() as left:
         with deferred_as_they_arrive(bot):
             card = await alice.slash("series lookup", title="series:1")
             await alice.click(card, "Impressions")
@@ -255,12 +252,6 @@ async def test_deferred_interactions_are_freed_at_once_not_left_for_the_collecto
             missing = await alice.slash("impression show", id="999999")
             form = await alice.slash("impression post", series="series:1", scope="completed")
         answered = await alice.slash("series lookup", title="series:1")  # and one answered at once
-        await asyncio.sleep(0.1)  # the completion listeners run after the answer
-        gc.collect()
-        left = [kind.__name__ for kind in map(type, gc.garbage) if issubclass(kind, discord.Interaction)]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
     assert {reply.callback_type for reply in (card, refused, missing, form)} == {5}
     assert answered.callback_type == 4
     assert left == []

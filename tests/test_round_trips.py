@@ -4,15 +4,13 @@ the answer makes another (counted through the store's counter, not timed)."""
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Awaitable, Callable
 
-import discord
 import pytest
 
 from bot.client import ReviewBot
 from tests.fakediscord import FakeDiscord, FakeGuild, Member, Reply
-from tests.harness import join
+from tests.harness import interactions_left_for_the_collector, join
 
 pytestmark = pytest.mark.both_backends
 
@@ -106,9 +104,7 @@ async def test_answered_interactions_are_freed_at_once_not_left_for_the_collecto
     # discord.py's Interaction and its response object refer to each other: unless the bot breaks that
     # cycle, every interaction waits for a full collection, which a burst makes long (bench e2e).
     [choice, *_] = await alice.autocomplete("series lookup", "title", "metallic rouge")
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept in gc.garbage, to be looked at
-    try:
+    async with interactions_left_for_the_collector() as left:
         card = await alice.slash("series lookup", title=str(choice["value"]))  # answered, completion listeners
         await alice.click(card, "Impressions")  # a button of the card
         form = await alice.click(card, "Post impression")  # a button that opens a form
@@ -123,11 +119,5 @@ async def test_answered_interactions_are_freed_at_once_not_left_for_the_collecto
         await alice.autocomplete_reply("series lookup", "title", "rouge")  # choices
         refused = await alice.slash("mod hide", id="1", reason="Not a moderator")  # the tree's check refuses
         missing = await alice.slash("impression show", id="999999")  # the command's own error
-        await asyncio.sleep(0.1)  # the completion listeners run after the answer
-        gc.collect()
-        left = [kind.__name__ for kind in map(type, gc.garbage) if issubclass(kind, discord.Interaction)]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
     assert refused.ephemeral and missing.ephemeral and not_yours.ephemeral
     assert left == []
