@@ -149,16 +149,15 @@ async def send_pages(
     if shown is None:
         await answers.send(interaction, empty, ephemeral=True)
         return
-    answer = await answers.send(
+    message_id = await answers.send(
         interaction,
         shown.content,
         embeds=shown.embeds,
         view=_view(source, interaction.user.id, args, shown),
         ephemeral=ephemeral,
     )
-    if not ephemeral and shown.impression is not None and answer and interaction.channel_id:
-        channel_id, message_id = interaction.channel_id, answer
-        await record_public_post(interaction.client, shown.impression, channel_id, message_id, "page")
+    if not ephemeral and shown.impression is not None and message_id and interaction.channel_id:
+        await record_public_post(interaction.client, shown.impression, interaction.channel_id, message_id, "page")
 
 
 class PagerButton(PersistentButton, template=PAGER_TEMPLATE):

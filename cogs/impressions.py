@@ -164,8 +164,8 @@ class Impressions(commands.Cog):
                 view=render_queue_buttons(impression.id),
             )
             return
-        answer = await answers.send(interaction, embed=card)
-        await record_public_card(interaction, answer, impression)
+        message_id = await answers.send(interaction, embed=card)
+        await record_public_card(interaction, message_id, impression)
         await announce_impression(interaction, impression, series)
 
     # -- forms, answered from their custom_id alone (routes registered in setup) -----------------------
@@ -309,9 +309,11 @@ class Impressions(commands.Cog):
         impression, series = await self.service.find(actor.guild_id, id, actor)
         # What is not published is only ever shown to its author or a moderator, never to the channel.
         public = not private and impression.status == "published"
-        answer = await answers.send(interaction, embed=render_impression_card(impression, series), ephemeral=not public)
+        message_id = await answers.send(
+            interaction, embed=render_impression_card(impression, series), ephemeral=not public
+        )
         if public:
-            await record_public_card(interaction, answer, impression)
+            await record_public_card(interaction, message_id, impression)
 
     @show.autocomplete("id")
     async def show_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
