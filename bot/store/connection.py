@@ -14,13 +14,17 @@ BUSY_TIMEOUT_MS = 5000
 Location = Path | str  # an SQLite file, or a postgresql:// address (DATABASE_URL)
 
 
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout that ran out
+
+
 def is_busy(error: BaseException) -> bool:
-    """Whether `error` is SQLite giving up on a lock another connection held past BUSY_TIMEOUT_MS (an
-    import, a restore, the `sqlite3` shell): the machine's state, not a bug, and nothing was written."""
-    return isinstance(error, sqlite3.OperationalError) and error.sqlite_errorcode & 0xFF in (
-        sqlite3.SQLITE_BUSY,
-        sqlite3.SQLITE_LOCKED,
-    )
+    """Whether `error` is the database giving up on a lock another connection held past BUSY_TIMEOUT_MS
+    (an import, a restore, the `sqlite3` shell, another PostgreSQL client): the machine's state, not a
+    bug, and the transaction wrote nothing. (psycopg's errors are told by their SQLSTATE: a bot on SQLite
+    never imports psycopg.)"""
+    if isinstance(error, sqlite3.OperationalError):
+        return error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return getattr(error, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def is_postgresql(location: Location) -> bool:

@@ -33,6 +33,7 @@ from psycopg.adapt import Loader
 from psycopg.types.numeric import IntDumper
 
 from bot.store.backend import Fetching, Trips
+from bot.store.connection import BUSY_TIMEOUT_MS
 from bot.store.dialect import RETURNING, inserted_table, to_postgresql
 from bot.store.postgresql import apply_postgresql_migrations, connect
 
@@ -143,8 +144,12 @@ class PgConnection:
         self.total_changes = 0
 
     @classmethod
-    def open(cls, url: str, identity_tables: frozenset[str] | None = None) -> PgConnection:
+    def open(
+        cls, url: str, identity_tables: frozenset[str] | None = None, *, lock_timeout_ms: int | None = None
+    ) -> PgConnection:
         conn = connect(url)
+        if lock_timeout_ms is not None:
+            conn.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
         conn.row_factory = _row_factory
         # SQLite has no booleans: a Python bool is stored as 0/1, and the schema's flags are integers.
         conn.adapters.register_dumper(bool, IntDumper)
@@ -183,9 +188,10 @@ class _Lane:
     """One connection and the one thread that uses it; a connection the server dropped (a restart, a
     failover) is opened again before the lane's next job."""
 
-    def __init__(self, conn: PgConnection, name: str, url: str) -> None:
+    def __init__(self, conn: PgConnection, name: str, url: str, lock_timeout_ms: int | None = None) -> None:
         self.conn = conn
         self.url = url
+        self.lock_timeout_ms = lock_timeout_ms
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
 
     def run(self, job: Callable[[PgConnection], T]) -> T:
@@ -194,7 +200,7 @@ class _Lane:
             tables = self.conn._identity_tables
             with contextlib.suppress(psycopg.Error):
                 self.conn.close()
-            self.conn = PgConnection.open(self.url, tables)
+            self.conn = PgConnection.open(self.url, tables, lock_timeout_ms=self.lock_timeout_ms)
             log.info("Reconnected to PostgreSQL")
         return job(self.conn)
 
@@ -238,15 +244,24 @@ class PostgresDatabase(Fetching):
 
         def opened() -> list[_Lane]:
             first = PgConnection.open(url)
+            lanes = [_Lane(first, "postgresql-0", url)]
             try:
                 apply_postgresql_migrations(first.raw)
                 tables = identity_tables_of(first.raw)
                 first._identity_tables = tables
-                conns = [first, *(PgConnection.open(url, tables) for _ in range(readers + 1 + writers - 1))]
+                # A write waits for another client's lock as long as SQLite's would for its writer, then
+                # fails as busy (a sentence to the member, store.connection.is_busy): not for ever, with
+                # the writer's lane held and every later write queued behind it.
+                for n in range(1, readers + 1 + writers):
+                    timeout = BUSY_TIMEOUT_MS if n > readers else None
+                    conn = PgConnection.open(url, tables, lock_timeout_ms=timeout)
+                    lanes.append(_Lane(conn, f"postgresql-{n}", url, timeout))
             except BaseException:
-                first.close()
+                for lane in lanes:
+                    lane.close()
+                    lane.thread.shutdown()
                 raise
-            return [_Lane(conn, f"postgresql-{n}", url) for n, conn in enumerate(conns)]
+            return lanes
 
         lanes = await asyncio.to_thread(opened)
         members, aside, writing = lanes[:readers], lanes[readers : readers + 1], lanes[readers + 1 :]
