@@ -46,7 +46,6 @@ class _Turn:
     """Where one interaction's answer stands."""
 
     waiting: dict[int, Any] | None = None  # the clock's, while it watches this interaction
-    claimed: bool = False  # an answer (or a deferral) has been started
     answered: bool = False  # Discord has a first answer (so what follows is a follow-up or an edit)
     late: asyncio.Task[None] | None = None  # the deferral started because the deadline passed
     deferred: Deferral | None = None  # a deferral not followed up yet (UPDATE stays: later sends are new)
@@ -59,14 +58,14 @@ class _Turn:
 
 class AnswerClock:
     """Watches each interaction from its arrival until its first answer; one still unanswered after
-    `within_s` is deferred. One timer for all, checking every SWEEP_S while any interaction waits (a
+    ANSWER_WITHIN_S is deferred. One timer for all, checking every SWEEP_S while any interaction waits (a
     timer each cost 3–5 µs per interaction to set and cancel; this, a dict entry)."""
 
     SWEEP_S = 0.1
 
-    def __init__(self, within_s: float = ANSWER_WITHIN_S) -> None:
-        self.within_s = within_s
-        # Interactions by id, in order of arrival, with when they arrived (the loop's clock).
+    def __init__(self) -> None:
+        # Interactions not answered yet (an answer takes its own out), by id, in order of arrival, with
+        # when each arrived (the loop's clock).
         self._waiting: dict[int, tuple[float, discord.Interaction[Any]]] = {}
         self._sweep: asyncio.TimerHandle | None = None
 
@@ -83,7 +82,7 @@ class AnswerClock:
 
     def _defer_the_late(self) -> None:
         loop = asyncio.get_running_loop()
-        due = loop.time() - self.within_s
+        due = loop.time() - ANSWER_WITHIN_S
         for interaction_id, (arrived, interaction) in list(self._waiting.items()):
             if arrived > due:
                 break  # (in order of arrival: the rest came later)
@@ -107,10 +106,7 @@ def stop_watching(interaction: discord.Interaction[Any]) -> None:
 
 
 def defer_late(interaction: discord.Interaction[Any], turn: _Turn) -> None:
-    """The deadline passed: defer, unless an answer is already on its way."""
-    if turn.claimed:
-        return
-    turn.claimed = True
+    """The deadline passed with no answer started (one takes its interaction out of the clock first)."""
     turn.late = asyncio.get_running_loop().create_task(_defer_late(interaction, turn))
 
 
@@ -128,7 +124,7 @@ async def _defer_late(interaction: discord.Interaction[Any], turn: _Turn) -> Non
 
 
 async def _take_turn(interaction: discord.Interaction[Any]) -> _Turn:
-    """This interaction's turn, claimed for an answer: its clock stopped, a late deferral finished first."""
+    """This interaction's turn, taken for an answer: out of the clock, a late deferral finished first."""
     turn: _Turn | None = interaction.extras.get(_TURN)
     if turn is None:  # an interaction nobody watched (it arrived some other way): answered as it comes
         turn = interaction.extras[_TURN] = _Turn()
@@ -136,7 +132,6 @@ async def _take_turn(interaction: discord.Interaction[Any]) -> _Turn:
     if turn.late is not None:
         late, turn.late = turn.late, None
         await late
-    turn.claimed = True
     return turn
 
 
