@@ -144,7 +144,10 @@ async def test_killing_one_shard_process_loses_nothing_and_the_other_keeps_answe
         async with bot_process(fake, tmp_path / "zero.sqlite3", SHARD_IDS="0", **shared) as zero:
 
             async def zero_is_up() -> bool:
-                return "Ready as" in (tmp_path / "zero.log").read_text()
+                # Connected, and its lookup index built (in the background, after READY): before it, the
+                # process answers a keystroke with "still loading", and the post with "send it again".
+                logged = (tmp_path / "zero.log").read_text()
+                return "Ready as" in logged and "Lookup index ready" in logged
 
             try:
                 await eventually(zero_is_up, 60)
